@@ -1,0 +1,16 @@
+//! Wire types for Landale. Everything that crosses a socket is defined here, and
+//! nothing here does I/O.
+//!
+//! * [`frame`]: Phoenix Channels frames, v1 objects and v2 arrays.
+//! * [`event`]: the unified event every producer's input becomes.
+//! * [`topic`]: channel topics, the `events:<filter>` table and push names.
+//! * [`envelope`]: the `{success, data|error, meta}` reply envelope.
+
+pub mod envelope;
+pub mod event;
+pub mod frame;
+pub mod topic;
+
+pub use event::{Event, Source};
+pub use frame::{Frame, FrameError, Vsn};
+pub use topic::{ChannelTopic, EventFilter, TopicError};

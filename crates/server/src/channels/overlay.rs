@@ -1,0 +1,156 @@
+//! `overlay:<type>` (reference §5.4): a read-only mirror of REST for overlays.
+//! Replies are the raw result (no envelope); errors are `{"message": ...}`.
+
+use super::{now_unix, Channel, Ctx, Joined, Reply};
+use crate::bus::BusMessage;
+use landale_protocol::topic::overlay_push_name;
+use serde_json::{json, Map, Value};
+
+pub fn join(kind: String) -> Joined {
+    let data = match kind.as_str() {
+        "obs" | "twitch" => json!({"connected": false}),
+        "system" => json!({"connected": true, "timestamp": now_unix()}),
+        _ => json!({"connected": true}),
+    };
+    let state = json!({"type": kind, "data": data});
+    Joined {
+        channel: Channel::Overlay(kind),
+        response: json!({}),
+        pushes: vec![("initial_state", state)],
+    }
+}
+
+pub fn route<'m>(kind: &str, msg: &'m BusMessage) -> Option<&'m str> {
+    let (_, source) = msg.event()?;
+    overlay_push_name(kind, source)
+}
+
+fn err(message: impl Into<String>) -> Reply {
+    Reply::Error(json!({"message": message.into()}))
+}
+
+/// A positive integer parameter (number or numeric string).
+fn pos_int(payload: &Value, key: &str) -> Result<Option<i64>, Reply> {
+    match payload.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => {
+            let n = v
+                .as_i64()
+                .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()));
+            match n {
+                Some(n) if n > 0 => Ok(Some(n)),
+                _ => Err(err(format!("Parameter '{key}' must be a positive integer"))),
+            }
+        }
+    }
+}
+
+fn required(payload: &Value, key: &str) -> Result<i64, Reply> {
+    pos_int(payload, key)?.ok_or_else(|| err(format!("Missing required parameters: {key}")))
+}
+
+pub async fn handle_in(ctx: &Ctx<'_>, kind: &str, event: &str, payload: Value) -> Reply {
+    match run(ctx, kind, event, payload).await {
+        Ok(r) | Err(r) => r,
+    }
+}
+
+async fn run(ctx: &Ctx<'_>, kind: &str, event: &str, payload: Value) -> Result<Reply, Reply> {
+    let store = &ctx.hub.store;
+    let db = |e: crate::store::StoreError| err(format!("Database error: {e}"));
+    Ok(match event {
+        "ping" => {
+            let mut m = payload.as_object().cloned().unwrap_or_default();
+            m.insert("pong".into(), true.into());
+            m.insert("timestamp".into(), now_unix().into());
+            m.insert("overlay_type".into(), kind.into());
+            Reply::Ok(Value::Object(m))
+        }
+        "system:status" => Reply::Ok(system_status(ctx).await),
+        "system:services" => {
+            let mut s = system_status(ctx).await;
+            s["services"]["obs"]["service_type"] = "obs_websocket".into();
+            s["services"]["ironmon_tcp"]["service_type"] = "tcp_server".into();
+            Reply::Ok(s["services"].clone())
+        }
+        "get_layer_mappings" => Reply::Ok(json!({
+            "current_show": ctx.hub.producer.stream_state()["current_show"],
+            "mappings": {"foreground": ["alert", "manual_override"], "midground": ["sub_train"],
+                         "background": ["emote_stats", "recent_follows", "daily_stats"]},
+            "available_shows": ["coding", "ironmon", "variety"],
+        })),
+        "ironmon:challenges" => Reply::Ok(store.challenges().await.map_err(db)?),
+        "ironmon:checkpoints" => {
+            let id = required(&payload, "challenge_id")?;
+            Reply::Ok(
+                serde_json::to_value(store.checkpoints(id).await.map_err(db)?).unwrap_or_default(),
+            )
+        }
+        "ironmon:checkpoint_stats" => {
+            let id = required(&payload, "checkpoint_id")?;
+            Reply::Ok(store.checkpoint_stats(id).await.map_err(db)?)
+        }
+        "ironmon:recent_results" => {
+            let limit = match payload.get("limit") {
+                None | Some(Value::Null) => 10,
+                Some(_) => match pos_int(&payload, "limit") {
+                    Ok(Some(n)) if n <= 100 => n,
+                    _ => {
+                        return Err(err(
+                            "Parameter 'limit' must be an integer between 1 and 100",
+                        ))
+                    }
+                },
+            };
+            Reply::Ok(store.recent_results(limit).await.map_err(db)?)
+        }
+        "ironmon:active_challenge" => {
+            let id = required(&payload, "seed_id")?;
+            match store.active_challenge(id).await.map_err(db)? {
+                Some(v) => Reply::Ok(v),
+                None => err(format!("No seed {id}")),
+            }
+        }
+        "ironmon:status" => Reply::Ok(
+            json!({"connected": false, "message": "The IronMON TCP service is not running"}),
+        ),
+        "obs:status" | "obs:scenes" | "obs:stream_status" | "obs:record_status" | "obs:stats"
+        | "obs:version" | "obs:virtual_cam" | "obs:outputs" => err("OBS is not connected"),
+        "twitch:status" => err("Twitch is not connected"),
+        "rainwave:status" => Reply::Ok(json!({"enabled": false, "connected": false})),
+        other => err(format!("Unknown command: {other}")),
+    })
+}
+
+/// `system:status` (reference §5.4).
+async fn system_status(ctx: &Ctx<'_>) -> Value {
+    let db = match ctx.hub.store.ping().await {
+        Ok(()) => json!({"connected": true, "status": "healthy"}),
+        Err(e) => json!({"connected": false, "error": e.to_string()}),
+    };
+    let secs = ctx.hub.started.elapsed().as_secs();
+    let mut services = Map::new();
+    services.insert(
+        "obs".into(),
+        json!({"connected": false, "error": "not configured"}),
+    );
+    services.insert(
+        "twitch".into(),
+        json!({"connected": false, "error": "not configured"}),
+    );
+    services.insert(
+        "ironmon_tcp".into(),
+        json!({"connected": false, "error": "not running"}),
+    );
+    let db_ok = db["connected"] == true;
+    services.insert("database".into(), db);
+    let healthy = services.values().filter(|s| s["connected"] == true).count();
+    json!({
+        "status": if db_ok { "healthy" } else { "degraded" },
+        "timestamp": now_unix(),
+        "uptime": {"seconds": secs, "formatted": format!("{}h {}m {}s", secs / 3600, secs / 60 % 60, secs % 60)},
+        "services": services,
+        "summary": {"healthy_services": healthy, "total_services": 4,
+                    "health_percentage": (healthy as f64 / 4.0 * 100.0).round()},
+    })
+}

@@ -1,0 +1,151 @@
+//! `stream:overlays` and `stream:queue` (reference §5.5), wired to the producer.
+//! Takeover pushes reach `stream:overlays` only.
+
+use super::{env_error, env_ok, envelope_pong, Channel, Ctx, Joined, Reply, UNAUTHORIZED};
+use crate::pipeline::Input;
+use serde_json::{json, Value};
+
+pub fn join_overlays(ctx: &Ctx<'_>, payload: &Value) -> Joined {
+    let name = payload
+        .get("overlay_type")
+        .and_then(Value::as_str)
+        .unwrap_or("Takeover");
+    tracing::info!(
+        overlay = name,
+        socket = ctx.conn_id,
+        "overlay joined stream:overlays"
+    );
+    Joined {
+        channel: Channel::StreamOverlays,
+        response: json!({}),
+        pushes: vec![("stream_state", ctx.hub.producer.stream_state())],
+    }
+}
+
+pub fn join_queue(ctx: &Ctx<'_>) -> Joined {
+    Joined {
+        channel: Channel::StreamQueue,
+        response: json!({}),
+        pushes: vec![("queue_state", ctx.hub.producer.queue_state())],
+    }
+}
+
+const CONTROL: &[&str] = &[
+    "remove_queue_item",
+    "force_content",
+    "takeover",
+    "takeover_clear",
+    "update_channel_info",
+];
+
+const TAKEOVER_TYPES: &[&str] = &[
+    "technical-difficulties",
+    "screen-cover",
+    "please-stand-by",
+    "custom",
+];
+
+pub async fn handle_in(ctx: &Ctx<'_>, event: &str, payload: Value) -> Reply {
+    if CONTROL.contains(&event) && !ctx.authorized {
+        return env_error("unauthorized", UNAUTHORIZED);
+    }
+    let producer = &ctx.hub.producer;
+    let str_field = |k: &str| {
+        payload
+            .get(k)
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+    };
+    match event {
+        "ping" => envelope_pong(),
+        "request_state" => {
+            ctx.push("stream_state", &producer.stream_state());
+            Reply::None
+        }
+        "request_queue_state" => {
+            ctx.push("queue_state", &producer.queue_state());
+            Reply::None
+        }
+        "remove_queue_item" => match str_field("id") {
+            None => env_error("validation_failed", "Missing required field: id"),
+            Some(id) if producer.remove(id) => {
+                env_ok(json!({"operation": "item_removed", "id": id}))
+            }
+            Some(id) => env_error("not_found", &format!("No queue item with id {id}")),
+        },
+        "force_content" => {
+            let (Some(kind), Some(data), Some(duration)) = (
+                str_field("type"),
+                payload.get("data"),
+                payload.get("duration").and_then(Value::as_u64),
+            ) else {
+                return env_error(
+                    "validation_failed",
+                    "force_content needs type (string), data and duration (ms)",
+                );
+            };
+            let id = producer.force_content(kind, data.clone(), duration);
+            env_ok(json!({"operation": "override_sent", "type": kind, "id": id}))
+        }
+        "takeover" => {
+            let Some(kind) = str_field("type") else {
+                return env_error("validation_failed", "Missing required field: type");
+            };
+            if !TAKEOVER_TYPES.contains(&kind) {
+                return env_error(
+                    "validation_failed",
+                    &format!(
+                        "Unknown takeover type {kind:?}: use {}",
+                        TAKEOVER_TYPES.join(", ")
+                    ),
+                );
+            }
+            let message = str_field("message");
+            if message.is_none() && kind != "screen-cover" {
+                return env_error("validation_failed", "Missing required field: message");
+            }
+            let duration = match payload.get("duration") {
+                None | Some(Value::Null) => 10_000,
+                Some(v) => match v.as_u64() {
+                    Some(d) if d > 0 => d,
+                    _ => {
+                        return env_error(
+                            "validation_failed",
+                            "duration must be a positive number of milliseconds",
+                        )
+                    }
+                },
+            };
+            let data = json!({"takeover_type": kind, "message": message, "duration": duration});
+            match ctx
+                .hub
+                .pipeline
+                .ingest(Input::new("stream.takeover_started", data))
+            {
+                Ok(_) => env_ok(json!({"operation": "takeover_sent", "type": kind})),
+                Err(r) => Reply::Error(landale_protocol::envelope::error(
+                    "validation_failed",
+                    "Request validation failed",
+                    Some(json!({"fields": r.errors})),
+                    &crate::pipeline::normalize::now_iso(),
+                )),
+            }
+        }
+        "takeover_clear" => match ctx
+            .hub
+            .pipeline
+            .ingest(Input::new("stream.takeover_cleared", json!({})))
+        {
+            Ok(_) => env_ok(json!({"operation": "takeover_cleared"})),
+            Err(_) => env_error("internal_error", "takeover_clear could not be published"),
+        },
+        "update_channel_info" | "get_channel_info" | "search_categories" => env_error(
+            "api_error",
+            "Twitch is not connected: run `landale twitch login`",
+        ),
+        other => {
+            tracing::debug!(event = other, "stream channel ignores unknown command");
+            Reply::None
+        }
+    }
+}

@@ -1,0 +1,199 @@
+//! The REST API and static routes. Handlers are thin: parse, call a module, shape
+//! the reply (reference server.md §11 for paths, shapes and status codes).
+
+pub mod activity;
+pub mod community;
+pub mod contexts;
+pub mod eventsub;
+pub mod health;
+pub mod transcriptions;
+
+use crate::auth::bearer;
+use crate::hub::Hub;
+use crate::pipeline::normalize::now_iso;
+use axum::extract::{ConnectInfo, DefaultBodyLimit};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use landale_protocol::envelope;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+
+/// Request bodies above this are refused with 413.
+pub const MAX_BODY_BYTES: usize = 100 * 1024;
+
+pub type Params = HashMap<String, String>;
+
+/// A JSON error response with a status.
+pub struct ApiError(pub StatusCode, pub Value);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.0, Json(self.1)).into_response()
+    }
+}
+
+pub type ApiResult = Result<Response, ApiError>;
+
+/// An enveloped error with the status its code implies.
+pub fn env_error(code: &str, message: &str, details: Option<Value>) -> ApiError {
+    let status = StatusCode::from_u16(envelope::status_for_code(code))
+        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    ApiError(status, envelope::error(code, message, details, &now_iso()))
+}
+
+pub fn env_ok(data: Value) -> Response {
+    Json(envelope::ok(data, &now_iso())).into_response()
+}
+
+pub fn db_error(e: crate::store::StoreError) -> ApiError {
+    tracing::error!(error = %e, "database error in a request");
+    env_error("service_unavailable", &format!("database error: {e}"), None)
+}
+
+/// Control actions need the token (or a trusted loopback peer).
+pub fn require_control(hub: &Hub, headers: &HeaderMap, peer: SocketAddr) -> Result<(), ApiError> {
+    let token = bearer(
+        headers
+            .get(header::AUTHORIZATION)
+            .and_then(|h| h.to_str().ok()),
+    );
+    if hub.auth.allows(token, peer.ip()) {
+        Ok(())
+    } else {
+        Err(env_error(
+            "unauthorized",
+            "this action needs the Landale token: send `Authorization: Bearer <token>` (see `landale token`)",
+            None,
+        ))
+    }
+}
+
+/// `limit` within `1..=max`, else `default` (the reference's lenient rule).
+pub fn limit(p: &Params, default: i64, max: i64) -> i64 {
+    p.get("limit")
+        .and_then(|v| v.parse::<i64>().ok())
+        .filter(|n| (1..=max).contains(n))
+        .unwrap_or(default)
+}
+
+/// A strict positive integer parameter: absent → default, malformed → 400.
+pub fn int_param(p: &Params, key: &str, default: i64, max: i64) -> Result<i64, ApiError> {
+    match p.get(key) {
+        None => Ok(default),
+        Some(v) => match v.parse::<i64>() {
+            Ok(n) if n >= 1 && n <= max => Ok(n),
+            _ => Err(env_error(
+                "invalid_parameters",
+                &format!("{key} must be an integer from 1 to {max}"),
+                None,
+            )),
+        },
+    }
+}
+
+pub type Peer = ConnectInfo<SocketAddr>;
+
+pub fn router(hub: Arc<Hub>) -> Router {
+    let mut origins: Vec<HeaderValue> = hub
+        .config
+        .allowed_origins
+        .iter()
+        .filter_map(|o| o.parse().ok())
+        .collect();
+    origins.dedup();
+    let cors = CorsLayer::new()
+        .allow_origin(AllowOrigin::list(origins))
+        .allow_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::DELETE,
+            Method::OPTIONS,
+        ])
+        .allow_headers([
+            header::CONTENT_TYPE,
+            header::AUTHORIZATION,
+            HeaderName::from_static("x-correlation-id"),
+        ])
+        .allow_credentials(true)
+        .max_age(std::time::Duration::from_secs(86_400));
+
+    let api = Router::new()
+        .route("/health", get(health::health))
+        .route("/ready", get(health::ready))
+        .route("/api/health", get(health::api_health))
+        .route("/metrics", get(health::metrics))
+        .route("/api/eventsub", post(eventsub::eventsub))
+        .route("/api/events", post(eventsub::ingest))
+        .route("/api/activity/events", get(activity::events))
+        .route("/api/activity/stats", get(activity::stats))
+        .route("/api/transcriptions", get(transcriptions::list))
+        .route("/api/transcriptions/search", get(transcriptions::search))
+        .route(
+            "/api/transcriptions/time-range",
+            get(transcriptions::time_range),
+        )
+        .route("/api/transcriptions/recent", get(transcriptions::recent))
+        .route(
+            "/api/transcriptions/session/{session_id}",
+            get(transcriptions::session),
+        )
+        .route("/api/transcriptions/stats", get(transcriptions::stats))
+        .route("/api/contexts", get(contexts::list).post(contexts::create))
+        .route("/api/contexts/search", get(contexts::search))
+        .route("/api/contexts/stats", get(contexts::stats))
+        .route("/api/community/members", get(community::members))
+        .route(
+            "/api/community/members/activity",
+            post(community::member_activity),
+        )
+        .route("/api/community/stats", get(community::stats))
+        .route(
+            "/api/community/pronunciation",
+            get(community::pronunciations).post(community::create_pronunciation),
+        )
+        .route(
+            "/api/community/pronunciation/{username}",
+            get(community::pronunciation),
+        )
+        .route(
+            "/api/community/vocabulary",
+            get(community::vocabulary).post(community::create_vocabulary),
+        )
+        .route(
+            "/api/community/vocabulary/search",
+            get(community::search_vocabulary),
+        )
+        .route("/socket/websocket", get(crate::socket::upgrade))
+        .fallback(not_found)
+        .with_state(hub);
+
+    let h = |name: &'static str, value: &'static str| {
+        SetResponseHeaderLayer::overriding(
+            HeaderName::from_static(name),
+            HeaderValue::from_static(value),
+        )
+    };
+    api.layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(cors)
+        .layer(h("x-frame-options", "DENY"))
+        .layer(h("x-content-type-options", "nosniff"))
+        .layer(h("referrer-policy", "strict-origin-when-cross-origin"))
+        .layer(h(
+            "content-security-policy",
+            "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data: https:; font-src 'self' data:; connect-src 'self' ws: wss:; frame-ancestors 'none'",
+        ))
+}
+
+async fn not_found() -> ApiError {
+    ApiError(
+        StatusCode::NOT_FOUND,
+        json!({"errors": {"detail": "Not Found"}}),
+    )
+}

@@ -1,0 +1,156 @@
+//! The hub: the shared handles every module gets, and its start-up and shutdown.
+
+use crate::auth::{load_or_create_token, Auth};
+use crate::bus::{Bus, BusLimits};
+use crate::config::Config;
+use crate::metrics::Metrics;
+use crate::pipeline::{normalize, Pipeline};
+use crate::producer::Producer;
+use crate::store::writer::StoreQueue;
+use crate::store::Store;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::watch;
+
+/// How many seqs are reserved in storage ahead of use, so a restart never reuses one.
+const SEQ_BLOCK: u64 = 100_000;
+
+pub struct Hub {
+    pub config: Config,
+    pub store: Store,
+    pub bus: Arc<Bus>,
+    pub pipeline: Pipeline,
+    pub metrics: Arc<Metrics>,
+    pub auth: Auth,
+    pub producer: Arc<Producer>,
+    /// Outbound HTTP (nurvus, health probes): 10 s timeout on every request.
+    pub http: reqwest::Client,
+    pub started: Instant,
+    pub shutdown: watch::Receiver<bool>,
+}
+
+/// Handles to stop a running hub.
+pub struct HubTasks {
+    shutdown: watch::Sender<bool>,
+    store_writer: tokio::task::JoinHandle<()>,
+}
+
+impl Hub {
+    pub async fn start(config: Config) -> anyhow::Result<(Arc<Hub>, HubTasks)> {
+        let store = Store::connect(config.database_url.as_deref(), &config.data_dir).await?;
+        let token =
+            load_or_create_token(config.token.as_deref(), &config.data_dir).map_err(|e| {
+                anyhow::anyhow!(
+                    "cannot read or write the token in {}: {e}",
+                    config.data_dir.display()
+                )
+            })?;
+        let auth = Auth::new(token, config.trust_loopback);
+
+        let head = store.last_seq().await?;
+        store
+            .meta_set("seq_reserved", &(head + SEQ_BLOCK).to_string())
+            .await?;
+        let bus = Arc::new(Bus::new(head, BusLimits::default()));
+        let metrics = Arc::new(Metrics::new());
+        let (shutdown_tx, shutdown) = watch::channel(false);
+        let (store_queue, store_writer) =
+            StoreQueue::start(store.clone(), metrics.clone(), shutdown.clone());
+        let pipeline = Pipeline::new(
+            bus.clone(),
+            store_queue,
+            metrics.clone(),
+            normalize::Options::default(),
+        );
+        let producer = Producer::new(bus.clone(), pipeline.clone());
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .connect_timeout(Duration::from_secs(3))
+            .build()?;
+
+        let hub = Arc::new(Hub {
+            config,
+            store,
+            bus,
+            pipeline,
+            metrics,
+            auth,
+            producer: producer.clone(),
+            http,
+            started: Instant::now(),
+            shutdown: shutdown.clone(),
+        });
+        tokio::spawn(producer.run(shutdown.clone()));
+        tokio::spawn(seq_reserver(hub.clone(), head + SEQ_BLOCK));
+        tokio::spawn(retention(hub.clone()));
+        if hub.config.demo {
+            tokio::spawn(crate::demo::run(hub.pipeline.clone(), shutdown.clone()));
+        }
+        tracing::info!(engine = hub.store.engine(), seq = head, "hub started");
+        Ok((
+            hub,
+            HubTasks {
+                shutdown: shutdown_tx,
+                store_writer,
+            },
+        ))
+    }
+}
+
+impl HubTasks {
+    /// Stop background tasks and let the store writer drain.
+    pub async fn stop(self, hub: Arc<Hub>) {
+        let _ = self.shutdown.send(true);
+        let head = hub.bus.head();
+        if let Err(e) = hub.store.meta_set("seq_reserved", &head.to_string()).await {
+            tracing::warn!(error = %e, "could not record the last seq");
+        }
+        drop(hub);
+        let _ = tokio::time::timeout(Duration::from_secs(10), self.store_writer).await;
+    }
+}
+
+/// Keep the persisted reservation ahead of the bus head.
+async fn seq_reserver(hub: Arc<Hub>, mut reserved: u64) {
+    let mut shutdown = hub.shutdown.clone();
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+            _ = shutdown.changed() => return,
+        }
+        let head = hub.bus.head();
+        if head + SEQ_BLOCK / 2 > reserved {
+            reserved = head + SEQ_BLOCK;
+            if let Err(e) = hub
+                .store
+                .meta_set("seq_reserved", &reserved.to_string())
+                .await
+            {
+                tracing::warn!(error = %e, "could not reserve seqs");
+            }
+        }
+    }
+}
+
+/// Hourly retention when TimescaleDB is not doing it.
+async fn retention(hub: Arc<Hub>) {
+    if hub.store.timescale {
+        return;
+    }
+    let mut shutdown = hub.shutdown.clone();
+    loop {
+        match hub.store.apply_retention(hub.config.retention_days).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(
+                rows = n,
+                days = hub.config.retention_days,
+                "retention removed old rows"
+            ),
+            Err(e) => tracing::warn!(error = %e, "retention failed"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(3600)) => {}
+            _ = shutdown.changed() => return,
+        }
+    }
+}

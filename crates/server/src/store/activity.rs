@@ -1,0 +1,236 @@
+//! The activity log (`events`) and `users` (reference server.md §7.5, §10.4).
+
+use super::{micros, Result, Store};
+use crate::with_pool;
+use chrono::{DateTime, Utc};
+use landale_protocol::Event;
+use serde::Serialize;
+use serde_json::Value;
+use sqlx::types::Json;
+
+/// Types the activity log keeps (reference §7.5); health checks and metrics are not.
+pub fn is_storable(t: &str) -> bool {
+    const EXACT: &[&str] = &[
+        "stream.online",
+        "stream.offline",
+        "channel.update",
+        "channel.follow",
+        "channel.subscribe",
+        "channel.subscription.end",
+        "channel.subscription.gift",
+        "channel.subscription.message",
+        "channel.cheer",
+        "channel.raid",
+        "channel.chat_settings.update",
+        "channel.ad_break.begin",
+        "user.update",
+        "obs.stream_started",
+        "obs.stream_stopped",
+        "obs.recording_started",
+        "obs.recording_stopped",
+        "obs.scene_changed",
+        "obs.websocket_event",
+        "ironmon.init",
+        "ironmon.checkpoint",
+        "ironmon.battle_start",
+        "ironmon.battle_end",
+        "ironmon.run_started",
+        "ironmon.run_checkpoint",
+        "rainwave.song_changed",
+        "rainwave.station_changed",
+        "system.service_started",
+        "system.service_stopped",
+    ];
+    const PREFIXES: &[&str] = &[
+        "channel.chat.",
+        "channel.channel_points_custom_reward",
+        "channel.poll.",
+        "channel.prediction.",
+        "channel.charity_campaign.",
+        "channel.hype_train.",
+        "channel.goal.",
+        "channel.shoutout.",
+        "channel.vip.",
+    ];
+    EXACT.contains(&t) || PREFIXES.iter().any(|p| t.starts_with(p))
+}
+
+#[derive(Debug, Serialize, sqlx::FromRow)]
+pub struct ActivityRow {
+    pub id: String,
+    pub seq: i64,
+    pub timestamp: DateTime<Utc>,
+    pub event_type: String,
+    pub user_id: Option<String>,
+    pub user_login: Option<String>,
+    pub user_name: Option<String>,
+    pub data: Json<Value>,
+    pub correlation_id: Option<String>,
+}
+
+fn user_of(e: &Event) -> (Option<String>, Option<String>, Option<String>) {
+    let s = |k: &str| e.str_field(k).map(str::to_owned);
+    (s("user_id"), s("user_login"), s("user_name"))
+}
+
+impl Store {
+    /// Insert a batch of events (and upsert their users) in one transaction.
+    /// Re-inserting an event id is a no-op, so a retried batch cannot duplicate rows.
+    pub async fn insert_events(&self, events: &[std::sync::Arc<Event>]) -> Result<()> {
+        let now = micros(Utc::now());
+        with_pool!(self, p => {
+            let mut tx = p.begin().await?;
+            for e in events {
+                let ts = e
+                    .timestamp
+                    .parse::<DateTime<Utc>>()
+                    .map(micros)
+                    .unwrap_or(now);
+                let (uid, login, name) = user_of(e);
+                let data = serde_json::to_value(&**e).unwrap_or(Value::Null);
+                sqlx::query(
+                    "INSERT INTO events (id, seq, timestamp, event_type, user_id, user_login, user_name, data, correlation_id, inserted_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING",
+                )
+                .bind(&e.id)
+                .bind(e.seq as i64)
+                .bind(ts)
+                .bind(&e.kind)
+                .bind(&uid)
+                .bind(&login)
+                .bind(&name)
+                .bind(Json(data))
+                .bind(&e.correlation_id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                if let (Some(uid), Some(login)) = (&uid, &login) {
+                    // A login can move to another account: free it first.
+                    sqlx::query("DELETE FROM users WHERE login = $1 AND twitch_id <> $2")
+                        .bind(login)
+                        .bind(uid)
+                        .execute(&mut *tx)
+                        .await?;
+                    sqlx::query(
+                        "INSERT INTO users (twitch_id, login, display_name, inserted_at, updated_at) VALUES ($1, $2, $3, $4, $4)
+                         ON CONFLICT (twitch_id) DO UPDATE SET login = excluded.login,
+                           display_name = COALESCE(excluded.display_name, users.display_name), updated_at = excluded.updated_at",
+                    )
+                    .bind(uid)
+                    .bind(login)
+                    .bind(&name)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Newest first, optionally filtered by type and user; `limit` 1..=1000.
+    pub async fn recent_events(
+        &self,
+        limit: i64,
+        event_type: Option<&str>,
+        user_id: Option<&str>,
+    ) -> Result<Vec<ActivityRow>> {
+        let rows = with_pool!(self, p => sqlx::query_as::<_, ActivityRow>(
+            "SELECT id, seq, timestamp, event_type, user_id, user_login, user_name, data, correlation_id FROM events
+             WHERE ($1 IS NULL OR event_type = $1) AND ($2 IS NULL OR user_id = $2)
+             ORDER BY timestamp DESC, seq DESC LIMIT $3",
+        )
+        .bind(event_type)
+        .bind(user_id)
+        .bind(limit.clamp(1, 1000))
+        .fetch_all(p)
+        .await?);
+        Ok(rows)
+    }
+
+    /// Stored events with `after < seq < before`, in seq order (replay fallback).
+    pub async fn events_between_seq(
+        &self,
+        after: u64,
+        before: u64,
+        limit: i64,
+    ) -> Result<Vec<Value>> {
+        let rows: Vec<(Json<Value>,)> = with_pool!(self, p => sqlx::query_as(
+            "SELECT data FROM events WHERE seq > $1 AND seq < $2 ORDER BY seq LIMIT $3",
+        )
+        .bind(after as i64)
+        .bind(before as i64)
+        .bind(limit)
+        .fetch_all(p)
+        .await?);
+        Ok(rows.into_iter().map(|r| r.0 .0).collect())
+    }
+
+    /// `{total_events, unique_users, chat_messages, follows, subscriptions, cheers}` over `hours`.
+    pub async fn event_stats(&self, hours: i64) -> Result<Value> {
+        let since = Utc::now() - chrono::Duration::hours(hours);
+        let row: (i64, i64, i64, i64, i64, i64) = with_pool!(self, p => sqlx::query_as(
+            "SELECT COUNT(*),
+                    COUNT(DISTINCT user_id),
+                    CAST(COALESCE(SUM(CASE WHEN event_type = 'channel.chat.message' THEN 1 ELSE 0 END), 0) AS BIGINT),
+                    CAST(COALESCE(SUM(CASE WHEN event_type = 'channel.follow' THEN 1 ELSE 0 END), 0) AS BIGINT),
+                    CAST(COALESCE(SUM(CASE WHEN event_type = 'channel.subscribe' THEN 1 ELSE 0 END), 0) AS BIGINT),
+                    CAST(COALESCE(SUM(CASE WHEN event_type = 'channel.cheer' THEN 1 ELSE 0 END), 0) AS BIGINT)
+             FROM events WHERE timestamp >= $1",
+        )
+        .bind(since)
+        .fetch_one(p)
+        .await?);
+        Ok(serde_json::json!({
+            "total_events": row.0, "unique_users": row.1, "chat_messages": row.2,
+            "follows": row.3, "subscriptions": row.4, "cheers": row.5,
+        }))
+    }
+
+    /// `[{user_login, message_count}]`, most chat messages first.
+    pub async fn most_active_users(&self, hours: i64, limit: i64) -> Result<Value> {
+        let since = Utc::now() - chrono::Duration::hours(hours);
+        let rows: Vec<(Option<String>, i64)> = with_pool!(self, p => sqlx::query_as(
+            "SELECT user_login, COUNT(*) AS n FROM events
+             WHERE timestamp >= $1 AND event_type = 'channel.chat.message' AND user_login IS NOT NULL
+             GROUP BY user_login ORDER BY n DESC, user_login LIMIT $2",
+        )
+        .bind(since)
+        .bind(limit)
+        .fetch_all(p)
+        .await?);
+        Ok(Value::Array(
+            rows.into_iter()
+                .map(|(u, n)| serde_json::json!({"user_login": u, "message_count": n}))
+                .collect(),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_storable;
+
+    #[test]
+    fn storable_types() {
+        for t in [
+            "channel.follow",
+            "channel.chat.message",
+            "channel.poll.begin",
+            "channel.goal.end",
+            "obs.scene_changed",
+            "channel.raid",
+        ] {
+            assert!(is_storable(t), "{t}");
+        }
+        for t in [
+            "system.health_check",
+            "system.performance_metric",
+            "stream.state_updated",
+            "obs.stats_updated",
+        ] {
+            assert!(!is_storable(t), "{t}");
+        }
+    }
+}
