@@ -251,7 +251,12 @@ export function eventOf(payload) {
 export function assertHubEvent(ev, type) {
   assert.equal(typeof ev, "object", `event must be an object: ${describe(ev)}`);
   assert.equal(ev.type, type, `event type: ${describe(ev)}`);
-  for (const key of ["id", "timestamp", "correlation_id", "source_id", "raw_type"]) {
+  // source_id is the producer's own message id: null for events injected without one.
+  assert.ok(
+    ev.source_id === null || (typeof ev.source_id === "string" && ev.source_id.length > 0),
+    `event.source_id must be null or a non-empty string: ${describe(ev)}`,
+  );
+  for (const key of ["id", "timestamp", "correlation_id", "raw_type"]) {
     assert.ok(
       typeof ev[key] === "string" && ev[key].length > 0,
       `event.${key} must be a non-empty string: ${describe(ev)}`,
