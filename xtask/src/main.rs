@@ -1,1 +1,203 @@
-fn main() {}
+//! `cargo xtask run | test | lint | bench hub`: the one place that knows about npm,
+//! browsers and how the pieces are started together.
+
+mod bench;
+
+use anyhow::{bail, Context, Result};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const USAGE: &str = "usage: cargo xtask <command>
+
+  run          build Landale (release) and start it on embedded SQLite in demo mode
+  test         every test: Rust (unit, integration, both storage backends) and the JS interop suite
+  lint         cargo fmt --check and cargo clippy --all-targets -- -D warnings
+  bench hub    fan-out benchmark against a bare WebSocket broadcast floor (writes bench-results/hub.json)
+";
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("run") => run(),
+        Some("test") => test(),
+        Some("lint") => lint(),
+        Some("bench") => match args.get(1).map(String::as_str) {
+            Some("hub") => bench::hub(&args[2..]),
+            _ => Err(anyhow::anyhow!(
+                "unknown benchmark; available: hub\n\n{USAGE}"
+            )),
+        },
+        _ => {
+            eprint!("{USAGE}");
+            std::process::exit(2);
+        }
+    };
+    if let Err(e) = result {
+        eprintln!("xtask: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_path_buf()
+}
+
+pub fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"))
+}
+
+pub fn cargo() -> Command {
+    let mut c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    c.current_dir(root());
+    c
+}
+
+pub fn status(mut c: Command, what: &str) -> Result<()> {
+    eprintln!("xtask: {what}");
+    let s = c
+        .status()
+        .with_context(|| format!("could not start: {what}"))?;
+    if !s.success() {
+        bail!("{what} failed ({s})");
+    }
+    Ok(())
+}
+
+fn run() -> Result<()> {
+    let mut build = cargo();
+    build.args(["build", "--release", "-p", "landale"]);
+    status(build, "cargo build --release -p landale")?;
+    let bin = target_dir().join("release").join("landale");
+    let mut cmd = Command::new(&bin);
+    cmd.current_dir(root());
+    if std::env::var_os("LANDALE_DEMO").is_none() {
+        cmd.env("LANDALE_DEMO", "1");
+    }
+    eprintln!("xtask: starting {} (Ctrl-C to stop)", bin.display());
+    let s = cmd
+        .status()
+        .with_context(|| format!("could not start {}", bin.display()))?;
+    if !s.success() {
+        bail!("landale exited with {s}");
+    }
+    Ok(())
+}
+
+fn lint() -> Result<()> {
+    let mut fmt = cargo();
+    fmt.args(["fmt", "--all", "--check"]);
+    status(fmt, "cargo fmt --check")?;
+    let mut clippy = cargo();
+    clippy.args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]);
+    status(clippy, "cargo clippy --all-targets -- -D warnings")
+}
+
+fn test() -> Result<()> {
+    let mut t = cargo();
+    t.args(["test", "--workspace"]);
+    status(t, "cargo test --workspace")?;
+    interop()
+}
+
+/// A free loopback port.
+pub fn free_port() -> Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// A `landale` child process that is killed when dropped.
+pub struct Hub {
+    pub child: Child,
+    pub port: u16,
+    pub dir: PathBuf,
+}
+
+impl Drop for Hub {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Start a built `landale` binary on a free port with a fresh data dir and wait for
+/// `/health` to answer.
+pub fn start_hub(bin: &Path, token: &str, extra_env: &[(&str, &str)]) -> Result<Hub> {
+    let port = free_port()?;
+    let dir = std::env::temp_dir().join(format!("landale-xtask-{}-{port}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut cmd = Command::new(bin);
+    cmd.env("PORT", port.to_string())
+        .env("BIND_IP", "127.0.0.1")
+        .env("LANDALE_DATA_DIR", &dir)
+        .env("LANDALE_TOKEN", token)
+        .env("LANDALE_DEMO", "0")
+        .env_remove("DATABASE_URL")
+        .env(
+            "RUST_LOG",
+            std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()),
+        )
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit());
+    for (k, v) in extra_env {
+        cmd.env(k, v);
+    }
+    let child = cmd
+        .spawn()
+        .with_context(|| format!("could not start {}", bin.display()))?;
+    let hub = Hub { child, port, dir };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Ok(hub);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    bail!("landale did not start listening on port {port} within 30 s")
+}
+
+fn interop() -> Result<()> {
+    let web = root().join("web");
+    if Command::new("node").arg("--version").output().is_err() {
+        bail!("node is not installed: the JS interop tests need Node.js 20+ (apt-get install nodejs npm)");
+    }
+    if !web.join("node_modules").join("phoenix").exists() {
+        let mut npm = Command::new("npm");
+        npm.args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(&web);
+        status(npm, "npm ci (web/)")?;
+    }
+    let mut build = cargo();
+    build.args(["build", "-p", "landale"]);
+    status(build, "cargo build -p landale")?;
+    let token = "interop-token-0123456789";
+    let hub = start_hub(
+        &target_dir().join("debug").join("landale"),
+        token,
+        &[("LANDALE_TRUST_LOOPBACK", "false")],
+    )?;
+    let base = format!("http://127.0.0.1:{}", hub.port);
+    let mut node = Command::new("node");
+    node.args(["--test", "--test-concurrency=1", "tests/interop/"])
+        .current_dir(&web)
+        .env("LANDALE_HTTP", &base)
+        .env("LANDALE_WS", format!("ws://127.0.0.1:{}/socket", hub.port))
+        .env("LANDALE_TOKEN", token);
+    status(
+        node,
+        "node --test web/tests/interop (official phoenix client v2 and raw v1)",
+    )
+}

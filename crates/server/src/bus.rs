@@ -34,6 +34,15 @@ pub struct BusMessage {
 }
 
 impl BusMessage {
+    /// Estimated memory held: the JSON text, and for events the parsed event too
+    /// (roughly twice the text).
+    fn weight(&self) -> usize {
+        match self.kind {
+            BusKind::Event { .. } => self.json.len() * 3 + 256,
+            _ => self.json.len() + 128,
+        }
+    }
+
     pub fn event(&self) -> Option<(&str, Source)> {
         match &self.kind {
             BusKind::Event { event } => Some((event.kind.as_str(), event.source)),
@@ -47,7 +56,7 @@ impl BusMessage {
 pub struct BusLimits {
     /// Messages kept for replay (count).
     pub ring_messages: usize,
-    /// Messages kept for replay (total payload bytes).
+    /// Messages kept for replay (estimated bytes: payload plus its parsed form).
     pub ring_bytes: usize,
     /// How far a socket task may fall behind the bus before it is cut off.
     pub broadcast_capacity: usize,
@@ -128,13 +137,13 @@ impl Bus {
             json: json.into(),
         });
         inner.head = seq;
-        inner.ring_bytes += msg.json.len();
+        inner.ring_bytes += msg.weight();
         inner.ring.push_back(msg.clone());
         while inner.ring.len() > self.limits.ring_messages
             || (inner.ring_bytes > self.limits.ring_bytes && inner.ring.len() > 1)
         {
             if let Some(old) = inner.ring.pop_front() {
-                inner.ring_bytes -= old.json.len();
+                inner.ring_bytes -= old.weight();
             }
         }
         // No receivers is fine: nobody is listening yet.

@@ -57,6 +57,9 @@ pub struct ConfigArgs {
     /// Days of events and transcriptions to keep.
     #[arg(long, env = "LANDALE_RETENTION_DAYS")]
     pub retention_days: Option<String>,
+    /// Messages kept in memory for `last_seq` replay (older ones come from the database).
+    #[arg(long, env = "LANDALE_REPLAY_RING")]
+    pub replay_ring: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,6 +86,7 @@ pub struct Config {
     pub socket_queue: usize,
     pub idle_timeout: Duration,
     pub retention_days: u32,
+    pub replay_ring: usize,
 }
 
 /// One bad setting: `VAR="value": what is wrong`.
@@ -273,6 +277,16 @@ impl Config {
             )?,
             None => 30,
         };
+        let replay_ring = match &a.replay_ring {
+            Some(v) => parse_num(
+                "LANDALE_REPLAY_RING",
+                v,
+                1usize,
+                10_000_000,
+                "a message count from 1 to 10000000",
+            )?,
+            None => 10_000,
+        };
         Ok(Config {
             port,
             bind_ip,
@@ -289,6 +303,7 @@ impl Config {
             socket_queue,
             idle_timeout,
             retention_days,
+            replay_ring,
         })
     }
 }

@@ -51,7 +51,11 @@ impl Hub {
         store
             .meta_set("seq_reserved", &(head + SEQ_BLOCK).to_string())
             .await?;
-        let bus = Arc::new(Bus::new(head, BusLimits::default()));
+        let limits = BusLimits {
+            ring_messages: config.replay_ring,
+            ..BusLimits::default()
+        };
+        let bus = Arc::new(Bus::new(head, limits));
         let metrics = Arc::new(Metrics::new());
         let (shutdown_tx, shutdown) = watch::channel(false);
         let (store_queue, store_writer) =

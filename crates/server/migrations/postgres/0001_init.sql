@@ -160,9 +160,6 @@ CREATE TABLE results (
     UNIQUE (seed_id, checkpoint_id)
 );
 CREATE INDEX results_checkpoint ON results (checkpoint_id, result);
-    UNIQUE (seed_id, checkpoint_id)
-);
-CREATE INDEX results_checkpoint ON results (checkpoint_id, result);
 
 INSERT INTO challenges (name) VALUES ('Kaizo IronMON');
 INSERT INTO checkpoints (name, trainer, "order", challenge_id) VALUES

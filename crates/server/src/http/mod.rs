@@ -88,10 +88,14 @@ pub fn int_param(p: &Params, key: &str, default: i64, max: i64) -> Result<i64, A
         None => Ok(default),
         Some(v) => match v.parse::<i64>() {
             Ok(n) if n >= 1 && n <= max => Ok(n),
-            _ => Err(env_error(
-                "invalid_parameters",
-                &format!("{key} must be an integer from 1 to {max}"),
-                None,
+            _ => Err(ApiError(
+                StatusCode::BAD_REQUEST,
+                envelope::error(
+                    "invalid_parameters",
+                    &format!("{key} must be an integer from 1 to {max}"),
+                    None,
+                    &now_iso(),
+                ),
             )),
         },
     }

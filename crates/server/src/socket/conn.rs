@@ -18,7 +18,7 @@ use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
-use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 
 /// Everything the upgrade handler learned about the client.
 pub struct ConnInfo {
@@ -51,6 +51,9 @@ struct Conn {
     outbox: Outbox,
     joined: HashMap<String, Joined>,
 }
+
+/// Bus messages handled per wake-up before checking the socket again.
+const BUS_BATCH: usize = 256;
 
 /// At most this many stored events are replayed from the database for one join.
 const MAX_DB_REPLAY: i64 = 50_000;
@@ -90,9 +93,33 @@ pub async fn run(hub: Arc<Hub>, socket: WebSocket, info: ConnInfo) {
                 Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break End::ClientClosed,
             },
             msg = bus_rx.recv() => match msg {
-                Ok(msg) => if let Err(Full) = conn.on_bus(&msg) {
-                    break End::SlowConsumer("outbound queue full");
-                },
+                Ok(first) => {
+                    // Handle what else is pending in the same wake-up.
+                    let (mut msg, mut n, mut end) = (first, 1, None);
+                    loop {
+                        if conn.on_bus(&msg).is_err() {
+                            end = Some(End::SlowConsumer("outbound queue full"));
+                            break;
+                        }
+                        if n == BUS_BATCH {
+                            break;
+                        }
+                        match bus_rx.try_recv() {
+                            Ok(m) => {
+                                msg = m;
+                                n += 1;
+                            }
+                            Err(TryRecvError::Lagged(_)) => {
+                                end = Some(End::SlowConsumer("fell behind the hub"));
+                                break;
+                            }
+                            Err(_) => break,
+                        }
+                    }
+                    if let Some(end) = end {
+                        break end;
+                    }
+                }
                 Err(RecvError::Lagged(_)) => break End::SlowConsumer("fell behind the hub"),
                 Err(RecvError::Closed) => break End::Shutdown,
             },

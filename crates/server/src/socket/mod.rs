@@ -73,7 +73,10 @@ pub async fn upgrade(
             .unwrap_or_else(|| "production".into()),
         peer,
     };
+    // Small buffers: inbound frames are tiny, and the writer flushes each batch itself.
     ws.max_message_size(MAX_FRAME_BYTES)
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(16 * 1024)
         .on_upgrade(move |socket| conn::run(hub, socket, info))
 }
 

@@ -1,0 +1,682 @@
+//! REST shapes and status codes, the token rule, and channel commands end to end.
+
+mod common;
+
+use common::*;
+use serde_json::{json, Value};
+
+fn follow_body(login: &str) -> Value {
+    json!({"subscription": {"type": "channel.follow", "version": "2"},
+           "event": {"user_id": "42", "user_login": login, "user_name": login,
+                     "broadcaster_user_id": "12826", "broadcaster_user_login": "avalonstar"}})
+}
+
+#[tokio::test]
+async fn control_needs_the_token_reads_do_not() {
+    let hub = TestHub::start(Opts {
+        trust_loopback: false,
+        ..Default::default()
+    })
+    .await;
+    let http = reqwest::Client::new();
+    let r = http
+        .post(hub.http("/api/eventsub"))
+        .json(&follow_body("x"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "unauthorized");
+    let r = http
+        .post(hub.http("/api/eventsub"))
+        .bearer_auth("wrong-token-xxxxxxxx")
+        .json(&follow_body("x"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    assert_eq!(hub.hub().bus.head(), 0, "nothing was published");
+    let r = http
+        .post(hub.http("/api/eventsub"))
+        .bearer_auth(TOKEN)
+        .json(&follow_body("x"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["success"], true);
+    assert_eq!(body["message"], "Event processed");
+    assert!(body["seq"].as_u64().unwrap() >= 1);
+    // Reads need nothing.
+    for path in [
+        "/health",
+        "/ready",
+        "/api/health",
+        "/api/activity/events",
+        "/metrics",
+    ] {
+        assert_eq!(
+            http.get(hub.http(path)).send().await.unwrap().status(),
+            200,
+            "{path}"
+        );
+    }
+    // Socket: a control push without the token changes nothing.
+    let mut c = ws_anon(&hub.ws_url(), "").await;
+    join(&mut c, "stream:overlays", json!({})).await;
+    let (status, resp) = push(
+        &mut c,
+        "stream:overlays",
+        "takeover",
+        json!({"type": "custom", "message": "hi"}),
+    )
+    .await;
+    assert_eq!(status, "error");
+    assert_eq!(resp["error"]["code"], "unauthorized");
+    let (status, resp) = push(&mut c, "stream:overlays", "ping", json!({})).await;
+    assert_eq!(
+        (status.as_str(), &resp["data"]["pong"]),
+        ("ok", &json!(true)),
+        "reads still work"
+    );
+    let mut t = ws_anon(&hub.ws_url(), "").await;
+    join(&mut t, "transcription:live", json!({})).await;
+    let (status, resp) = push(
+        &mut t,
+        "transcription:live",
+        "submit_transcription",
+        json!({"timestamp": "2026-11-24T06:00:00Z", "duration": 1, "text": "nope"}),
+    )
+    .await;
+    assert_eq!(
+        (status.as_str(), resp["reason"].as_str()),
+        ("error", Some("unauthorized"))
+    );
+    assert!(
+        hub.hub()
+            .store
+            .list_transcriptions(10, None)
+            .await
+            .unwrap()
+            .is_empty(),
+        "nothing stored"
+    );
+    hub.stop().await;
+}
+
+#[tokio::test]
+async fn loopback_is_trusted_by_default() {
+    let hub = TestHub::start(Opts {
+        trust_loopback: true,
+        ..Default::default()
+    })
+    .await;
+    let r = reqwest::Client::new()
+        .post(hub.http("/api/eventsub"))
+        .json(&follow_body("x"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    hub.stop().await;
+}
+
+#[tokio::test]
+async fn invalid_events_are_rejected_with_field_errors_and_never_published() {
+    let hub = TestHub::start(Opts::default()).await;
+    let http = reqwest::Client::new();
+    let mut bad = follow_body("x");
+    bad["event"]["user_id"] = json!("abc");
+    bad["event"]["user_login"] = json!("has space");
+    let r = http
+        .post(hub.http("/api/eventsub"))
+        .bearer_auth(TOKEN)
+        .json(&bad)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"], "Event processing failed");
+    let fields = body["details"]["fields"].as_object().unwrap();
+    assert_eq!(fields.keys().collect::<Vec<_>>(), ["user_id", "user_login"]);
+    for bad_body in [
+        json!({"event": {}}),
+        json!({"subscription": {"type": "obs.scene_changed"}, "event": {}}),
+        json!([1]),
+    ] {
+        let r = http
+            .post(hub.http("/api/eventsub"))
+            .bearer_auth(TOKEN)
+            .json(&bad_body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400, "{bad_body}");
+    }
+    let r = http
+        .post(hub.http("/api/eventsub"))
+        .bearer_auth(TOKEN)
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert_eq!(hub.hub().bus.head(), 0);
+    assert_eq!(hub.hub().metrics.events_rejected.get(), 1);
+    // Oversized bodies are refused before parsing.
+    let huge =
+        json!({"subscription": {"type": "channel.follow"}, "event": {"x": "y".repeat(200_000)}});
+    let r = http
+        .post(hub.http("/api/eventsub"))
+        .bearer_auth(TOKEN)
+        .json(&huge)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 413);
+    let r = http.get(hub.http("/api/nope")).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+    assert_eq!(
+        r.json::<Value>().await.unwrap(),
+        json!({"errors": {"detail": "Not Found"}})
+    );
+    let metrics = http
+        .get(hub.http("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("landale_events_rejected_total 1"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("landale_fanout_latency_seconds_bucket"));
+    hub.stop().await;
+}
+
+#[tokio::test]
+async fn rest_reads_have_the_reference_shapes() {
+    let hub = TestHub::start(Opts::default()).await;
+    let http = reqwest::Client::new();
+    let get = |p: &str| {
+        let (http, url) = (http.clone(), hub.http(p));
+        async move {
+            let r = http.get(url).send().await.unwrap();
+            (r.status().as_u16(), r.json::<Value>().await.unwrap())
+        }
+    };
+    hub.follow("shape");
+    hub.wait_stored(1).await;
+    let (s, b) = get("/api/activity/events?limit=5&event_type=channel.follow").await;
+    assert_eq!(s, 200);
+    assert_eq!(b["success"], true);
+    assert_eq!(b["data"]["count"], 1);
+    assert_eq!(b["data"]["events"][0]["event_type"], "channel.follow");
+    assert_eq!(b["data"]["events"][0]["user_login"], "shape");
+    let (s, b) = get("/api/activity/stats?hours=24").await;
+    assert_eq!(s, 200);
+    assert_eq!(b["data"]["stats"]["follows"], 1);
+    assert_eq!(b["data"]["time_window_hours"], 24);
+    let (s, _) = get("/api/activity/stats?hours=abc").await;
+    assert_eq!(s, 400, "a malformed number is a 400");
+
+    let (s, b) = get("/api/transcriptions/search").await;
+    assert_eq!(
+        (s, b["error"].as_str()),
+        (400, Some("Search query (q) is required"))
+    );
+    let (s, b) = get("/api/transcriptions/search?q=%20").await;
+    assert_eq!(
+        (s, b["error"].as_str()),
+        (400, Some("Search query cannot be empty"))
+    );
+    let (s, b) = get("/api/transcriptions/time-range?start_time=yesterday").await;
+    assert_eq!(
+        (s, b["error"].as_str()),
+        (400, Some("Invalid start_time format. Use ISO 8601."))
+    );
+    let (s, b) =
+        get("/api/transcriptions/time-range?start_time=2026-01-01T00:00:00Z&end_time=bad").await;
+    assert_eq!(
+        (s, b["error"].as_str()),
+        (400, Some("Invalid end_time format. Use ISO 8601."))
+    );
+    let (s, b) = get("/api/transcriptions/session/s1").await;
+    assert_eq!((s, b["session_id"].as_str()), (200, Some("s1")));
+    let (s, b) = get("/api/transcriptions/stats").await;
+    assert_eq!((s, &b["data"]["total_count"]), (200, &json!(0)));
+
+    let r = http
+        .post(hub.http("/api/contexts"))
+        .bearer_auth(TOKEN)
+        .json(&json!({"session": "s"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let b: Value = r.json().await.unwrap();
+    assert_eq!(b["error"]["code"], "validation_failed");
+    assert!(b["error"]["details"]["errors"]["started"].is_array());
+    let ctx = json!({"started": "2026-11-24T06:00:00Z", "ended": "2026-11-24T06:01:00Z", "session": "s",
+                     "transcript": "we did it", "duration": 60.0, "sentiment": "positive", "topics": ["win"]});
+    let r = http
+        .post(hub.http("/api/contexts"))
+        .bearer_auth(TOKEN)
+        .json(&ctx)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let (s, b) = get("/api/contexts?limit=10").await;
+    assert_eq!(
+        (s, b["data"]["contexts"][0]["transcript"].as_str()),
+        (200, Some("we did it"))
+    );
+    let (s, b) = get("/api/contexts/search").await;
+    assert_eq!(
+        (s, b["error"]["code"].as_str()),
+        (400, Some("missing_parameter"))
+    );
+    let (s, _) = get("/api/contexts?limit=x").await;
+    assert_eq!(s, 400);
+    let (s, b) = get("/api/contexts/stats").await;
+    assert_eq!(
+        (
+            s,
+            b["status"].as_str(),
+            &b["data"]["overall"]["total_count"]
+        ),
+        (200, Some("success"), &json!(1))
+    );
+
+    let r = http
+        .post(hub.http("/api/community/members/activity"))
+        .bearer_auth(TOKEN)
+        .json(&json!({"username": "Zed"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let r = http
+        .post(hub.http("/api/community/members/activity"))
+        .bearer_auth(TOKEN)
+        .json(&json!({"username": "zed"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.json::<Value>().await.unwrap()["data"]["message_count"], 2);
+    let r = http
+        .post(hub.http("/api/community/members/activity"))
+        .bearer_auth(TOKEN)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let (s, b) = get("/api/community/pronunciation/nobody").await;
+    assert_eq!((s, b["error"]["code"].as_str()), (404, Some("not_found")));
+    let r = http
+        .post(hub.http("/api/community/vocabulary"))
+        .bearer_auth(TOKEN)
+        .json(&json!({"phrase": "pog", "category": "slang"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let r = http
+        .post(hub.http("/api/community/vocabulary"))
+        .bearer_auth(TOKEN)
+        .json(&json!({"phrase": "POG", "category": "slang"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 409);
+    let (s, b) = get("/api/community/vocabulary/search?q=po").await;
+    assert_eq!(
+        (s, b["data"]["data"][0]["phrase"].as_str()),
+        (200, Some("pog"))
+    );
+    let (s, b) = get("/ready").await;
+    assert_eq!(
+        (s, b["checks"]["database"]["connected"].as_bool()),
+        (200, Some(true))
+    );
+    hub.stop().await;
+}
+
+#[tokio::test]
+async fn stream_channel_commands_and_takeovers() {
+    let hub = TestHub::start(Opts::default()).await;
+    let url = format!("{}", hub.ws_url());
+    let mut overlay = ws(&url, "").await;
+    let mut queue = ws(&url, "").await;
+    join(
+        &mut overlay,
+        "stream:overlays",
+        json!({"overlay_type": "omnibar"}),
+    )
+    .await;
+    let first = next_event(&mut overlay, "stream_state").await;
+    assert_eq!(first[4]["current_show"], "variety");
+    assert!(first[4]["metadata"]["state_version"].is_u64());
+    join(&mut queue, "stream:queue", json!({})).await;
+    next_event(&mut queue, "queue_state").await;
+
+    for (payload, msg) in [
+        (json!({"message": "x"}), "Missing required field: type"),
+        (json!({"type": "custom"}), "Missing required field: message"),
+    ] {
+        let (status, resp) = push(&mut overlay, "stream:overlays", "takeover", payload).await;
+        assert_eq!(
+            (status.as_str(), resp["error"]["message"].as_str()),
+            ("error", Some(msg))
+        );
+    }
+    let (status, resp) = push(
+        &mut overlay,
+        "stream:overlays",
+        "takeover",
+        json!({"type": "screen-cover", "duration": 5000}),
+    )
+    .await;
+    assert_eq!(
+        (status.as_str(), resp["data"]["operation"].as_str()),
+        ("ok", Some("takeover_sent"))
+    );
+    let t = next_event(&mut overlay, "takeover").await;
+    assert_eq!(
+        (t[4]["type"].as_str(), t[4]["duration"].as_u64()),
+        (Some("screen-cover"), Some(5000))
+    );
+    let (status, _) = push(&mut overlay, "stream:overlays", "takeover_clear", json!({})).await;
+    assert_eq!(status, "ok");
+    next_event(&mut overlay, "takeover_clear").await;
+
+    // The queue topic saw no takeover: its next frame after a ping reply is the reply.
+    let (status, _) = push(&mut queue, "stream:queue", "ping", json!({})).await;
+    assert_eq!(status, "ok");
+
+    let (status, resp) = push(
+        &mut overlay,
+        "stream:overlays",
+        "force_content",
+        json!({"type": "alert", "data": {"message": "hello"}, "duration": 30000}),
+    )
+    .await;
+    assert_eq!(
+        (status.as_str(), resp["data"]["operation"].as_str()),
+        ("ok", Some("override_sent"))
+    );
+    let id = resp["data"]["id"].as_str().unwrap().to_string();
+    let s = next_event(&mut overlay, "stream_state").await;
+    assert_eq!(s[4]["alerts"][0]["type"], "manual_override");
+    assert_eq!(s[4]["alerts"][0]["layer"], "foreground");
+    let q = next_event(&mut queue, "queue_state").await;
+    assert_eq!(q[4]["queue"][0]["id"], id.as_str());
+    let (status, resp) = push(&mut queue, "stream:queue", "remove_queue_item", json!({})).await;
+    assert_eq!(
+        (status.as_str(), resp["error"]["message"].as_str()),
+        ("error", Some("Missing required field: id"))
+    );
+    let (status, resp) = push(
+        &mut queue,
+        "stream:queue",
+        "remove_queue_item",
+        json!({"id": id}),
+    )
+    .await;
+    assert_eq!(
+        (status.as_str(), resp["data"]["operation"].as_str()),
+        ("ok", Some("item_removed"))
+    );
+    let q = next_event(&mut queue, "queue_state").await;
+    assert_eq!(q[4]["queue"], json!([]));
+    hub.stop().await;
+}
+
+#[tokio::test]
+async fn transcription_sessions_and_validation() {
+    let hub = TestHub::start(Opts::default()).await;
+    let mut live = ws(&hub.ws_url(), "").await;
+    let mut s1 = ws(&hub.ws_url(), "").await;
+    join(&mut live, "transcription:live", json!({})).await;
+    join(&mut s1, "transcription:session:s1", json!({})).await;
+    let est = next_event(&mut s1, "connection_established").await;
+    assert_eq!(est[4]["session_id"], "s1");
+    let (status, resp) = push(&mut live, "transcription:live", "submit_transcription",
+        json!({"timestamp": "2026-11-24T06:00:00Z", "duration": "2.5", "text": "session one", "stream_session_id": "s1", "confidence": 0.8})).await;
+    assert_eq!(status, "ok", "{resp}");
+    let id = resp["transcription_id"].as_str().unwrap().to_string();
+    let n = next_event(&mut s1, "new_transcription").await;
+    assert_eq!(
+        (
+            n[4]["id"].as_str(),
+            n[4]["text"].as_str(),
+            n[4]["duration"].as_f64()
+        ),
+        (Some(id.as_str()), Some("session one"), Some(2.5))
+    );
+    let (status, resp) = push(
+        &mut s1,
+        "transcription:session:s1",
+        "get_session_transcriptions",
+        json!({}),
+    )
+    .await;
+    assert_eq!((status.as_str(), resp["count"].as_u64()), ("ok", Some(1)));
+    let (status, resp) = push(
+        &mut live,
+        "transcription:live",
+        "get_session_transcriptions",
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        (status.as_str(), resp["message"].as_str()),
+        (
+            "error",
+            Some("Session transcriptions only available on session channels")
+        )
+    );
+    let (status, resp) = push(
+        &mut live,
+        "transcription:live",
+        "submit_transcription",
+        json!({"text": 5, "confidence": "high"}),
+    )
+    .await;
+    assert_eq!(status, "error");
+    let fields: Vec<&str> = resp["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["confidence", "duration", "text", "timestamp"]);
+    let (status, resp) = push(&mut live, "transcription:live", "nope", json!({})).await;
+    assert_eq!(
+        (status.as_str(), resp["message"].as_str()),
+        ("error", Some("Unknown command: nope"))
+    );
+    send(
+        &mut live,
+        json!(["9", "9", "transcription:other", "phx_join", {}]),
+    )
+    .await;
+    let f = next_event(&mut live, "phx_reply").await;
+    assert_eq!(f[4]["status"], "error");
+    assert!(f[4]["response"]["reason"]
+        .as_str()
+        .unwrap()
+        .starts_with("Invalid transcription channel"));
+    hub.stop().await;
+}
+
+#[tokio::test]
+async fn overlay_and_dashboard_channels() {
+    let hub = TestHub::start(Opts::default()).await;
+    let mut o = ws(&hub.ws_url(), "").await;
+    join(&mut o, "overlay:system", json!({})).await;
+    let init = next_event(&mut o, "initial_state").await;
+    assert_eq!(
+        (
+            init[4]["type"].as_str(),
+            init[4]["data"]["connected"].as_bool()
+        ),
+        (Some("system"), Some(true))
+    );
+    let (status, resp) = push(&mut o, "overlay:system", "ping", json!({"hello": 1})).await;
+    assert_eq!(
+        (
+            status.as_str(),
+            resp["hello"].as_i64(),
+            resp["overlay_type"].as_str()
+        ),
+        ("ok", Some(1), Some("system"))
+    );
+    let (status, resp) = push(&mut o, "overlay:system", "system:status", json!({})).await;
+    assert_eq!(
+        (
+            status.as_str(),
+            resp["services"]["database"]["connected"].as_bool()
+        ),
+        ("ok", Some(true))
+    );
+    let (status, resp) = push(
+        &mut o,
+        "overlay:system",
+        "ironmon:checkpoints",
+        json!({"challenge_id": "1"}),
+    )
+    .await;
+    assert_eq!(
+        (status.as_str(), resp.as_array().map(Vec::len)),
+        ("ok", Some(24))
+    );
+    let (_, resp) = push(&mut o, "overlay:system", "ironmon:checkpoints", json!({})).await;
+    assert_eq!(resp["message"], "Missing required parameters: challenge_id");
+    let (_, resp) = push(
+        &mut o,
+        "overlay:system",
+        "ironmon:checkpoints",
+        json!({"challenge_id": -1}),
+    )
+    .await;
+    assert_eq!(
+        resp["message"],
+        "Parameter 'challenge_id' must be a positive integer"
+    );
+    let (_, resp) = push(
+        &mut o,
+        "overlay:system",
+        "ironmon:recent_results",
+        json!({"limit": 500}),
+    )
+    .await;
+    assert_eq!(
+        resp["message"],
+        "Parameter 'limit' must be an integer between 1 and 100"
+    );
+    let (status, resp) = push(&mut o, "overlay:system", "bogus", json!({})).await;
+    assert_eq!(
+        (status.as_str(), resp["message"].as_str()),
+        ("error", Some("Unknown command: bogus"))
+    );
+
+    let mut d1 = ws(&hub.ws_url(), "").await;
+    let mut d2 = ws(&hub.ws_url(), "").await;
+    join(&mut d1, "dashboard:main", json!({})).await;
+    join(&mut d2, "dashboard:main", json!({})).await;
+    next_event(&mut d2, "initial_state").await;
+    send(
+        &mut d1,
+        json!(["1", "5", "dashboard:main", "shout", {"msg": "hey"}]),
+    )
+    .await;
+    let shout = next_event(&mut d2, "shout").await;
+    assert_eq!(shout[4]["msg"], "hey");
+    let (status, resp) = push(&mut d1, "dashboard:main", "obs:get_status", json!({})).await;
+    assert_eq!(
+        (status.as_str(), resp["error"]["code"].as_str()),
+        ("error", Some("service_unavailable"))
+    );
+    hub.stop().await;
+}
+
+/// `dashboard:services` proxies to nurvus: a tiny fake nurvus on loopback.
+#[tokio::test]
+async fn services_channel_proxies_to_nurvus() {
+    use axum::routing::{get, post};
+    let app = axum::Router::new()
+        .route(
+            "/api/processes/{name}/{action}",
+            post(
+                |axum::extract::Path((n, a)): axum::extract::Path<(String, String)>| async move {
+                    axum::Json(json!({"process_id": n, "status": format!("{a}ed")}))
+                },
+            ),
+        )
+        .route(
+            "/api/processes/{name}",
+            get(|| async { (axum::http::StatusCode::NOT_FOUND, "no") }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let nurvus = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    let hub = TestHub::start(Opts {
+        nurvus_url: Some(nurvus),
+        ..Default::default()
+    })
+    .await;
+    let mut a = ws(&hub.ws_url(), "").await;
+    let mut b = ws(&hub.ws_url(), "").await;
+    join(&mut a, "dashboard:services", json!({})).await;
+    join(&mut b, "dashboard:services", json!({})).await;
+    send(
+        &mut a,
+        json!(["1", "2", "dashboard:services", "start", {"service": "seed"}]),
+    )
+    .await;
+    let r = next_event(&mut a, "command_result").await;
+    assert_eq!(
+        (r[4]["success"].as_bool(), r[4]["data"]["status"].as_str()),
+        (Some(true), Some("started"))
+    );
+    let n = next_event(&mut b, "service_starting").await;
+    assert_eq!(
+        (n[4]["service"].as_str(), n[4]["action"].as_str()),
+        (Some("seed"), Some("start"))
+    );
+    send(
+        &mut a,
+        json!(["1", "3", "dashboard:services", "get_status", {"service": "phononmaser"}]),
+    )
+    .await;
+    let r = next_event(&mut a, "command_result").await;
+    assert_eq!(
+        (
+            r[4]["error"]["code"].as_str(),
+            r[4]["error"]["message"].as_str()
+        ),
+        (Some("nurvus_error"), Some("Process not found in Nurvus"))
+    );
+    let (status, resp) = push(
+        &mut a,
+        "dashboard:services",
+        "start",
+        json!({"service": "obs"}),
+    )
+    .await;
+    assert_eq!(
+        (status.as_str(), resp["error"]["code"].as_str()),
+        ("error", Some("invalid_service"))
+    );
+    hub.stop().await;
+}

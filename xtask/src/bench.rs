@@ -1,0 +1,550 @@
+//! `cargo xtask bench hub`: fan-out latency, throughput, loss and memory of a release
+//! `landale`, measured in the same run against a floor: a bare tokio WebSocket
+//! broadcast of frames of the same size to the same number of clients.
+//!
+//! Latency is receive time minus publish time on the machine's wall clock: for the hub
+//! the publish time is the event's own `timestamp` (set when the pipeline normalises
+//! it), for the floor the time stamped just before the broadcast. The bench re-runs
+//! itself in release mode so the clients are not the bottleneck.
+
+use anyhow::{bail, Context, Result};
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use tokio::net::TcpListener;
+use tokio::sync::broadcast;
+use tokio_tungstenite::tungstenite::Message;
+
+const TOKEN: &str = "bench-token-0123456789abcdef";
+
+pub fn hub(args: &[String]) -> Result<()> {
+    if std::env::var_os("LANDALE_BENCH_INNER").is_none() {
+        // Build the hub and re-run this command from a release xtask.
+        let mut build = crate::cargo();
+        build.args(["build", "--release", "-p", "landale", "-p", "xtask"]);
+        crate::status(build, "cargo build --release -p landale -p xtask")?;
+        let me = crate::target_dir().join("release").join("xtask");
+        let s = std::process::Command::new(me)
+            .args(["bench", "hub"])
+            .args(args)
+            .env("LANDALE_BENCH_INNER", "1")
+            .current_dir(crate::root())
+            .status()?;
+        if !s.success() {
+            bail!("bench failed ({s})");
+        }
+        return Ok(());
+    }
+    let quick = args.iter().any(|a| a == "--quick");
+    let secs = if quick { 3 } else { 10 };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(run(secs))
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+struct Row {
+    scenario: String,
+    system: String,
+    clients: usize,
+    rate: u64,
+    seconds: u64,
+    published: u64,
+    delivered: u64,
+    lost: u64,
+    deliveries_per_sec: f64,
+    p50_us: u64,
+    p99_us: u64,
+    max_us: u64,
+    /// The hub's own publish-to-socket-write latency (bucket upper bound), landale only.
+    server_p50_us: Option<u64>,
+    server_p99_us: Option<u64>,
+}
+
+fn now_us() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_micros() as u64)
+        .unwrap_or(0)
+}
+
+/// Minimal RFC 3339 `YYYY-MM-DDTHH:MM:SS.ffffffZ` to unix microseconds.
+fn chrono_like_parse(s: &str) -> Option<u64> {
+    let b = s.as_bytes();
+    if b.len() < 20 {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| s.get(r)?.parse::<i64>().ok();
+    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (h, mi, se) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    let mut frac_us = 0i64;
+    if b.get(19) == Some(&b'.') {
+        let end = s[20..]
+            .find(|c: char| !c.is_ascii_digit())
+            .map(|i| i + 20)
+            .unwrap_or(s.len());
+        let digits = &s[20..end];
+        let mut v: i64 = digits.parse().ok()?;
+        let mut n = digits.len();
+        while n < 6 {
+            v *= 10;
+            n += 1;
+        }
+        while n > 6 {
+            v /= 10;
+            n -= 1;
+        }
+        frac_us = v;
+    }
+    // Days from civil (Howard Hinnant's algorithm).
+    let y2 = if mo <= 2 { y - 1 } else { y };
+    let era = if y2 >= 0 { y2 } else { y2 - 399 } / 400;
+    let yoe = y2 - era * 400;
+    let doy = (153 * (if mo > 2 { mo - 3 } else { mo + 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let secs = days * 86_400 + h * 3600 + mi * 60 + se;
+    Some((secs * 1_000_000 + frac_us) as u64)
+}
+
+/// Find `"key":"value"` in a frame without parsing all of it.
+fn str_field<'a>(text: &'a str, key: &str) -> Option<&'a str> {
+    let pat = format!("\"{key}\":\"");
+    let i = text.find(&pat)? + pat.len();
+    let j = text[i..].find('"')? + i;
+    Some(&text[i..j])
+}
+
+fn num_field(text: &str, key: &str) -> Option<u64> {
+    let pat = format!("\"{key}\":");
+    let i = text.find(&pat)? + pat.len();
+    let j = text[i..]
+        .find(|c: char| !c.is_ascii_digit())
+        .map(|k| k + i)
+        .unwrap_or(text.len());
+    text[i..j].parse().ok()
+}
+
+struct Stats {
+    delivered: AtomicU64,
+    lat: std::sync::Mutex<Vec<u32>>,
+}
+
+/// Connect `n` v2 clients to `url`, join `events:all`, and record latencies of frames
+/// carrying a time field, until the stream has been quiet for 2 s.
+async fn clients(
+    url: String,
+    n: usize,
+    time_field: &'static str,
+    iso: bool,
+    stats: Arc<Stats>,
+) -> Result<Vec<tokio::task::JoinHandle<()>>> {
+    let mut handles = Vec::new();
+    let (ready_tx, mut ready_rx) = tokio::sync::mpsc::channel(n);
+    for _ in 0..n {
+        let (mut ws, _) = tokio_tungstenite::connect_async(url.as_str())
+            .await
+            .context("bench client connect")?;
+        ws.send(Message::Text(
+            r#"["1","1","events:all","phx_join",{}]"#.into(),
+        ))
+        .await?;
+        let (stats, ready) = (stats.clone(), ready_tx.clone());
+        handles.push(tokio::spawn(async move {
+            let mut local = Vec::with_capacity(1 << 16);
+            let mut joined = false;
+            while let Ok(Some(Ok(m))) =
+                tokio::time::timeout(Duration::from_secs(2), ws.next()).await
+            {
+                let Message::Text(t) = m else { continue };
+                let t = t.as_str();
+                if !joined && t.contains("phx_reply") {
+                    joined = true;
+                    let _ = ready.send(()).await;
+                    continue;
+                }
+                if !t.contains("\"chat_message\"") {
+                    continue;
+                }
+                let sent = if iso {
+                    str_field(t, time_field).and_then(chrono_like_parse)
+                } else {
+                    num_field(t, time_field)
+                };
+                if let Some(sent) = sent {
+                    let lat = now_us().saturating_sub(sent);
+                    local.push(lat.min(u32::MAX as u64) as u32);
+                    stats.delivered.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+            stats.lat.lock().unwrap().extend(local);
+        }));
+    }
+    for _ in 0..n {
+        tokio::time::timeout(Duration::from_secs(10), ready_rx.recv())
+            .await
+            .context("clients joined")?;
+    }
+    Ok(handles)
+}
+
+fn summarize(
+    scenario: &str,
+    system: &str,
+    clients: usize,
+    rate: u64,
+    secs: u64,
+    published: u64,
+    stats: &Stats,
+    elapsed: Duration,
+) -> Row {
+    let mut lat = std::mem::take(&mut *stats.lat.lock().unwrap());
+    lat.sort_unstable();
+    let pct = |p: f64| {
+        lat.get(((lat.len() as f64 * p) as usize).min(lat.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or(0) as u64
+    };
+    let delivered = stats.delivered.load(Ordering::Relaxed);
+    let expected = published * clients as u64;
+    Row {
+        scenario: scenario.into(),
+        system: system.into(),
+        clients,
+        rate,
+        seconds: secs,
+        published,
+        delivered,
+        lost: expected.saturating_sub(delivered),
+        deliveries_per_sec: delivered as f64 / elapsed.as_secs_f64(),
+        p50_us: pct(0.50),
+        p99_us: pct(0.99),
+        max_us: lat.last().copied().unwrap_or(0) as u64,
+        server_p50_us: None,
+        server_p99_us: None,
+    }
+}
+
+/// A realistic chat message (the hub's busiest event type).
+fn chat_data(i: u64) -> Value {
+    json!({"message_id": format!("bench-{i}"), "broadcaster_user_id": "12826", "broadcaster_user_login": "avalonstar",
+           "broadcaster_user_name": "Avalonstar", "chatter_user_id": "1001", "chatter_user_login": format!("bench_{}", i % 1000),
+           "chatter_user_name": "Bench", "color": "#9146FF", "badges": [], "message_type": "text",
+           "message": {"text": "that was clean avalonHYPE", "fragments": [
+               {"type": "text", "text": "that was clean "}, {"type": "emote", "text": "avalonHYPE"}]}})
+}
+
+/// Publish `rate` events/s for `secs` through the hub's REST ingest (`POST /api/events`).
+async fn publish_hub(port: u16, rate: u64, secs: u64) -> Result<u64> {
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()?;
+    let url = format!("http://127.0.0.1:{port}/api/events");
+    // One event per millisecond per worker: an even stream, not bursts.
+    let workers = (rate / 1000).max(1);
+    let per = rate / workers;
+    let mut tasks = Vec::new();
+    for w in 0..workers {
+        let (http, url) = (http.clone(), url.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut sent = 0u64;
+            let mut tick = tokio::time::interval(Duration::from_millis(1));
+            let per_tick = (per / 1000).max(1);
+            let total = per * secs;
+            while sent < total {
+                tick.tick().await;
+                for _ in 0..per_tick.min(total - sent) {
+                    let body = json!({"type": "channel.chat.message", "data": chat_data(w * 1_000_000 + sent)});
+                    let r = http.post(&url).bearer_auth(TOKEN).json(&body).send().await;
+                    if matches!(r, Ok(ref r) if r.status().is_success()) {
+                        sent += 1;
+                    } else {
+                        eprintln!("bench: publish failed: {:?}", r.map(|r| r.status()));
+                        return sent;
+                    }
+                }
+            }
+            sent
+        }));
+    }
+    let mut total = 0;
+    for t in tasks {
+        total += t.await?;
+    }
+    Ok(total)
+}
+
+/// The hub's own fan-out histogram (publish → frame written to the socket):
+/// cumulative counts per bucket upper bound, in seconds.
+async fn fanout_histogram(port: u16) -> Result<Vec<(f64, u64)>> {
+    let text = reqwest::get(format!("http://127.0.0.1:{port}/metrics"))
+        .await?
+        .text()
+        .await?;
+    let mut out = Vec::new();
+    for line in text
+        .lines()
+        .filter(|l| l.starts_with("landale_fanout_latency_seconds_bucket"))
+    {
+        let le = line
+            .split("le=\"")
+            .nth(1)
+            .and_then(|r| r.split('"').next())
+            .unwrap_or("+Inf");
+        let le = if le == "+Inf" {
+            f64::INFINITY
+        } else {
+            le.parse().unwrap_or(f64::INFINITY)
+        };
+        let count = line
+            .rsplit(' ')
+            .next()
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(0);
+        out.push((le, count));
+    }
+    Ok(out)
+}
+
+/// Upper bound of the bucket holding quantile `q` of the deliveries between two scrapes.
+fn histogram_quantile(before: &[(f64, u64)], after: &[(f64, u64)], q: f64) -> f64 {
+    let total = after.last().map(|b| b.1).unwrap_or(0) - before.last().map(|b| b.1).unwrap_or(0);
+    let want = (total as f64 * q).ceil() as u64;
+    for ((le, a), (_, b)) in after.iter().zip(before) {
+        if a - b >= want {
+            return *le;
+        }
+    }
+    f64::INFINITY
+}
+
+async fn scenario_hub(port: u16, name: &str, n: usize, rate: u64, secs: u64) -> Result<Row> {
+    let before = fanout_histogram(port).await?;
+    let stats = Arc::new(Stats {
+        delivered: AtomicU64::new(0),
+        lat: Default::default(),
+    });
+    let url = format!("ws://127.0.0.1:{port}/socket/websocket?vsn=2.0.0");
+    let handles = clients(url, n, "timestamp", true, stats.clone()).await?;
+    let start = std::time::Instant::now();
+    let published = publish_hub(port, rate, secs).await?;
+    let elapsed = start.elapsed();
+    for h in handles {
+        let _ = h.await;
+    }
+    let after = fanout_histogram(port).await?;
+    let mut row = summarize(name, "landale", n, rate, secs, published, &stats, elapsed);
+    row.server_p50_us = Some((histogram_quantile(&before, &after, 0.5) * 1e6) as u64);
+    row.server_p99_us = Some((histogram_quantile(&before, &after, 0.99) * 1e6) as u64);
+    Ok(row)
+}
+
+/// The floor: a bare tokio + tungstenite broadcast server in this process.
+async fn scenario_floor(name: &str, n: usize, rate: u64, secs: u64) -> Result<Row> {
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let port = listener.local_addr()?.port();
+    let (tx, _) = broadcast::channel::<Arc<str>>(65_536);
+    let tx2 = tx.clone();
+    let server = tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let mut rx = tx2.subscribe();
+            tokio::spawn(async move {
+                let Ok(ws) = tokio_tungstenite::accept_async(tcp).await else {
+                    return;
+                };
+                let (mut sink, mut stream) = ws.split();
+                // Answer the join like the hub does, then broadcast.
+                if let Some(Ok(Message::Text(t))) = stream.next().await {
+                    let _ = t;
+                    let _ = sink
+                        .send(Message::Text(
+                            r#"["1","1","events:all","phx_reply",{"status":"ok","response":{}}]"#
+                                .into(),
+                        ))
+                        .await;
+                }
+                while let Ok(frame) = rx.recv().await {
+                    if sink
+                        .send(Message::Text(frame.to_string().into()))
+                        .await
+                        .is_err()
+                    {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    let stats = Arc::new(Stats {
+        delivered: AtomicU64::new(0),
+        lat: Default::default(),
+    });
+    let handles = clients(
+        format!("ws://127.0.0.1:{port}/"),
+        n,
+        "sent_us",
+        false,
+        stats.clone(),
+    )
+    .await?;
+    // A frame the size of the hub's chat_message push.
+    let template = json!({"id": "evt_000000000000000000000000", "type": "channel.chat.message", "timestamp": "2026-11-24T06:00:00.000000Z",
+        "correlation_id": "00000000", "source": "twitch", "source_id": null, "raw_type": "channel.chat.message", "seq": 1,
+        "data": chat_data(0), "emotes": [], "native_emotes": ["avalonHYPE"], "reply_parent_message_id": null,
+        "reply_parent_user_id": null, "reply_parent_user_login": null, "reply_parent_user_name": null,
+        "reply_parent_message_body": null, "reply_thread_message_id": null, "reply_thread_user_id": null,
+        "reply_thread_user_login": null, "reply_thread_user_name": null, "cheer_bits": null});
+    let start = std::time::Instant::now();
+    let mut published = 0u64;
+    let mut tick = tokio::time::interval(Duration::from_millis(1));
+    let per_tick = (rate / 1000).max(1);
+    while published < rate * secs {
+        tick.tick().await;
+        for _ in 0..per_tick {
+            let mut v = template.clone();
+            v["seq"] = json!(published);
+            v["sent_us"] = json!(now_us());
+            let frame = format!(r#"[null,null,"events:all","chat_message",{v}]"#);
+            let _ = tx.send(frame.into());
+            published += 1;
+        }
+    }
+    let elapsed = start.elapsed();
+    for h in handles {
+        let _ = h.await;
+    }
+    server.abort();
+    Ok(summarize(
+        name, "floor", n, rate, secs, published, &stats, elapsed,
+    ))
+}
+
+fn rss_kb(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+async fn run(secs: u64) -> Result<()> {
+    let bin = crate::target_dir().join("release").join("landale");
+    let hub = crate::start_hub(
+        &bin,
+        TOKEN,
+        &[("LANDALE_TRUST_LOOPBACK", "false"), ("RUST_LOG", "error")],
+    )?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let idle_rss = rss_kb(hub.child.id());
+
+    // Memory with 200 idle clients joined, on the fresh hub.
+    let mut conns = Vec::new();
+    for _ in 0..200 {
+        let (mut ws, _) = tokio_tungstenite::connect_async(format!(
+            "ws://127.0.0.1:{}/socket/websocket?vsn=2.0.0",
+            hub.port
+        ))
+        .await?;
+        ws.send(Message::Text(
+            r#"["1","1","events:all","phx_join",{}]"#.into(),
+        ))
+        .await?;
+        let _ = ws.next().await;
+        conns.push(ws);
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let rss_200 = rss_kb(hub.child.id());
+    drop(conns);
+
+    let mut rows = Vec::new();
+    for (name, n, rate) in [("latency", 50usize, 1000u64), ("throughput", 50, 4000)] {
+        eprintln!("bench: {name}: {n} clients, {rate} events/s, {secs} s (floor, then landale)");
+        rows.push(scenario_floor(name, n, rate, secs).await?);
+        rows.push(scenario_hub(hub.port, name, n, rate, secs).await?);
+    }
+    let rss_after = rss_kb(hub.child.id());
+
+    println!();
+    println!("| scenario | system | clients | events/s | delivered | lost | deliveries/s | p50 µs | p99 µs | max µs | hub-side p50 / p99 µs |");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
+    for r in &rows {
+        let server = match (r.server_p50_us, r.server_p99_us) {
+            (Some(a), Some(b)) => format!("≤{a} / ≤{b}"),
+            _ => "–".into(),
+        };
+        println!(
+            "| {} | {} | {} | {} | {} | {} | {:.0} | {} | {} | {} | {} |",
+            r.scenario,
+            r.system,
+            r.clients,
+            r.rate,
+            r.delivered,
+            r.lost,
+            r.deliveries_per_sec,
+            r.p50_us,
+            r.p99_us,
+            r.max_us,
+            server
+        );
+    }
+    let ratio = |s: &str| {
+        let f = rows
+            .iter()
+            .find(|r| r.scenario == s && r.system == "floor")
+            .map(|r| r.p99_us)
+            .unwrap_or(1)
+            .max(1);
+        let h = rows
+            .iter()
+            .find(|r| r.scenario == s && r.system == "landale")
+            .map(|r| r.p99_us)
+            .unwrap_or(0);
+        h as f64 / f as f64
+    };
+    println!();
+    println!(
+        "p99 ratio landale/floor: latency {:.2}x, throughput {:.2}x",
+        ratio("latency"),
+        ratio("throughput")
+    );
+    println!(
+        "RSS: idle {:.1} MB, 200 idle clients {:.1} MB, after the load runs {:.1} MB",
+        idle_rss as f64 / 1024.0,
+        rss_200 as f64 / 1024.0,
+        rss_after as f64 / 1024.0
+    );
+
+    let out = crate::root().join("bench-results");
+    std::fs::create_dir_all(&out)?;
+    let report = json!({
+        "command": "cargo xtask bench hub",
+        "rows": rows,
+        "p99_ratio": {"latency": ratio("latency"), "throughput": ratio("throughput")},
+        "rss_kb": {"idle": idle_rss, "clients_200": rss_200, "after_load": rss_after},
+    });
+    std::fs::write(out.join("hub.json"), serde_json::to_string_pretty(&report)?)?;
+    println!("wrote {}", out.join("hub.json").display());
+    drop(hub);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn parses_iso() {
+        assert_eq!(
+            super::chrono_like_parse("1970-01-01T00:00:01.5Z"),
+            Some(1_500_000)
+        );
+        assert_eq!(
+            super::chrono_like_parse("2000-03-01T00:00:00Z"),
+            Some(951_868_800_000_000)
+        );
+    }
+}
