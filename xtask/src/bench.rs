@@ -191,16 +191,16 @@ async fn clients(
     Ok(handles)
 }
 
-fn summarize(
-    scenario: &str,
-    system: &str,
+/// What one scenario run was.
+struct Run<'a> {
+    scenario: &'a str,
+    system: &'a str,
     clients: usize,
     rate: u64,
     secs: u64,
-    published: u64,
-    stats: &Stats,
-    elapsed: Duration,
-) -> Row {
+}
+
+fn summarize(run: Run<'_>, published: u64, stats: &Stats, elapsed: Duration) -> Row {
     let mut lat = std::mem::take(&mut *stats.lat.lock().unwrap());
     lat.sort_unstable();
     let pct = |p: f64| {
@@ -209,13 +209,13 @@ fn summarize(
             .unwrap_or(0) as u64
     };
     let delivered = stats.delivered.load(Ordering::Relaxed);
-    let expected = published * clients as u64;
+    let expected = published * run.clients as u64;
     Row {
-        scenario: scenario.into(),
-        system: system.into(),
-        clients,
-        rate,
-        seconds: secs,
+        scenario: run.scenario.into(),
+        system: run.system.into(),
+        clients: run.clients,
+        rate: run.rate,
+        seconds: run.secs,
         published,
         delivered,
         lost: expected.saturating_sub(delivered),
@@ -336,7 +336,18 @@ async fn scenario_hub(port: u16, name: &str, n: usize, rate: u64, secs: u64) -> 
         let _ = h.await;
     }
     let after = fanout_histogram(port).await?;
-    let mut row = summarize(name, "landale", n, rate, secs, published, &stats, elapsed);
+    let mut row = summarize(
+        Run {
+            scenario: name,
+            system: "landale",
+            clients: n,
+            rate,
+            secs,
+        },
+        published,
+        &stats,
+        elapsed,
+    );
     row.server_p50_us = Some((histogram_quantile(&before, &after, 0.5) * 1e6) as u64);
     row.server_p99_us = Some((histogram_quantile(&before, &after, 0.99) * 1e6) as u64);
     Ok(row)
@@ -418,7 +429,16 @@ async fn scenario_floor(name: &str, n: usize, rate: u64, secs: u64) -> Result<Ro
     }
     server.abort();
     Ok(summarize(
-        name, "floor", n, rate, secs, published, &stats, elapsed,
+        Run {
+            scenario: name,
+            system: "floor",
+            clients: n,
+            rate,
+            secs,
+        },
+        published,
+        &stats,
+        elapsed,
     ))
 }
 

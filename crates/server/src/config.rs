@@ -123,15 +123,9 @@ fn parse_bool(var: &'static str, v: &str) -> Result<bool, ConfigError> {
     }
 }
 
-fn parse_num<T: std::str::FromStr>(
-    var: &'static str,
-    v: &str,
-    min: T,
-    max: T,
-    what: &str,
-) -> Result<T, ConfigError>
+fn parse_num<T>(var: &'static str, v: &str, min: T, max: T, what: &str) -> Result<T, ConfigError>
 where
-    T: PartialOrd + Copy,
+    T: std::str::FromStr + PartialOrd + Copy,
 {
     match v.trim().parse::<T>() {
         Ok(n) if n >= min && n <= max => Ok(n),

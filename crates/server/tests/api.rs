@@ -353,7 +353,7 @@ async fn rest_reads_have_the_reference_shapes() {
 #[tokio::test]
 async fn stream_channel_commands_and_takeovers() {
     let hub = TestHub::start(Opts::default()).await;
-    let url = format!("{}", hub.ws_url());
+    let url = hub.ws_url();
     let mut overlay = ws(&url, "").await;
     let mut queue = ws(&url, "").await;
     join(

@@ -51,7 +51,7 @@ async fn events_and_users_round_trip() {
         let chat2 = event("channel.chat.message", 12, json!({"message_id": "m2", "broadcaster_user_id": "1", "chatter_user_id": "8", "chatter_user_login": "bob", "message": {"text": "yo", "fragments": []}}));
         s.insert_events(&[follow.clone(), chat.clone(), chat2.clone()]).await.unwrap();
         // Idempotent: a retried batch does not duplicate.
-        s.insert_events(&[follow.clone()]).await.unwrap();
+        s.insert_events(std::slice::from_ref(&follow)).await.unwrap();
 
         let rows = s.recent_events(10, None, None).await.unwrap();
         assert_eq!(rows.len(), 3);

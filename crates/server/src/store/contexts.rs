@@ -182,6 +182,9 @@ impl NewContext {
     }
 }
 
+/// `(session, duration, sentiment, topics)` for the stats query.
+type StatsRow = (String, f64, Option<String>, Json<Vec<String>>);
+
 const COLS: &str = "id, started, ended, session, transcript, duration, chat, interactions, emotes, patterns, sentiment, topics";
 
 impl Store {
@@ -236,7 +239,7 @@ impl Store {
     /// `{overall, sentiment_distribution, popular_topics, time_window_hours}`.
     pub async fn context_stats(&self, hours: i64) -> Result<Value> {
         let since = Utc::now() - chrono::Duration::hours(hours);
-        let rows: Vec<(String, f64, Option<String>, Json<Vec<String>>)> = with_pool!(self, p => sqlx::query_as(
+        let rows: Vec<StatsRow> = with_pool!(self, p => sqlx::query_as(
             "SELECT session, duration, sentiment, topics FROM contexts WHERE started >= $1",
         )
         .bind(since)
