@@ -680,3 +680,31 @@ async fn services_channel_proxies_to_nurvus() {
     );
     hub.stop().await;
 }
+
+/// A caller's `x-correlation-id` becomes the event's correlation id and is echoed back;
+/// without one the hub makes one.
+#[tokio::test]
+async fn correlation_ids_are_carried_from_http_to_the_event() {
+    let hub = TestHub::start(Opts::default()).await;
+    let mut c = ws(&hub.ws_url(), "").await;
+    join(&mut c, "events:interactions", json!({})).await;
+    let http = reqwest::Client::new();
+    let r = http
+        .post(hub.http("/api/eventsub"))
+        .bearer_auth(TOKEN)
+        .header("x-correlation-id", "phonon-1234abcd")
+        .json(&follow_body("corr"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["x-correlation-id"], "phonon-1234abcd");
+    let f = next_event(&mut c, "follower").await;
+    assert_eq!(f[4]["correlation_id"], "phonon-1234abcd");
+    let r = http.get(hub.http("/health")).send().await.unwrap();
+    let generated = r.headers()["x-correlation-id"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(generated.len(), 8);
+    hub.stop().await;
+}

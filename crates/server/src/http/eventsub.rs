@@ -2,13 +2,14 @@
 //! it) and `POST /api/events` (any event type, for the hub's own services and tools).
 //! Both are control actions and both go through the one pipeline.
 
-use super::{require_control, ApiError, Peer};
+use super::{require_control, ApiError, CorrelationId, Peer};
 use crate::hub::Hub;
 use crate::pipeline::{Envelope, Input};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use axum::Extension;
 use axum::Json;
 use landale_protocol::Source;
 use serde_json::{json, Value};
@@ -49,6 +50,7 @@ fn publish(hub: &Hub, input: Input) -> Result<Response, ApiError> {
 pub async fn eventsub(
     State(hub): State<Arc<Hub>>,
     peer: Peer,
+    Extension(cid): Extension<CorrelationId>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
@@ -90,7 +92,7 @@ pub async fn eventsub(
         envelope: Envelope {
             id: message_id.clone(),
             source_id: message_id,
-            correlation_id: header(&headers, "x-correlation-id").map(str::to_owned),
+            correlation_id: Some(cid.0),
         },
     };
     publish(&hub, input)
@@ -99,6 +101,7 @@ pub async fn eventsub(
 pub async fn ingest(
     State(hub): State<Arc<Hub>>,
     peer: Peer,
+    Extension(cid): Extension<CorrelationId>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
@@ -120,8 +123,7 @@ pub async fn ingest(
         envelope: Envelope {
             id: None,
             source_id: s("source_id"),
-            correlation_id: s("correlation_id")
-                .or_else(|| header(&headers, "x-correlation-id").map(str::to_owned)),
+            correlation_id: s("correlation_id").or(Some(cid.0)),
         },
     };
     publish(&hub, input)

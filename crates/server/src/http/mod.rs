@@ -185,6 +185,7 @@ pub fn router(hub: Arc<Hub>) -> Router {
         )
     };
     api.layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(correlation))
         .layer(cors)
         .layer(h("x-frame-options", "DENY"))
         .layer(h("x-content-type-options", "nosniff"))
@@ -194,6 +195,35 @@ pub fn router(hub: Arc<Hub>) -> Router {
             "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data: https:; font-src 'self' data:; connect-src 'self' ws: wss:; frame-ancestors 'none'",
         ))
 }
+
+/// Every request gets a correlation id: the client's `x-correlation-id` (8 to 64
+/// printable characters) or a new one. It is on the request's log span, available to
+/// handlers as an extension, and echoed on the response.
+async fn correlation(mut req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    use tracing::Instrument;
+    let id = req
+        .headers()
+        .get("x-correlation-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| (8..=64).contains(&v.len()) && v.bytes().all(|b| b.is_ascii_graphic()))
+        .map(str::to_owned)
+        .unwrap_or_else(|| crate::pipeline::normalize::random_hex(8));
+    let span = tracing::info_span!("http", method = %req.method(), path = %req.uri().path(), correlation_id = %id);
+    req.extensions_mut().insert(CorrelationId(id.clone()));
+    let mut resp = next.run(req).instrument(span.clone()).await;
+    if resp.status().is_server_error() {
+        span.in_scope(|| tracing::warn!(status = resp.status().as_u16(), "request failed"));
+    }
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        resp.headers_mut()
+            .insert(HeaderName::from_static("x-correlation-id"), v);
+    }
+    resp
+}
+
+/// The request's correlation id (see [`correlation`]).
+#[derive(Clone, Debug)]
+pub struct CorrelationId(pub String);
 
 async fn not_found() -> ApiError {
     ApiError(
