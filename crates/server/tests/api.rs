@@ -606,6 +606,24 @@ async fn overlay_and_dashboard_channels() {
         (status.as_str(), resp["error"]["code"].as_str()),
         ("error", Some("service_unavailable"))
     );
+    // Backpressure: 50 commands per sliding 10 s per channel (two used above).
+    for i in 2..50 {
+        let (status, _) = push(&mut d1, "dashboard:main", "rainwave:get_status", json!({})).await;
+        assert_eq!(status, "ok", "command {i}");
+    }
+    let (status, resp) = push(&mut d1, "dashboard:main", "rainwave:get_status", json!({})).await;
+    assert_eq!(
+        (
+            status.as_str(),
+            resp["error"]["code"].as_str(),
+            resp["error"]["message"].as_str()
+        ),
+        ("error", Some("backpressure"), Some("rate_limit_exceeded"))
+    );
+    let (status, _) = push(&mut d1, "dashboard:main", "ping", json!({})).await;
+    assert_eq!(status, "ok", "ping is never limited");
+    let (status, _) = push(&mut d2, "dashboard:main", "rainwave:get_status", json!({})).await;
+    assert_eq!(status, "ok", "the limit is per channel");
     hub.stop().await;
 }
 

@@ -1,6 +1,10 @@
 //! `dashboard:<room>` (reference §5.2). Each event arrives once (the reference sent
 //! every event twice). OBS and Rainwave commands answer with a clear
 //! `service_unavailable` until those integrations land.
+//!
+//! Backpressure: a dashboard channel may send at most [`WINDOW_LIMIT`] commands per
+//! sliding [`WINDOW`]; beyond that a command is refused with code `backpressure`,
+//! message `rate_limit_exceeded`, and not run.
 
 use super::{
     env_error, env_ok, envelope_pong, now_unix, Channel, Ctx, Joined, Reply, UNAUTHORIZED,
@@ -8,10 +12,39 @@ use super::{
 use crate::bus::{BusKind, BusMessage};
 use landale_protocol::topic::dashboard_push_name;
 use serde_json::{json, Value};
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+pub const WINDOW: Duration = Duration::from_secs(10);
+pub const WINDOW_LIMIT: usize = 50;
+
+/// Per-channel command history for the sliding window.
+#[derive(Default)]
+pub struct Limiter {
+    recent: VecDeque<Instant>,
+}
+
+impl Limiter {
+    /// Record a command now; false when the window is full.
+    pub fn admit(&mut self, now: Instant) -> bool {
+        while self
+            .recent
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= WINDOW)
+        {
+            self.recent.pop_front();
+        }
+        if self.recent.len() >= WINDOW_LIMIT {
+            return false;
+        }
+        self.recent.push_back(now);
+        true
+    }
+}
 
 pub fn join() -> Joined {
     Joined {
-        channel: Channel::Dashboard,
+        channel: Channel::Dashboard(Limiter::default()),
         response: json!({}),
         pushes: vec![(
             "initial_state",
@@ -38,7 +71,10 @@ const CONTROL: &[&str] = &[
     "rainwave:set_station",
 ];
 
-pub async fn handle_in(ctx: &Ctx<'_>, event: &str, payload: Value) -> Reply {
+pub async fn handle_in(ctx: &Ctx<'_>, limiter: &mut Limiter, event: &str, payload: Value) -> Reply {
+    if event != "ping" && !limiter.admit(Instant::now()) {
+        return env_error("backpressure", "rate_limit_exceeded");
+    }
     if CONTROL.contains(&event) && !ctx.authorized {
         return env_error("unauthorized", UNAUTHORIZED);
     }
@@ -75,5 +111,25 @@ pub async fn handle_in(ctx: &Ctx<'_>, event: &str, payload: Value) -> Reply {
             tracing::debug!(event = other, "dashboard channel ignores unknown command");
             Reply::None
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sliding_window() {
+        let mut l = Limiter::default();
+        let t0 = Instant::now();
+        for i in 0..WINDOW_LIMIT {
+            assert!(l.admit(t0 + Duration::from_millis(i as u64)), "{i}");
+        }
+        assert!(
+            !l.admit(t0 + Duration::from_secs(1)),
+            "51st within 10 s is refused"
+        );
+        assert!(l.admit(t0 + WINDOW), "the oldest left the window");
+        assert!(!l.admit(t0 + WINDOW), "only one slot opened");
     }
 }

@@ -67,7 +67,7 @@ pub struct Joined {
 
 pub enum Channel {
     Events(EventFilter),
-    Dashboard,
+    Dashboard(dashboard::Limiter),
     Services,
     Overlay(String),
     StreamOverlays,
@@ -122,7 +122,7 @@ impl Channel {
     pub fn route<'m>(&self, topic: &str, msg: &'m BusMessage) -> Option<&'m str> {
         match self {
             Channel::Events(filter) => events::route(*filter, msg),
-            Channel::Dashboard => dashboard::route(topic, msg),
+            Channel::Dashboard(_) => dashboard::route(topic, msg),
             Channel::Services => topic_push(topic, msg),
             Channel::Overlay(kind) => overlay::route(kind, msg),
             Channel::StreamOverlays | Channel::StreamQueue => topic_push(topic, msg),
@@ -138,7 +138,7 @@ impl Channel {
     pub async fn handle_in(&mut self, ctx: &Ctx<'_>, event: &str, payload: Value) -> Reply {
         match self {
             Channel::Events(_) => events::handle_in(event),
-            Channel::Dashboard => dashboard::handle_in(ctx, event, payload).await,
+            Channel::Dashboard(limiter) => dashboard::handle_in(ctx, limiter, event, payload).await,
             Channel::Services => services::handle_in(ctx, event, payload).await,
             Channel::Overlay(kind) => overlay::handle_in(ctx, kind, event, payload).await,
             Channel::StreamOverlays | Channel::StreamQueue => {

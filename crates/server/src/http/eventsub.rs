@@ -31,10 +31,10 @@ fn header<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
 fn publish(hub: &Hub, input: Input) -> Result<Response, ApiError> {
     match hub.pipeline.ingest(input) {
         Ok(msg) => {
-            let id = msg.event().map(|_| ()).and(match &msg.kind {
-                crate::bus::BusKind::Event { event } => Some(event.id.clone()),
+            let id = match &msg.kind {
+                crate::bus::BusKind::Event { event } => Some(event.id.as_str()),
                 _ => None,
-            });
+            };
             Ok(Json(
                 json!({"success": true, "message": "Event processed", "id": id, "seq": msg.seq}),
             )
