@@ -35,14 +35,35 @@ pub struct Store {
     pub timescale: bool,
 }
 
+/// Storage errors. The underlying error is part of the message (not a separate
+/// `source`), so a report prints it once.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("database error: {0}")]
-    Db(#[from] sqlx::Error),
+    Db(sqlx::Error),
     #[error("migration failed: {0}")]
-    Migrate(#[from] sqlx::migrate::MigrateError),
+    Migrate(sqlx::migrate::MigrateError),
     #[error("{0}")]
     Invalid(String),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        StoreError::Db(e)
+    }
+}
+
+impl From<sqlx::migrate::MigrateError> for StoreError {
+    fn from(e: sqlx::migrate::MigrateError) -> Self {
+        StoreError::Migrate(e)
+    }
+}
+
+/// `host:port/db` of a database URL, without credentials, for messages.
+fn redacted(url: &str) -> &str {
+    url.rsplit_once('@')
+        .map(|(_, rest)| rest)
+        .unwrap_or("(the configured host)")
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -88,7 +109,13 @@ impl Store {
                     .max_connections(10)
                     .acquire_timeout(Duration::from_secs(5))
                     .connect(url)
-                    .await?;
+                    .await
+                    .map_err(|e| {
+                        StoreError::Invalid(format!(
+                            "cannot connect to PostgreSQL at {}: {e}; check DATABASE_URL and that the server is running",
+                            redacted(url)
+                        ))
+                    })?;
                 sqlx::migrate!("./migrations/postgres").run(&pool).await?;
                 let mut store = Store {
                     backend: Backend::Postgres(pool),
