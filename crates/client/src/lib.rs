@@ -433,6 +433,8 @@ async fn session(mut ws: Ws, rx: &mut mpsc::Receiver<Cmd>, st: &mut State, opts:
                     tracing::debug!("heartbeat unanswered: reconnecting");
                     return false;
                 }
+                // Pushes the hub never answers (their callers timed out) are forgotten.
+                st.pending.retain(|_, p| !matches!(p, Pending::Push(tx) if tx.is_closed()));
                 let r = st.next_ref();
                 st.pending.insert(r.clone(), Pending::Heartbeat);
                 awaiting_heartbeat = true;

@@ -4,6 +4,7 @@
 //! need the token, as `Authorization: Bearer <token>` or the socket param `token`.
 //! Reads never do. Loopback clients are trusted unless `LANDALE_TRUST_LOOPBACK=false`.
 
+use axum::http::{header, HeaderMap};
 use std::io::Write;
 use std::net::IpAddr;
 use std::path::Path;
@@ -61,9 +62,20 @@ impl Auth {
         }
     }
 
-    /// Is a request from `peer` presenting `presented` allowed to control?
-    pub fn allows(&self, presented: Option<&str>, peer: IpAddr) -> bool {
-        if self.trust_loopback && is_loopback(peer) {
+    /// May a request from `peer` with these headers, presenting `presented`, control?
+    ///
+    /// Loopback trust applies only to requests that are really local: a loopback
+    /// peer, a `Host` that names loopback (a DNS-rebinding page on a foreign name is
+    /// not), and no `Origin` other than a loopback or allowed one (a page the streamer
+    /// happens to have open elsewhere cannot post to the hub). The token always works.
+    pub fn allows(
+        &self,
+        presented: Option<&str>,
+        peer: IpAddr,
+        headers: &HeaderMap,
+        allowed_origins: &[String],
+    ) -> bool {
+        if self.trust_loopback && is_loopback(peer) && local_request(headers, allowed_origins) {
             return true;
         }
         presented.is_some_and(|p| constant_time_eq(p.as_bytes(), self.token.as_bytes()))
@@ -73,6 +85,43 @@ impl Auth {
     pub fn token(&self) -> &str {
         &self.token
     }
+}
+
+/// The host part of `host[:port]` (IPv6 in brackets kept).
+fn host_part(h: &str) -> &str {
+    if h.starts_with('[') {
+        h.split_once(']')
+            .map(|(a, _)| &h[..a.len() + 1])
+            .unwrap_or(h)
+    } else {
+        h.rsplit_once(':').map(|(a, _)| a).unwrap_or(h)
+    }
+}
+
+fn loopback_name(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost")
+        || host == "[::1]"
+        || host
+            .parse::<std::net::Ipv4Addr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+fn local_request(headers: &HeaderMap, allowed_origins: &[String]) -> bool {
+    let get = |name: header::HeaderName| headers.get(name).map(|v| v.to_str().unwrap_or("\u{0}"));
+    let host_ok = match get(header::HOST) {
+        None => true,
+        Some(h) => loopback_name(host_part(h)),
+    };
+    let origin_ok = match get(header::ORIGIN) {
+        None => true,
+        Some(o) => {
+            allowed_origins.iter().any(|a| a == o)
+                || o.split_once("://").is_some_and(|(scheme, rest)| {
+                    (scheme == "http" || scheme == "https") && loopback_name(host_part(rest))
+                })
+        }
+    };
+    host_ok && origin_ok
 }
 
 fn is_loopback(ip: IpAddr) -> bool {
@@ -105,17 +154,69 @@ pub fn bearer(header: Option<&str>) -> Option<&str> {
 mod tests {
     use super::*;
 
+    fn h(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut m = HeaderMap::new();
+        for (k, v) in pairs {
+            m.insert(*k, v.parse().unwrap());
+        }
+        m
+    }
+
     #[test]
     fn rules() {
         let a = Auth::new("0123456789abcdef".into(), true);
         let lo: IpAddr = "127.0.0.1".parse().unwrap();
         let far: IpAddr = "100.64.0.7".parse().unwrap();
-        assert!(a.allows(None, lo));
-        assert!(!a.allows(None, far));
-        assert!(!a.allows(Some("wrong"), far));
-        assert!(a.allows(Some("0123456789abcdef"), far));
+        let none = HeaderMap::new();
+        let allowed = vec!["http://localhost:5173".to_string()];
+        assert!(a.allows(None, lo, &none, &allowed));
+        assert!(a.allows(None, lo, &h(&[("host", "127.0.0.1:7175")]), &allowed));
+        assert!(a.allows(
+            None,
+            lo,
+            &h(&[
+                ("host", "localhost:7175"),
+                ("origin", "http://localhost:7175")
+            ]),
+            &allowed
+        ));
+        assert!(a.allows(
+            None,
+            lo,
+            &h(&[("host", "[::1]:7175"), ("origin", "http://localhost:5173")]),
+            &allowed
+        ));
+        // DNS rebinding: a foreign name that resolves to loopback.
+        assert!(!a.allows(
+            None,
+            lo,
+            &h(&[
+                ("host", "evil.example:7175"),
+                ("origin", "http://evil.example:7175")
+            ]),
+            &allowed
+        ));
+        // A foreign page posting to the loopback hub.
+        assert!(!a.allows(
+            None,
+            lo,
+            &h(&[
+                ("host", "127.0.0.1:7175"),
+                ("origin", "https://evil.example")
+            ]),
+            &allowed
+        ));
+        assert!(a.allows(
+            Some("0123456789abcdef"),
+            lo,
+            &h(&[("origin", "https://evil.example")]),
+            &allowed
+        ));
+        assert!(!a.allows(None, far, &none, &allowed));
+        assert!(!a.allows(Some("wrong"), far, &none, &allowed));
+        assert!(a.allows(Some("0123456789abcdef"), far, &none, &allowed));
         let strict = Auth::new("0123456789abcdef".into(), false);
-        assert!(!strict.allows(None, lo));
+        assert!(!strict.allows(None, lo, &none, &allowed));
         assert!(format!("{strict:?}").contains("redacted"));
         assert_eq!(bearer(Some("Bearer abc")), Some("abc"));
         assert_eq!(bearer(Some("Basic abc")), None);

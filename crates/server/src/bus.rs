@@ -180,10 +180,11 @@ impl Bus {
         }
         let first_in_ring = inner.ring.front().map(|m| m.seq).unwrap_or(head + 1);
         let gap = (last_seq + 1 < first_in_ring).then_some((last_seq, first_in_ring));
+        let start = inner.ring.partition_point(|m| m.seq <= last_seq);
         let messages = inner
             .ring
-            .iter()
-            .filter(|m| m.seq > last_seq && wanted(m))
+            .range(start..)
+            .filter(|m| wanted(m))
             .cloned()
             .collect();
         Replay {

@@ -29,9 +29,12 @@ pub struct Hub {
     pub shutdown: watch::Receiver<bool>,
 }
 
-/// Handles to stop a running hub.
+/// Handles to stop a running hub: first [`HubTasks::begin_shutdown`] (sockets close,
+/// producers stop), then, once nothing can ingest any more, [`HubTasks::finish`]
+/// (the store writer drains and the last seq is recorded).
 pub struct HubTasks {
     shutdown: watch::Sender<bool>,
+    store_stop: watch::Sender<bool>,
     store_writer: tokio::task::JoinHandle<()>,
 }
 
@@ -58,8 +61,9 @@ impl Hub {
         let bus = Arc::new(Bus::new(head, limits));
         let metrics = Arc::new(Metrics::new());
         let (shutdown_tx, shutdown) = watch::channel(false);
+        let (store_stop, store_stop_rx) = watch::channel(false);
         let (store_queue, store_writer) =
-            StoreQueue::start(store.clone(), metrics.clone(), shutdown.clone());
+            StoreQueue::start(store.clone(), metrics.clone(), store_stop_rx);
         let pipeline = Pipeline::new(
             bus.clone(),
             store_queue,
@@ -95,6 +99,7 @@ impl Hub {
             hub,
             HubTasks {
                 shutdown: shutdown_tx,
+                store_stop,
                 store_writer,
             },
         ))
@@ -102,15 +107,20 @@ impl Hub {
 }
 
 impl HubTasks {
-    /// Stop background tasks and let the store writer drain.
-    pub async fn stop(self, hub: Arc<Hub>) {
+    /// Close sockets and stop the producers (demo, stream producer, seq reservation).
+    pub fn begin_shutdown(&self) {
         let _ = self.shutdown.send(true);
+    }
+
+    /// After serving has stopped: store what is queued, then record the last seq.
+    pub async fn finish(self, hub: Arc<Hub>) {
+        let _ = self.shutdown.send(true);
+        let _ = self.store_stop.send(true);
+        let _ = tokio::time::timeout(Duration::from_secs(10), self.store_writer).await;
         let head = hub.bus.head();
         if let Err(e) = hub.store.meta_set("seq_reserved", &head.to_string()).await {
             tracing::warn!(error = %e, "could not record the last seq");
         }
-        drop(hub);
-        let _ = tokio::time::timeout(Duration::from_secs(10), self.store_writer).await;
     }
 }
 
@@ -124,13 +134,10 @@ async fn seq_reserver(hub: Arc<Hub>, mut reserved: u64) {
         }
         let head = hub.bus.head();
         if head + SEQ_BLOCK / 2 > reserved {
-            reserved = head + SEQ_BLOCK;
-            if let Err(e) = hub
-                .store
-                .meta_set("seq_reserved", &reserved.to_string())
-                .await
-            {
-                tracing::warn!(error = %e, "could not reserve seqs");
+            let next = head + SEQ_BLOCK;
+            match hub.store.meta_set("seq_reserved", &next.to_string()).await {
+                Ok(()) => reserved = next,
+                Err(e) => tracing::warn!(error = %e, "could not reserve seqs; retrying"),
             }
         }
     }

@@ -23,6 +23,8 @@ use tokio::sync::Notify;
 pub const ALERT_PRIORITY: i64 = 100;
 pub const ALERT_DURATION_MS: u64 = 10_000;
 pub const MANUAL_OVERRIDE_DURATION_MS: u64 = 30_000;
+/// Longest item (and takeover) duration accepted: 24 h.
+pub const MAX_DURATION_MS: u64 = 24 * 3600 * 1000;
 /// Queue bound: beyond this the lowest-priority, oldest item is dropped (counted, logged).
 pub const MAX_ITEMS: usize = 50;
 
@@ -38,7 +40,11 @@ struct Item {
 
 impl Item {
     fn expires_at(&self) -> DateTime<Utc> {
-        self.started_at + chrono::Duration::milliseconds(self.duration_ms as i64)
+        // Durations are clamped on the way in; saturate anyway rather than panic.
+        let d = chrono::Duration::milliseconds(self.duration_ms.min(MAX_DURATION_MS) as i64);
+        self.started_at
+            .checked_add_signed(d)
+            .unwrap_or(DateTime::<Utc>::MAX_UTC)
     }
 }
 

@@ -40,10 +40,12 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         });
         let serve = tokio::spawn(async move { serve.await });
         let _ = stop_rx.await;
-        // Close sockets first (they watch the hub's shutdown), then the listener.
-        tasks.stop(hub2).await;
+        // Close sockets and stop producers, then stop serving HTTP, then drain the
+        // store and record the last seq: nothing can ingest after that point.
+        tasks.begin_shutdown();
         let _ = inner_stop_tx.send(true);
         let _ = tokio::time::timeout(std::time::Duration::from_secs(5), serve).await;
+        tasks.finish(hub2).await;
     });
     tracing::info!(%addr, "landale listening");
     Ok(Running {

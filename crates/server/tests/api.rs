@@ -107,19 +107,91 @@ async fn control_needs_the_token_reads_do_not() {
 }
 
 #[tokio::test]
-async fn loopback_is_trusted_by_default() {
+async fn loopback_is_trusted_by_default_but_not_for_foreign_pages() {
     let hub = TestHub::start(Opts {
         trust_loopback: true,
         ..Default::default()
     })
     .await;
-    let r = reqwest::Client::new()
+    let http = reqwest::Client::new();
+    let r = http
         .post(hub.http("/api/eventsub"))
         .json(&follow_body("x"))
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
+    // A page on another site posting to the loopback hub (no preflight needed).
+    let r = http
+        .post(hub.http("/api/eventsub"))
+        .header("origin", "https://evil.example")
+        .header("content-type", "text/plain")
+        .body(follow_body("csrf").to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401, "cross-site requests get no loopback trust");
+    // DNS rebinding: a foreign name resolving to loopback.
+    let r = http
+        .post(hub.http("/api/eventsub"))
+        .header("host", format!("rebind.example:{}", hub.addr.port()))
+        .json(&follow_body("rebind"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        401,
+        "a non-loopback Host gets no loopback trust"
+    );
+    let r = http
+        .post(hub.http("/api/eventsub"))
+        .header("origin", "https://evil.example")
+        .bearer_auth(TOKEN)
+        .json(&follow_body("with_token"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "the token always works");
+    hub.stop().await;
+}
+
+/// EventSub redeliveries (same message id) are published once.
+#[tokio::test]
+async fn duplicate_message_ids_are_published_once() {
+    let hub = TestHub::start(Opts::default()).await;
+    let mut c = ws(&hub.ws_url(), "").await;
+    join(&mut c, "events:interactions", json!({})).await;
+    let http = reqwest::Client::new();
+    let mut replies = Vec::new();
+    for _ in 0..2 {
+        let r = http
+            .post(hub.http("/api/eventsub"))
+            .bearer_auth(TOKEN)
+            .header(
+                "Twitch-Eventsub-Message-Id",
+                "befa7b53-d79d-478f-86b9-120f112b044e",
+            )
+            .json(&follow_body("twice"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        replies.push(r.json::<Value>().await.unwrap());
+    }
+    assert_eq!(replies[0]["message"], "Event processed");
+    assert_eq!(
+        (
+            replies[1]["duplicate"].as_bool(),
+            replies[1]["message"].as_str()
+        ),
+        (Some(true), Some("Duplicate event ignored"))
+    );
+    let after = hub.follow("marker");
+    let f = next_event(&mut c, "follower").await;
+    assert_eq!(f[4]["id"], "befa7b53-d79d-478f-86b9-120f112b044e");
+    let f = next_event(&mut c, "follower").await;
+    assert_eq!(f[4]["seq"], after, "the redelivery was not published");
     hub.stop().await;
 }
 
@@ -402,6 +474,13 @@ async fn stream_channel_commands_and_takeovers() {
     let (status, _) = push(&mut queue, "stream:queue", "ping", json!({})).await;
     assert_eq!(status, "ok");
 
+    let huge = json!({"type": "alert", "data": {}, "duration": 10_000_000_000_000_000u64});
+    let (status, resp) = push(&mut overlay, "stream:overlays", "force_content", huge).await;
+    assert_eq!(
+        (status.as_str(), resp["error"]["code"].as_str()),
+        ("error", Some("validation_failed")),
+        "durations are bounded"
+    );
     let (status, resp) = push(
         &mut overlay,
         "stream:overlays",
@@ -596,11 +675,15 @@ async fn overlay_and_dashboard_channels() {
     next_event(&mut d2, "initial_state").await;
     send(
         &mut d1,
-        json!(["1", "5", "dashboard:main", "shout", {"msg": "hey"}]),
+        json!(["1", "5", "dashboard:main", "shout", {"msg": "hey", "seq": 999999999}]),
     )
     .await;
     let shout = next_event(&mut d2, "shout").await;
-    assert_eq!(shout[4]["msg"], "hey");
+    assert_eq!(
+        shout[4],
+        json!({"msg": "hey"}),
+        "forwarded as sent, minus seq"
+    );
     let (status, resp) = push(&mut d1, "dashboard:main", "obs:get_status", json!({})).await;
     assert_eq!(
         (status.as_str(), resp["error"]["code"].as_str()),

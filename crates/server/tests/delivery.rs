@@ -51,6 +51,21 @@ async fn replay_1000(hub: &TestHub) {
     assert_exactly(&got, &expected);
 }
 
+/// A replay far larger than the socket's queue (64 frames) is delivered whole: replay
+/// frames wait for room instead of tripping the slow-consumer rule.
+#[tokio::test]
+async fn replay_larger_than_the_socket_queue_is_delivered() {
+    let hub = TestHub::start(Opts {
+        socket_queue: Some(64),
+        ..Default::default()
+    })
+    .await;
+    // (The first socket, dropped while the 1,000 are published, may count as a slow
+    // consumer; the rejoining one must receive everything.)
+    replay_1000(&hub).await;
+    hub.stop().await;
+}
+
 #[tokio::test]
 async fn last_seq_replays_1000_missed_events_from_memory() {
     let hub = TestHub::start(Opts::default()).await;
@@ -200,8 +215,21 @@ async fn second_join_replaces_the_first_and_leave_stops_pushes() {
     }
     assert_eq!((follows, closes), (1, 1));
 
+    // A late leave carrying the replaced join's ref changes nothing (the `push`
+    // helper sends join_ref "1"): the channel still answers.
     let (status, _) = push(&mut c, "events:all", "phx_leave", json!({})).await;
     assert_eq!(status, "ok");
+    let (status, _) = push(&mut c, "events:all", "ping", json!({})).await;
+    assert_eq!(status, "ok", "still joined after a stale leave");
+    // The real leave: reply ok, then phx_close.
+    send(&mut c, json!(["2", "lv", "events:all", "phx_leave", {}])).await;
+    let reply = next_event(&mut c, "phx_reply").await;
+    assert_eq!(
+        (reply[1].as_str(), reply[4]["status"].as_str()),
+        (Some("lv"), Some("ok"))
+    );
+    let close = next_event(&mut c, "phx_close").await;
+    assert_eq!(close[0], "2");
     hub.follow("after_leave");
     let (status, resp) = push(&mut c, "events:all", "ping", json!({})).await;
     assert_eq!(

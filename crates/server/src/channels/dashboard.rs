@@ -17,6 +17,8 @@ use std::time::{Duration, Instant};
 
 pub const WINDOW: Duration = Duration::from_secs(10);
 pub const WINDOW_LIMIT: usize = 50;
+/// Largest `shout` payload forwarded.
+pub const MAX_SHOUT_BYTES: usize = 16 * 1024;
 
 /// Per-channel command history for the sliding window.
 #[derive(Default)]
@@ -81,7 +83,20 @@ pub async fn handle_in(ctx: &Ctx<'_>, limiter: &mut Limiter, event: &str, payloa
     match event {
         "ping" => envelope_pong(),
         "shout" => {
-            let (topic, json) = (ctx.topic.to_string(), payload.to_string());
+            // Forwarded as sent, minus `seq`: a shout must not look like a hub event
+            // to clients that track `last_seq`.
+            let mut payload = payload;
+            if let Some(m) = payload.as_object_mut() {
+                m.remove("seq");
+            }
+            let json = payload.to_string();
+            if json.len() > MAX_SHOUT_BYTES {
+                return env_error(
+                    "invalid_payload",
+                    &format!("shout payload over {MAX_SHOUT_BYTES} bytes"),
+                );
+            }
+            let topic = ctx.topic.to_string();
             ctx.hub.bus.publish(move |_| {
                 (
                     BusKind::Topic {

@@ -68,7 +68,8 @@ pub struct Joined {
 pub enum Channel {
     Events(EventFilter),
     Dashboard(dashboard::Limiter),
-    Services,
+    /// Set while a nurvus call of this channel is in flight (one at a time).
+    Services(Arc<std::sync::atomic::AtomicBool>),
     Overlay(String),
     StreamOverlays,
     StreamQueue,
@@ -106,7 +107,7 @@ impl Channel {
             ChannelTopic::Events(filter) => Ok(events::join(filter)),
             ChannelTopic::Dashboard(_) => Ok(dashboard::join()),
             ChannelTopic::DashboardServices => Ok(Joined {
-                channel: Channel::Services,
+                channel: Channel::Services(Arc::default()),
                 response: json!({}),
                 pushes: vec![],
             }),
@@ -123,7 +124,7 @@ impl Channel {
         match self {
             Channel::Events(filter) => events::route(*filter, msg),
             Channel::Dashboard(_) => dashboard::route(topic, msg),
-            Channel::Services => topic_push(topic, msg),
+            Channel::Services(_) => topic_push(topic, msg),
             Channel::Overlay(kind) => overlay::route(kind, msg),
             Channel::StreamOverlays | Channel::StreamQueue => topic_push(topic, msg),
             Channel::Transcription(session) => transcription::route(session.as_deref(), msg),
@@ -139,7 +140,7 @@ impl Channel {
         match self {
             Channel::Events(_) => events::handle_in(event),
             Channel::Dashboard(limiter) => dashboard::handle_in(ctx, limiter, event, payload).await,
-            Channel::Services => services::handle_in(ctx, event, payload).await,
+            Channel::Services(busy) => services::handle_in(ctx, busy, event, payload).await,
             Channel::Overlay(kind) => overlay::handle_in(ctx, kind, event, payload).await,
             Channel::StreamOverlays | Channel::StreamQueue => {
                 stream::handle_in(ctx, event, payload).await

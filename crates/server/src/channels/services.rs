@@ -6,10 +6,17 @@ use crate::bus::BusKind;
 use crate::pipeline::normalize::now_iso;
 use landale_protocol::{envelope, frame};
 use serde_json::{json, Value};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 pub const SERVICES: [&str; 2] = ["phononmaser", "seed"];
 
-pub async fn handle_in(ctx: &Ctx<'_>, event: &str, payload: Value) -> Reply {
+pub async fn handle_in(
+    ctx: &Ctx<'_>,
+    busy: &Arc<AtomicBool>,
+    event: &str,
+    payload: Value,
+) -> Reply {
     let service = payload
         .get("service")
         .and_then(Value::as_str)
@@ -28,7 +35,10 @@ pub async fn handle_in(ctx: &Ctx<'_>, event: &str, payload: Value) -> Reply {
             env_error("unauthorized", UNAUTHORIZED)
         }
         ("start" | "stop" | "restart" | "get_status", Some(service)) => {
-            spawn_nurvus_call(ctx, event.to_string(), service);
+            if busy.swap(true, Ordering::AcqRel) {
+                return env_error("busy", "A service command is already running on this channel; wait for its command_result");
+            }
+            spawn_nurvus_call(ctx, busy.clone(), event.to_string(), service);
             Reply::None
         }
         ("start" | "stop" | "restart" | "get_status", None) => {
@@ -43,7 +53,7 @@ pub async fn handle_in(ctx: &Ctx<'_>, event: &str, payload: Value) -> Reply {
     }
 }
 
-fn spawn_nurvus_call(ctx: &Ctx<'_>, action: String, service: String) {
+fn spawn_nurvus_call(ctx: &Ctx<'_>, busy: Arc<AtomicBool>, action: String, service: String) {
     let hub = ctx.hub.clone();
     let outbox = ctx.outbox.clone();
     let (vsn, join_ref, topic) = (ctx.vsn, ctx.join_ref.clone(), ctx.topic.to_string());
@@ -83,6 +93,7 @@ fn spawn_nurvus_call(ctx: &Ctx<'_>, action: String, service: String) {
             "command_result",
             &payload.to_string(),
         );
+        busy.store(false, Ordering::Release);
         let _ = outbox.push(text, None);
         if let (Ok(data), Some(ev)) = (&result, notice_for(&action)) {
             let json = json!({"service": service, "action": action, "response": data, "timestamp": now_unix()}).to_string();

@@ -3,6 +3,7 @@
 
 use super::{env_error, env_ok, envelope_pong, Channel, Ctx, Joined, Reply, UNAUTHORIZED};
 use crate::pipeline::Input;
+use crate::producer::MAX_DURATION_MS;
 use serde_json::{json, Value};
 
 pub fn join_overlays(ctx: &Ctx<'_>, payload: &Value) -> Joined {
@@ -84,6 +85,12 @@ pub async fn handle_in(ctx: &Ctx<'_>, event: &str, payload: Value) -> Reply {
                     "force_content needs type (string), data and duration (ms)",
                 );
             };
+            if duration == 0 || duration > MAX_DURATION_MS {
+                return env_error(
+                    "validation_failed",
+                    "duration must be 1 ms to 24 h (in milliseconds)",
+                );
+            }
             let id = producer.force_content(kind, data.clone(), duration);
             env_ok(json!({"operation": "override_sent", "type": kind, "id": id}))
         }
@@ -107,11 +114,11 @@ pub async fn handle_in(ctx: &Ctx<'_>, event: &str, payload: Value) -> Reply {
             let duration = match payload.get("duration") {
                 None | Some(Value::Null) => 10_000,
                 Some(v) => match v.as_u64() {
-                    Some(d) if d > 0 => d,
+                    Some(d) if d > 0 && d <= MAX_DURATION_MS => d,
                     _ => {
                         return env_error(
                             "validation_failed",
-                            "duration must be a positive number of milliseconds",
+                            "duration must be 1 ms to 24 h (in milliseconds)",
                         )
                     }
                 },
@@ -123,10 +130,10 @@ pub async fn handle_in(ctx: &Ctx<'_>, event: &str, payload: Value) -> Reply {
                 .ingest(Input::new("stream.takeover_started", data))
             {
                 Ok(_) => env_ok(json!({"operation": "takeover_sent", "type": kind})),
-                Err(r) => Reply::Error(landale_protocol::envelope::error(
+                Err(e) => Reply::Error(landale_protocol::envelope::error(
                     "validation_failed",
-                    "Request validation failed",
-                    Some(json!({"fields": r.errors})),
+                    &e.to_string(),
+                    None,
                     &crate::pipeline::normalize::now_iso(),
                 )),
             }

@@ -4,7 +4,7 @@
 
 use super::{require_control, ApiError, CorrelationId, Peer};
 use crate::hub::Hub;
-use crate::pipeline::{Envelope, Input};
+use crate::pipeline::{Envelope, IngestError, Input};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -40,7 +40,11 @@ fn publish(hub: &Hub, input: Input) -> Result<Response, ApiError> {
             )
             .into_response())
         }
-        Err(r) => Err(bad(
+        Err(IngestError::Duplicate { id }) => Ok(Json(json!({
+            "success": true, "message": "Duplicate event ignored", "id": id, "duplicate": true,
+        }))
+        .into_response()),
+        Err(IngestError::Invalid(r)) => Err(bad(
             "Event processing failed",
             json!({"event_type": r.event_type, "fields": r.errors}),
         )),

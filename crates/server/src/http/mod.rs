@@ -63,7 +63,10 @@ pub fn require_control(hub: &Hub, headers: &HeaderMap, peer: SocketAddr) -> Resu
             .get(header::AUTHORIZATION)
             .and_then(|h| h.to_str().ok()),
     );
-    if hub.auth.allows(token, peer.ip()) {
+    if hub
+        .auth
+        .allows(token, peer.ip(), headers, &hub.config.allowed_origins)
+    {
         Ok(())
     } else {
         Err(env_error(

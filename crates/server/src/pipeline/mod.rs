@@ -16,7 +16,8 @@ use crate::store::writer::StoreQueue;
 use landale_protocol::Event;
 pub use normalize::Envelope;
 use serde_json::Value;
-use std::sync::Arc;
+use std::collections::{HashSet, VecDeque};
+use std::sync::{Arc, Mutex};
 use validate::FieldErrors;
 
 /// One event as a producer hands it in.
@@ -45,12 +46,49 @@ pub struct Rejected {
     pub errors: FieldErrors,
 }
 
+/// Why `ingest` published nothing.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum IngestError {
+    #[error(transparent)]
+    Invalid(#[from] Rejected),
+    /// The producer's id was seen recently (an EventSub redelivery): not published again.
+    #[error("event {id} was already published")]
+    Duplicate { id: String },
+}
+
+/// Producer-supplied ids remembered for de-duplication (oldest forgotten first).
+pub const RECENT_IDS: usize = 10_000;
+
+#[derive(Default)]
+struct RecentIds {
+    set: HashSet<String>,
+    order: VecDeque<String>,
+}
+
+impl RecentIds {
+    /// Record `id`; false when it was already there.
+    fn insert(&mut self, id: &str) -> bool {
+        if self.set.contains(id) {
+            return false;
+        }
+        if self.order.len() >= RECENT_IDS {
+            if let Some(old) = self.order.pop_front() {
+                self.set.remove(&old);
+            }
+        }
+        self.set.insert(id.to_string());
+        self.order.push_back(id.to_string());
+        true
+    }
+}
+
 #[derive(Clone)]
 pub struct Pipeline {
     bus: Arc<Bus>,
     store: StoreQueue,
     metrics: Arc<Metrics>,
     options: Arc<normalize::Options>,
+    recent: Arc<Mutex<RecentIds>>,
 }
 
 impl Pipeline {
@@ -65,11 +103,17 @@ impl Pipeline {
             store,
             metrics,
             options: Arc::new(options),
+            recent: Arc::default(),
         }
     }
 
+    /// Wait (at most `limit`) until queued events are in the database.
+    pub async fn store_settled(&self, limit: std::time::Duration) {
+        self.store.settled(limit).await
+    }
+
     /// Validate, normalise, publish once, and queue for storage.
-    pub fn ingest(&self, input: Input) -> Result<Arc<BusMessage>, Rejected> {
+    pub fn ingest(&self, input: Input) -> Result<Arc<BusMessage>, IngestError> {
         let Input {
             event_type,
             data,
@@ -78,7 +122,18 @@ impl Pipeline {
         if let Err(errors) = validate::validate(&event_type, &data) {
             self.metrics.events_rejected.inc();
             tracing::warn!(event_type = %event_type, ?errors, "event rejected");
-            return Err(Rejected { event_type, errors });
+            return Err(Rejected { event_type, errors }.into());
+        }
+        if let Some(id) = &envelope.id {
+            let fresh = self
+                .recent
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(id);
+            if !fresh {
+                tracing::info!(event_type = %event_type, id = %id, "duplicate event ignored");
+                return Err(IngestError::Duplicate { id: id.clone() });
+            }
         }
         let Value::Object(map) = data else {
             unreachable!("validate rejects non-objects")

@@ -52,11 +52,17 @@ struct Conn {
     joined: HashMap<String, Joined>,
 }
 
+/// Topics one socket may have joined at once, and the longest topic name.
+const MAX_JOINS: usize = 100;
+const MAX_TOPIC_BYTES: usize = 200;
+
 /// Bus messages handled per wake-up before checking the socket again.
 const BUS_BATCH: usize = 256;
 
-/// At most this many stored events are replayed from the database for one join.
-const MAX_DB_REPLAY: i64 = 50_000;
+/// At most this many stored events are replayed from the database for one join
+/// (a client away for longer rejoins without last_seq); read in pages of DB_PAGE.
+const MAX_DB_REPLAY: usize = 100_000;
+const DB_PAGE: i64 = 2_000;
 
 pub async fn run(hub: Arc<Hub>, socket: WebSocket, info: ConnInfo) {
     let id = crate::pipeline::normalize::random_hex(8);
@@ -184,6 +190,21 @@ impl Conn {
             .map_err(|Full| End::SlowConsumer("outbound queue full"))
     }
 
+    async fn send_replay(&self, f: &Frame, event: &str, payload: &str) -> Result<(), End> {
+        let text = frame::encode(
+            self.info.vsn,
+            &f.join_ref,
+            &Value::Null,
+            &f.topic,
+            event,
+            payload,
+        );
+        self.outbox
+            .push_wait(text)
+            .await
+            .map_err(|Full| End::SlowConsumer("took no replay frame for 10 s"))
+    }
+
     fn reply(&self, f: &Frame, ok: bool, response: &Value) -> Result<(), End> {
         self.send(
             &f.join_ref,
@@ -214,10 +235,26 @@ impl Conn {
                 return self.reply(&f, false, &json!({"reason": reason}))
             }
         };
+        if f.topic.len() > MAX_TOPIC_BYTES {
+            return self.reply(
+                &f,
+                false,
+                &json!({"reason": format!("topic longer than {MAX_TOPIC_BYTES} bytes")}),
+            );
+        }
         // A second join of the same topic replaces the first.
         if let Some(old) = self.joined.remove(&f.topic) {
             self.send(&old.join_ref, &old.join_ref, &f.topic, ev::CLOSE, "{}")?;
+        } else if self.joined.len() >= MAX_JOINS {
+            return self.reply(
+                &f,
+                false,
+                &json!({"reason": format!("at most {MAX_JOINS} topics per socket")}),
+            );
         }
+        // Read before the channel takes any snapshot (a stream state), so that a push
+        // published meanwhile is delivered live rather than skipped.
+        let head_before = self.hub.bus.head();
         let joined = {
             let ctx = self.ctx(&f.topic, &f.join_ref);
             Channel::join(topic, &ctx, &f.payload).await
@@ -236,10 +273,7 @@ impl Conn {
             ),
             _ => None,
         };
-        let head = replay
-            .as_ref()
-            .map(|r| r.head)
-            .unwrap_or_else(|| self.hub.bus.head());
+        let head = replay.as_ref().map(|r| r.head).unwrap_or(head_before);
 
         let mut response = joined.response;
         response["seq"] = json!(head);
@@ -260,7 +294,7 @@ impl Conn {
             }
             for m in &replay.messages {
                 if let Some(event) = joined.channel.route(&f.topic, m) {
-                    self.send(&f.join_ref, &Value::Null, &f.topic, event, &m.json)?;
+                    self.send_replay(&f, event, &m.json).await?;
                 }
             }
         }
@@ -285,61 +319,84 @@ impl Conn {
         after: u64,
         before: u64,
     ) -> Result<(), End> {
+        // Events that left the ring may still be in the store writer's queue.
+        self.hub
+            .pipeline
+            .store_settled(std::time::Duration::from_secs(5))
+            .await;
         let store = &self.hub.store;
-        let rows: Vec<(String, String)> = match channel {
-            Channel::Transcription(session) => match store
-                .transcriptions_between_seq(after, before, MAX_DB_REPLAY)
-                .await
-            {
-                Ok(rows) => rows
-                    .into_iter()
-                    .filter(|t| {
-                        session.is_none() || t.stream_session_id.as_deref() == session.as_deref()
-                    })
-                    .map(|t| {
-                        (
-                            "new_transcription".to_string(),
-                            t.to_wire("replay").to_string(),
-                        )
-                    })
-                    .collect(),
-                Err(e) => {
-                    tracing::warn!(error = %e, "transcription replay from storage failed");
-                    vec![]
+        let (mut cursor, mut sent) = (after, 0usize);
+        loop {
+            // (seq, push name, payload) of the next page that this channel forwards.
+            let page: Vec<(u64, Option<String>, String)> = match channel {
+                Channel::Transcription(session) => {
+                    match store
+                        .transcriptions_between_seq(cursor, before, DB_PAGE)
+                        .await
+                    {
+                        Ok(rows) => rows
+                            .into_iter()
+                            .map(|t| {
+                                let wanted = session.is_none()
+                                    || t.stream_session_id.as_deref() == session.as_deref();
+                                let name = wanted.then(|| "new_transcription".to_string());
+                                (t.seq as u64, name, t.to_wire("replay").to_string())
+                            })
+                            .collect(),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "transcription replay from storage failed");
+                            return Ok(());
+                        }
+                    }
                 }
-            },
-            _ => match store.events_between_seq(after, before, MAX_DB_REPLAY).await {
-                Ok(rows) => rows
-                    .into_iter()
-                    .filter_map(|v| {
-                        let event: landale_protocol::Event = serde_json::from_value(v).ok()?;
-                        let json = serde_json::to_string(&event).ok()?;
-                        let seq = event.seq;
-                        let msg = BusMessage {
-                            seq,
-                            published_at: Instant::now(),
-                            kind: BusKind::Event {
-                                event: Arc::new(event),
-                            },
-                            json: json.into(),
-                        };
-                        let name = channel.route(&f.topic, &msg)?.to_string();
-                        Some((name, msg.json.to_string()))
-                    })
-                    .collect(),
-                Err(e) => {
-                    tracing::warn!(error = %e, "event replay from storage failed");
-                    vec![]
+                _ => match store.events_between_seq(cursor, before, DB_PAGE).await {
+                    Ok(rows) => rows
+                        .into_iter()
+                        .filter_map(|v| {
+                            let event: landale_protocol::Event = serde_json::from_value(v).ok()?;
+                            let json = serde_json::to_string(&event).ok()?;
+                            let msg = BusMessage {
+                                seq: event.seq,
+                                published_at: Instant::now(),
+                                kind: BusKind::Event {
+                                    event: Arc::new(event),
+                                },
+                                json: json.into(),
+                            };
+                            let name = channel.route(&f.topic, &msg).map(str::to_owned);
+                            Some((msg.seq, name, msg.json.to_string()))
+                        })
+                        .collect(),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "event replay from storage failed");
+                        return Ok(());
+                    }
+                },
+            };
+            let Some(last) = page.last().map(|p| p.0) else {
+                return Ok(());
+            };
+            for (_, name, json) in &page {
+                if let Some(name) = name {
+                    self.send_replay(f, name, json).await?;
+                    sent += 1;
                 }
-            },
-        };
-        for (event, json) in rows {
-            self.send(&f.join_ref, &Value::Null, &f.topic, &event, &json)?;
+            }
+            if sent >= MAX_DB_REPLAY {
+                tracing::warn!(socket = %self.id, topic = %f.topic, sent, "replay from storage capped");
+                return Ok(());
+            }
+            cursor = last;
         }
-        Ok(())
     }
 
     fn leave(&mut self, f: Frame) -> Result<(), End> {
+        let current = self.joined.get(&f.topic).map(|j| &j.join_ref);
+        let stale = matches!(current, Some(jr) if !jr.is_null() && !f.join_ref.is_null() && *jr != f.join_ref);
+        if current.is_none() || stale {
+            // Not joined, or a late leave from an earlier join: nothing to close.
+            return self.reply(&f, true, &json!({}));
+        }
         self.joined.remove(&f.topic);
         self.reply(&f, true, &json!({}))?;
         self.send(&f.join_ref, &f.join_ref, &f.topic, ev::CLOSE, "{}")

@@ -66,7 +66,9 @@ pub async fn upgrade(
     });
     let info = conn::ConnInfo {
         vsn,
-        authorized: hub.auth.allows(token, peer.ip()),
+        authorized: hub
+            .auth
+            .allows(token, peer.ip(), &headers, &hub.config.allowed_origins),
         environment: params
             .get("environment")
             .cloned()

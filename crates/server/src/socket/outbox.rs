@@ -33,11 +33,29 @@ pub struct Outbox {
 #[derive(Debug)]
 pub struct Full;
 
+/// How long a replay frame may wait for room in the outbox.
+pub const REPLAY_WAIT: Duration = Duration::from_secs(10);
+
 impl Outbox {
+    /// Queue a live frame; a full queue means the socket is a slow consumer.
     pub fn push(&self, text: String, published_at: Option<Instant>) -> Result<(), Full> {
         self.tx
             .try_send(Out { text, published_at })
             .map_err(|_| Full)
+    }
+
+    /// Queue a replay frame, waiting for room: a replay may be far larger than the
+    /// queue, and is itself bounded. A client that takes no frame for
+    /// [`REPLAY_WAIT`] is a slow consumer.
+    pub async fn push_wait(&self, text: String) -> Result<(), Full> {
+        let out = Out {
+            text,
+            published_at: None,
+        };
+        match tokio::time::timeout(REPLAY_WAIT, self.tx.send(out)).await {
+            Ok(Ok(())) => Ok(()),
+            _ => Err(Full),
+        }
     }
 }
 

@@ -9,9 +9,10 @@
 use super::Store;
 use crate::metrics::Metrics;
 use landale_protocol::Event;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{mpsc, watch, Notify};
 
 pub const QUEUE_CAPACITY: usize = 50_000;
 const BATCH: usize = 500;
@@ -20,6 +21,9 @@ const BATCH: usize = 500;
 pub struct StoreQueue {
     tx: mpsc::Sender<Arc<Event>>,
     metrics: Arc<Metrics>,
+    /// Events queued or being written.
+    pending: Arc<AtomicUsize>,
+    settled: Arc<Notify>,
 }
 
 impl StoreQueue {
@@ -30,12 +34,44 @@ impl StoreQueue {
         shutdown: watch::Receiver<bool>,
     ) -> (StoreQueue, tokio::task::JoinHandle<()>) {
         let (tx, rx) = mpsc::channel(QUEUE_CAPACITY);
-        let handle = tokio::spawn(run(store, rx, metrics.clone(), shutdown));
-        (StoreQueue { tx, metrics }, handle)
+        let pending = Arc::new(AtomicUsize::new(0));
+        let settled = Arc::new(Notify::new());
+        let writer = Writer {
+            store,
+            metrics: metrics.clone(),
+            pending: pending.clone(),
+            settled: settled.clone(),
+        };
+        let handle = tokio::spawn(run(writer, rx, shutdown));
+        (
+            StoreQueue {
+                tx,
+                metrics,
+                pending,
+                settled,
+            },
+            handle,
+        )
+    }
+
+    /// Wait (at most `limit`) until every queued event has been written.
+    pub async fn settled(&self, limit: Duration) {
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            let notified = self.settled.notified();
+            if self.pending.load(Ordering::Acquire) == 0 {
+                return;
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                return;
+            }
+        }
     }
 
     pub fn enqueue(&self, event: Arc<Event>) {
+        self.pending.fetch_add(1, Ordering::AcqRel);
         if let Err(e) = self.tx.try_send(event) {
+            self.pending.fetch_sub(1, Ordering::AcqRel);
             self.metrics.store_dropped.inc();
             let ev = match &e {
                 mpsc::error::TrySendError::Full(ev) | mpsc::error::TrySendError::Closed(ev) => ev,
@@ -45,12 +81,14 @@ impl StoreQueue {
     }
 }
 
-async fn run(
+struct Writer {
     store: Store,
-    mut rx: mpsc::Receiver<Arc<Event>>,
     metrics: Arc<Metrics>,
-    mut shutdown: watch::Receiver<bool>,
-) {
+    pending: Arc<AtomicUsize>,
+    settled: Arc<Notify>,
+}
+
+async fn run(w: Writer, mut rx: mpsc::Receiver<Arc<Event>>, mut shutdown: watch::Receiver<bool>) {
     let mut batch = Vec::with_capacity(BATCH);
     loop {
         let stopping = tokio::select! {
@@ -68,7 +106,10 @@ async fn run(
             }
         };
         for chunk in batch.chunks(BATCH) {
-            write(&store, chunk, &metrics, stopping).await;
+            write(&w.store, chunk, &w.metrics, stopping).await;
+            if w.pending.fetch_sub(chunk.len(), Ordering::AcqRel) == chunk.len() {
+                w.settled.notify_waiters();
+            }
         }
         batch.clear();
         if stopping {
