@@ -68,8 +68,8 @@ pub enum LogFormat {
     Json,
 }
 
-/// Validated settings.
-#[derive(Debug, Clone)]
+/// Validated settings. `Debug` redacts the token and the database URL.
+#[derive(Clone)]
 pub struct Config {
     pub port: u16,
     pub bind_ip: IpAddr,
@@ -87,6 +87,26 @@ pub struct Config {
     pub idle_timeout: Duration,
     pub retention_days: u32,
     pub replay_ring: usize,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("port", &self.port)
+            .field("bind_ip", &self.bind_ip)
+            .field("data_dir", &self.data_dir)
+            .field(
+                "database_url",
+                &self.database_url.as_ref().map(|_| "<redacted>"),
+            )
+            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .field("allowed_origins", &self.allowed_origins)
+            .field("log_format", &self.log_format)
+            .field("demo", &self.demo)
+            .field("trust_loopback", &self.trust_loopback)
+            .field("nurvus_url", &self.nurvus_url)
+            .finish_non_exhaustive()
+    }
 }
 
 /// One bad setting: `VAR="value": what is wrong`.
@@ -384,6 +404,21 @@ mod tests {
             assert!(line.starts_with(var), "{line}");
             assert!(!line.contains('\n'));
         }
+    }
+
+    #[test]
+    fn debug_redacts_secrets() {
+        let c = Config::from_args(&ConfigArgs {
+            token: Some("supersecret-token-1234".into()),
+            database_url: Some("postgres://u:hunter2@h/db".into()),
+            ..Default::default()
+        })
+        .unwrap();
+        let shown = format!("{c:?}");
+        assert!(
+            !shown.contains("supersecret") && !shown.contains("hunter2"),
+            "{shown}"
+        );
     }
 
     #[test]

@@ -162,6 +162,13 @@ pub async fn run(hub: Arc<Hub>, socket: WebSocket, info: ConnInfo) {
     hub.metrics.sockets.dec();
 }
 
+/// Run a channel's join or command, turning a panic into `None` so that one broken
+/// handler costs that channel, not the socket or the hub.
+async fn guarded<T>(fut: impl std::future::Future<Output = T>) -> Option<T> {
+    use futures_util::FutureExt;
+    std::panic::AssertUnwindSafe(fut).catch_unwind().await.ok()
+}
+
 impl Conn {
     fn ctx<'a>(&'a self, topic: &'a str, join_ref: &'a Value) -> Ctx<'a> {
         Ctx {
@@ -257,11 +264,15 @@ impl Conn {
         let head_before = self.hub.bus.head();
         let joined = {
             let ctx = self.ctx(&f.topic, &f.join_ref);
-            Channel::join(topic, &ctx, &f.payload).await
+            guarded(Channel::join(topic, &ctx, &f.payload)).await
         };
         let joined = match joined {
-            Ok(j) => j,
-            Err(reason) => return self.reply(&f, false, &reason),
+            Some(Ok(j)) => j,
+            Some(Err(reason)) => return self.reply(&f, false, &reason),
+            None => {
+                tracing::error!(socket = %self.id, topic = %f.topic, "join crashed");
+                return self.reply(&f, false, &json!({"reason": "join crashed"}));
+            }
         };
         let last_seq = f.payload.get("last_seq").and_then(Value::as_u64);
         // Replay is cut at this head; live messages above it follow.
@@ -408,10 +419,19 @@ impl Conn {
         };
         let reply = {
             let ctx = self.ctx(&f.topic, &joined.join_ref);
-            joined
-                .channel
-                .handle_in(&ctx, &f.event, f.payload.clone())
-                .await
+            guarded(joined.channel.handle_in(&ctx, &f.event, f.payload.clone())).await
+        };
+        let Some(reply) = reply else {
+            // The channel crashed: like Phoenix, drop it and tell the client with
+            // `phx_error` (the official client then rejoins). The socket lives on.
+            tracing::error!(socket = %self.id, topic = %f.topic, event = %f.event, "channel command crashed");
+            return self.send(
+                &joined.join_ref,
+                &joined.join_ref,
+                &f.topic,
+                ev::ERROR,
+                "{}",
+            );
         };
         self.joined.insert(f.topic.clone(), joined);
         match reply {
@@ -439,5 +459,23 @@ impl Conn {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::guarded;
+
+    #[tokio::test]
+    async fn a_panicking_handler_is_contained() {
+        assert_eq!(guarded(async { 7 }).await, Some(7));
+        let crashed = guarded(async {
+            if std::hint::black_box(true) {
+                panic!("handler bug");
+            }
+            1
+        })
+        .await;
+        assert_eq!(crashed, None);
     }
 }
