@@ -809,3 +809,51 @@ async fn correlation_ids_are_carried_from_http_to_the_event() {
     assert_eq!(generated.len(), 8);
     hub.stop().await;
 }
+
+/// A `channel.update` into a mapped category changes the show: `show_changed` on both
+/// stream topics, the state's `current_show`, and the layer mappings follow.
+#[tokio::test]
+async fn channel_update_changes_the_show() {
+    let hub = TestHub::start(Opts::default()).await;
+    let mut overlay = ws(&hub.ws_url(), "").await;
+    let mut queue = ws(&hub.ws_url(), "").await;
+    let mut o = ws(&hub.ws_url(), "").await;
+    join(&mut overlay, "stream:overlays", json!({})).await;
+    join(&mut queue, "stream:queue", json!({})).await;
+    join(&mut o, "overlay:system", json!({})).await;
+    let update = json!({"subscription": {"type": "channel.update", "version": "2"},
+        "event": {"broadcaster_user_id": "12826", "broadcaster_user_login": "avalonstar", "title": "Kaizo attempt 500",
+                  "language": "en", "category_id": "13332", "category_name": "Pokémon FireRed/LeafGreen",
+                  "content_classification_labels": []}});
+    let r = reqwest::Client::new()
+        .post(hub.http("/api/eventsub"))
+        .bearer_auth(TOKEN)
+        .json(&update)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    for c in [&mut overlay, &mut queue] {
+        let f = next_event(c, "show_changed").await;
+        assert_eq!(f[4]["show"], "ironmon");
+        assert_eq!(
+            f[4]["game"],
+            json!({"id": "13332", "name": "Pokémon FireRed/LeafGreen"})
+        );
+        assert_eq!(f[4]["title"], "Kaizo attempt 500");
+    }
+    let s = next_event(&mut overlay, "stream_state").await;
+    assert_eq!(s[4]["current_show"], "ironmon");
+    let (status, resp) = push(&mut o, "overlay:system", "get_layer_mappings", json!({})).await;
+    assert_eq!(status, "ok");
+    assert_eq!(resp["current_show"], "ironmon");
+    assert!(resp["mappings"]["foreground"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("death_alert")));
+    assert_eq!(
+        resp["available_shows"],
+        json!(["coding", "ironmon", "variety"])
+    );
+    hub.stop().await;
+}

@@ -73,12 +73,17 @@ async fn run(ctx: &Ctx<'_>, kind: &str, event: &str, payload: Value) -> Result<R
             s["services"]["ironmon_tcp"]["service_type"] = "tcp_server".into();
             Reply::Ok(s["services"].clone())
         }
-        "get_layer_mappings" => Reply::Ok(json!({
-            "current_show": ctx.hub.producer.stream_state()["current_show"],
-            "mappings": {"foreground": ["alert", "manual_override"], "midground": ["sub_train"],
-                         "background": ["emote_stats", "recent_follows", "daily_stats"]},
-            "available_shows": ["coding", "ironmon", "variety"],
-        })),
+        "get_layer_mappings" => {
+            let show = ctx.hub.producer.stream_state()["current_show"]
+                .as_str()
+                .unwrap_or("variety")
+                .to_string();
+            Reply::Ok(json!({
+                "current_show": show,
+                "mappings": crate::producer::layers::mappings_json(&show),
+                "available_shows": crate::producer::layers::SHOWS,
+            }))
+        }
         "ironmon:challenges" => Reply::Ok(store.challenges().await.map_err(db)?),
         "ironmon:checkpoints" => {
             let id = required(&payload, "challenge_id")?;

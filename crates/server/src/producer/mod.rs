@@ -11,6 +11,9 @@
 //! pipeline) and publishes topic pushes (`stream_state`, `queue_state`, `takeover`,
 //! `takeover_clear`).
 
+pub mod layers;
+pub mod shows;
+
 use crate::bus::{Bus, BusKind, BusMessage};
 use crate::pipeline::normalize::{now_iso, random_hex};
 use crate::pipeline::{Input, Pipeline};
@@ -63,15 +66,6 @@ pub struct Producer {
     wake: Notify,
 }
 
-/// Default layer mapping (reference §8.6): alerts in front, sub trains in the middle.
-pub fn layer_for(content_type: &str) -> &'static str {
-    match content_type {
-        "alert" | "manual_override" | "raid_alert" | "checkpoint_clear" => "foreground",
-        "sub_train" | "cheer_celebration" | "follow_celebration" => "midground",
-        _ => "background",
-    }
-}
-
 fn iso(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
@@ -107,7 +101,7 @@ impl Producer {
             .alerts
             .iter()
             .map(|a| {
-                json!({"id": a.id, "type": a.kind, "layer": layer_for(&a.kind), "priority": a.priority,
+                json!({"id": a.id, "type": a.kind, "layer": layers::layer_for(&s.show, &a.kind), "priority": a.priority,
                        "started_at": iso(a.started_at), "duration": a.duration_ms, "data": a.data})
             })
             .collect();
@@ -286,6 +280,26 @@ impl Producer {
                     ALERT_DURATION_MS,
                     json!({"type": "channel.raid", "user_name": from, "viewers": viewers, "event_id": event.id}),
                 );
+            }
+            "channel.update" => {
+                let id = event.str_field("category_id");
+                let name = event.str_field("category_name");
+                let show = shows::show_for(id, name);
+                let mut s = self.lock();
+                if s.show != show {
+                    s.show = show.to_string();
+                    let changed_at = now_iso();
+                    let title = event.field("title").cloned().unwrap_or(Value::Null);
+                    let push = json!({"show": show, "game": {"id": id, "name": name}, "title": title, "changed_at": changed_at});
+                    self.push("stream:overlays", "show_changed", &push);
+                    self.push("stream:queue", "show_changed", &push);
+                    let _ = self.pipeline.ingest(Input::new(
+                        "stream.show_changed",
+                        json!({"show": show, "game_id": id, "game_name": name, "title": title, "changed_at": changed_at}),
+                    ));
+                    tracing::info!(show, category = name.unwrap_or(""), "show changed");
+                    self.changed(&mut s);
+                }
             }
             "stream.takeover_started" => {
                 let payload = json!({
