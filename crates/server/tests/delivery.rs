@@ -155,11 +155,13 @@ async fn idle_sockets_are_closed_and_heartbeats_keep_them_open() {
             }
         }
     };
+    // A client heartbeat schedule (the load, not a synchronisation).
     let beat = async {
+        let mut every = tokio::time::interval(Duration::from_millis(100));
         loop {
+            every.tick().await;
             let (status, _) = push(&mut chatty, "phoenix", "heartbeat", json!({})).await;
             assert_eq!(status, "ok");
-            tokio::time::sleep(Duration::from_millis(100)).await;
         }
     };
     let reason = tokio::select! { r = closed => r, _ = beat => unreachable!() };

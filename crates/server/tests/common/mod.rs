@@ -171,16 +171,12 @@ impl TestHub {
             .seq
     }
 
-    /// Wait until the activity log has stored at least `n` events.
+    /// Wait for the store writer to settle (its own signal), then check that at
+    /// least `n` events are in the activity log.
     pub async fn wait_stored(&self, n: u64) {
-        let deadline = tokio::time::Instant::now() + DEADLINE;
-        while self.hub().metrics.events_stored.get() < n {
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "events not stored in time"
-            );
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
+        self.hub().pipeline.store_settled(DEADLINE).await;
+        let stored = self.hub().metrics.events_stored.get();
+        assert!(stored >= n, "only {stored} of {n} events stored");
     }
 }
 
