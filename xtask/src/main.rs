@@ -7,7 +7,7 @@ use anyhow::{bail, Context, Result};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const USAGE: &str = "usage: cargo xtask <command>
 
@@ -150,23 +150,34 @@ pub fn start_hub(bin: &Path, token: &str, extra_env: &[(&str, &str)]) -> Result<
             "RUST_LOG",
             std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()),
         )
-        .stdout(Stdio::null())
+        .stdout(Stdio::piped())
         .stderr(Stdio::inherit());
     for (k, v) in extra_env {
         cmd.env(k, v);
     }
-    let child = cmd
+    let mut child = cmd
         .spawn()
         .with_context(|| format!("could not start {}", bin.display()))?;
-    let hub = Hub { child, port, dir };
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while Instant::now() < deadline {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return Ok(hub);
+    // Wait for the hub's own "running" line (printed once it listens), and keep
+    // draining its stdout afterwards so it never blocks on a full pipe.
+    let stdout = child.stdout.take().context("landale's stdout")?;
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if line.starts_with("Landale is running at") {
+                let _ = ready_tx.send(());
+            }
         }
-        std::thread::sleep(Duration::from_millis(50));
+    });
+    let hub = Hub { child, port, dir };
+    match ready_rx.recv_timeout(Duration::from_secs(30)) {
+        Ok(()) => Ok(hub),
+        Err(_) => bail!("landale did not report listening on port {port} within 30 s"),
     }
-    bail!("landale did not start listening on port {port} within 30 s")
 }
 
 fn interop() -> Result<()> {
