@@ -779,6 +779,15 @@ async fn services_channel_proxies_to_nurvus() {
         (status.as_str(), resp["error"]["code"].as_str()),
         ("error", Some("invalid_service"))
     );
+    send(
+        &mut a,
+        json!(["1", "4", "dashboard:services", "get_telemetry", {}]),
+    )
+    .await;
+    let t = next_event(&mut a, "telemetry_update").await;
+    assert_eq!(t[4]["transcription"]["total_transcriptions_24h"], 0);
+    assert_eq!(t[4]["system"]["status"], "healthy");
+    assert!(t[4]["services"]["seed"]["connected"].is_boolean());
     hub.stop().await;
 }
 

@@ -159,6 +159,13 @@ async fn transcriptions_round_trip() {
         assert_eq!(range.len(), 2);
         let seqd = s.transcriptions_between_seq(1, 4, 100).await.unwrap();
         assert_eq!(seqd.iter().map(|t| t.seq).collect::<Vec<_>>(), [2, 3]);
+        let analytics = s.transcription_analytics().await.unwrap();
+        assert_eq!(analytics["total_transcriptions_24h"], 4);
+        assert_eq!(
+            analytics["duration"]["total_text_length"],
+            10 + 12 + 15 + 11
+        );
+        assert_eq!(analytics["confidence"]["distribution"]["high"], 4);
         let stats = s.transcription_stats(24).await.unwrap();
         assert_eq!(stats["total_count"], 4);
         assert_eq!(stats["unique_sessions"], 2);

@@ -128,7 +128,7 @@ pub async fn telemetry(hub: &crate::hub::Hub) -> Value {
     let db_ok = hub.store.ping().await.is_ok();
     let transcription = hub
         .store
-        .transcription_stats(24)
+        .transcription_analytics()
         .await
         .unwrap_or_else(|_| json!({"error": "Analytics unavailable"}));
     json!({

@@ -369,3 +369,148 @@ mod tests {
         );
     }
 }
+
+/// `(timestamp, confidence, duration, text length)` of one transcription.
+type AnalyticsRow = (DateTime<Utc>, Option<f64>, f64, i64);
+
+fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+fn mean(xs: &[f64]) -> Option<f64> {
+    (!xs.is_empty()).then(|| xs.iter().sum::<f64>() / xs.len() as f64)
+}
+
+impl Store {
+    /// Transcription analytics for the dashboard's telemetry (reference §10.6) over the
+    /// last 24 hours.
+    pub async fn transcription_analytics(&self) -> Result<Value> {
+        let now = Utc::now();
+        let since = now - chrono::Duration::hours(24);
+        let rows: Vec<AnalyticsRow> = with_pool!(self, p => sqlx::query_as(
+            "SELECT timestamp, confidence, duration, CAST(LENGTH(text) AS BIGINT) FROM transcriptions
+             WHERE timestamp >= $1 ORDER BY timestamp ASC",
+        )
+        .bind(since)
+        .fetch_all(p)
+        .await?);
+        Ok(analytics(&rows, now))
+    }
+}
+
+/// The §10.6 shape, computed from rows in time order.
+fn analytics(rows: &[AnalyticsRow], now: DateTime<Utc>) -> Value {
+    let conf: Vec<f64> = rows.iter().filter_map(|r| r.1).collect();
+    let avg = mean(&conf);
+    let (high, medium, low) = conf.iter().fold((0, 0, 0), |(h, m, l), c| {
+        if *c >= 0.8 {
+            (h + 1, m, l)
+        } else if *c >= 0.6 {
+            (h, m + 1, l)
+        } else {
+            (h, m, l + 1)
+        }
+    });
+    let total_duration: f64 = rows.iter().map(|r| r.2).sum();
+    let total_len: i64 = rows.iter().map(|r| r.3).sum();
+    let confidence_trend = if conf.len() < 2 {
+        "stable"
+    } else {
+        let (first, second) = conf.split_at(conf.len() / 2);
+        let delta = mean(second).unwrap_or(0.0) - mean(first).unwrap_or(0.0);
+        if delta > 0.05 {
+            "improving"
+        } else if delta < -0.05 {
+            "declining"
+        } else {
+            "stable"
+        }
+    };
+    // Quality on the most recent quarter of rows.
+    let quality_trend = if rows.is_empty() {
+        "stable"
+    } else {
+        let recent = &rows[rows.len() - rows.len().div_ceil(4)..];
+        let c: Vec<f64> = recent.iter().filter_map(|r| r.1).collect();
+        let avg_c = mean(&c).unwrap_or(0.0);
+        let avg_len = recent.iter().map(|r| r.3 as f64).sum::<f64>() / recent.len() as f64;
+        if avg_c >= 0.8 && avg_len > 20.0 {
+            "excellent"
+        } else if avg_c > 0.7 && avg_len > 10.0 {
+            "good"
+        } else if avg_c > 0.7 {
+            "acceptable"
+        } else {
+            "needs_attention"
+        }
+    };
+    let hourly: Vec<Value> = (0..24)
+        .rev()
+        .map(|h| {
+            let start = now - chrono::Duration::hours(h + 1);
+            let end = now - chrono::Duration::hours(h);
+            let count = rows.iter().filter(|r| r.0 > start && r.0 <= end).count();
+            serde_json::json!({"hour": start.to_rfc3339_opts(chrono::SecondsFormat::Secs, true), "count": count})
+        })
+        .collect();
+    serde_json::json!({
+        "timestamp": now.timestamp_millis(),
+        "total_transcriptions_24h": rows.len(),
+        "confidence": {
+            "average": avg.map(round3),
+            "min": conf.iter().copied().reduce(f64::min).map(round3),
+            "max": conf.iter().copied().reduce(f64::max).map(round3),
+            "distribution": {"high": high, "medium": medium, "low": low},
+        },
+        "duration": {
+            "total_seconds": total_duration,
+            "average_duration": if rows.is_empty() { 0.0 } else { total_duration / rows.len() as f64 },
+            "total_text_length": total_len,
+        },
+        "trends": {
+            "confidence_trend": confidence_trend,
+            "hourly_volume": hourly,
+            "quality_trend": quality_trend,
+        },
+    })
+}
+
+#[cfg(test)]
+mod analytics_tests {
+    use super::*;
+
+    #[test]
+    fn shape_and_trends() {
+        let now = Utc::now();
+        let t = |m: i64| now - chrono::Duration::minutes(m);
+        let rows: Vec<AnalyticsRow> = vec![
+            (t(200), Some(0.5), 1.0, 5),
+            (t(150), Some(0.55), 2.0, 5),
+            (t(90), Some(0.9), 1.0, 30),
+            (t(30), Some(0.95), 2.0, 40),
+        ];
+        let a = analytics(&rows, now);
+        assert_eq!(a["total_transcriptions_24h"], 4);
+        assert_eq!(
+            a["confidence"]["distribution"],
+            serde_json::json!({"high": 2, "medium": 0, "low": 2})
+        );
+        assert_eq!(a["confidence"]["min"], 0.5);
+        assert_eq!(a["confidence"]["max"], 0.95);
+        assert_eq!(a["trends"]["confidence_trend"], "improving");
+        assert_eq!(a["trends"]["quality_trend"], "excellent");
+        assert_eq!(a["duration"]["total_seconds"], 6.0);
+        let hours = a["trends"]["hourly_volume"].as_array().unwrap();
+        assert_eq!(hours.len(), 24);
+        assert_eq!(
+            hours
+                .iter()
+                .map(|h| h["count"].as_u64().unwrap())
+                .sum::<u64>(),
+            4
+        );
+        let empty = analytics(&[], now);
+        assert_eq!(empty["trends"]["confidence_trend"], "stable");
+        assert_eq!(empty["confidence"]["average"], Value::Null);
+    }
+}
