@@ -352,46 +352,106 @@ async fn scenario_hub(port: u16, name: &str, n: usize, rate: u64, secs: u64) -> 
     Ok(row)
 }
 
-/// The floor: a bare tokio + tungstenite broadcast server in this process.
-async fn scenario_floor(name: &str, n: usize, rate: u64, secs: u64) -> Result<Row> {
-    let listener = TcpListener::bind("127.0.0.1:0").await?;
-    let port = listener.local_addr()?.port();
-    let (tx, _) = broadcast::channel::<Arc<str>>(65_536);
-    let tx2 = tx.clone();
-    let server = tokio::spawn(async move {
-        while let Ok((tcp, _)) = listener.accept().await {
-            let mut rx = tx2.subscribe();
-            tokio::spawn(async move {
-                let Ok(ws) = tokio_tungstenite::accept_async(tcp).await else {
-                    return;
-                };
-                let (mut sink, mut stream) = ws.split();
-                // Answer the join like the hub does, then broadcast.
-                if let Some(Ok(Message::Text(t))) = stream.next().await {
-                    let _ = t;
-                    let _ = sink
-                        .send(Message::Text(
-                            r#"["1","1","events:all","phx_reply",{"status":"ok","response":{}}]"#
-                                .into(),
-                        ))
-                        .await;
-                }
-                while let Ok(frame) = rx.recv().await {
-                    if sink
-                        .send(Message::Text(frame.to_string().into()))
-                        .await
-                        .is_err()
-                    {
-                        break;
+/// `xtask bench floor-server N R S`: the floor, as its own process like the hub. A
+/// bare tokio + tungstenite broadcast server: it prints its port, answers each
+/// client's join, and once N clients have joined publishes R frames/s for S seconds
+/// (each stamped with its send time), then lingers 3 s for the clients to drain.
+pub fn floor_server(args: &[String]) -> Result<()> {
+    let num = |i: usize| -> Result<u64> {
+        args.get(i)
+            .and_then(|a| a.parse().ok())
+            .context("usage: floor-server CLIENTS RATE SECS")
+    };
+    let (n, rate, secs) = (num(0)? as usize, num(1)?, num(2)?);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async move {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        println!("FLOOR PORT {}", listener.local_addr()?.port());
+        let (tx, _) = broadcast::channel::<Arc<str>>(65_536);
+        let joined = Arc::new(tokio::sync::Semaphore::new(0));
+        let (tx2, joined2) = (tx.clone(), joined.clone());
+        tokio::spawn(async move {
+            while let Ok((tcp, _)) = listener.accept().await {
+                let mut rx = tx2.subscribe();
+                let joined = joined2.clone();
+                tokio::spawn(async move {
+                    // Same socket option as the hub.
+                    let _ = tcp.set_nodelay(true);
+                    let Ok(ws) = tokio_tungstenite::accept_async(tcp).await else { return };
+                    let (mut sink, mut stream) = ws.split();
+                    // Answer the join like the hub does, then broadcast.
+                    if let Some(Ok(Message::Text(_))) = stream.next().await {
+                        let reply = r#"["1","1","events:all","phx_reply",{"status":"ok","response":{}}]"#;
+                        let _ = sink.send(Message::Text(reply.into())).await;
+                        joined.add_permits(1);
                     }
-                }
-            });
+                    while let Ok(frame) = rx.recv().await {
+                        if sink.send(Message::Text(frame.to_string().into())).await.is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+        });
+        let _ = joined.acquire_many(n as u32).await?;
+        // A frame the size of the hub's chat_message push.
+        let template = json!({"id": "evt_000000000000000000000000", "type": "channel.chat.message", "timestamp": "2026-11-24T06:00:00.000000Z",
+            "correlation_id": "00000000", "source": "twitch", "source_id": null, "raw_type": "channel.chat.message", "seq": 1,
+            "data": chat_data(0), "emotes": [], "native_emotes": ["avalonHYPE"], "reply_parent_message_id": null,
+            "reply_parent_user_id": null, "reply_parent_user_login": null, "reply_parent_user_name": null,
+            "reply_parent_message_body": null, "reply_thread_message_id": null, "reply_thread_user_id": null,
+            "reply_thread_user_login": null, "reply_thread_user_name": null, "cheer_bits": null});
+        let mut published = 0u64;
+        let mut tick = tokio::time::interval(Duration::from_millis(1));
+        let per_tick = (rate / 1000).max(1);
+        while published < rate * secs {
+            tick.tick().await;
+            for _ in 0..per_tick {
+                let mut v = template.clone();
+                v["seq"] = json!(published);
+                v["sent_us"] = json!(now_us());
+                let frame = format!(r#"[null,null,"events:all","chat_message",{v}]"#);
+                let _ = tx.send(frame.into());
+                published += 1;
+            }
         }
-    });
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        anyhow::Ok(())
+    })
+}
+
+/// Run the floor server process and measure it with the same clients as the hub.
+async fn scenario_floor(name: &str, n: usize, rate: u64, secs: u64) -> Result<Row> {
+    use tokio::io::AsyncBufReadExt;
+    let me = crate::target_dir().join("release").join("xtask");
+    let mut child = tokio::process::Command::new(me)
+        .args([
+            "bench",
+            "floor-server",
+            &n.to_string(),
+            &rate.to_string(),
+            &secs.to_string(),
+        ])
+        .env("LANDALE_BENCH_INNER", "1")
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .context("start the floor server")?;
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().context("floor stdout")?).lines();
+    let port: u16 = loop {
+        match lines.next_line().await? {
+            Some(l) if l.starts_with("FLOOR PORT ") => break l[11..].trim().parse()?,
+            Some(_) => continue,
+            None => bail!("the floor server exited before reporting its port"),
+        }
+    };
     let stats = Arc::new(Stats {
         delivered: AtomicU64::new(0),
         lat: Default::default(),
     });
+    let start = std::time::Instant::now();
     let handles = clients(
         format!("ws://127.0.0.1:{port}/"),
         n,
@@ -400,33 +460,15 @@ async fn scenario_floor(name: &str, n: usize, rate: u64, secs: u64) -> Result<Ro
         stats.clone(),
     )
     .await?;
-    // A frame the size of the hub's chat_message push.
-    let template = json!({"id": "evt_000000000000000000000000", "type": "channel.chat.message", "timestamp": "2026-11-24T06:00:00.000000Z",
-        "correlation_id": "00000000", "source": "twitch", "source_id": null, "raw_type": "channel.chat.message", "seq": 1,
-        "data": chat_data(0), "emotes": [], "native_emotes": ["avalonHYPE"], "reply_parent_message_id": null,
-        "reply_parent_user_id": null, "reply_parent_user_login": null, "reply_parent_user_name": null,
-        "reply_parent_message_body": null, "reply_thread_message_id": null, "reply_thread_user_id": null,
-        "reply_thread_user_login": null, "reply_thread_user_name": null, "cheer_bits": null});
-    let start = std::time::Instant::now();
-    let mut published = 0u64;
-    let mut tick = tokio::time::interval(Duration::from_millis(1));
-    let per_tick = (rate / 1000).max(1);
-    while published < rate * secs {
-        tick.tick().await;
-        for _ in 0..per_tick {
-            let mut v = template.clone();
-            v["seq"] = json!(published);
-            v["sent_us"] = json!(now_us());
-            let frame = format!(r#"[null,null,"events:all","chat_message",{v}]"#);
-            let _ = tx.send(frame.into());
-            published += 1;
-        }
+    let status = child.wait().await?;
+    if !status.success() {
+        bail!("the floor server failed ({status})");
     }
-    let elapsed = start.elapsed();
+    let published = rate * secs;
+    let elapsed = start.elapsed().saturating_sub(Duration::from_secs(3));
     for h in handles {
         let _ = h.await;
     }
-    server.abort();
     Ok(summarize(
         Run {
             scenario: name,

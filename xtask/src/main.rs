@@ -25,6 +25,7 @@ fn main() {
         Some("lint") => lint(),
         Some("bench") => match args.get(1).map(String::as_str) {
             Some("hub") => bench::hub(&args[2..]),
+            Some("floor-server") => bench::floor_server(&args[2..]),
             _ => Err(anyhow::anyhow!(
                 "unknown benchmark; available: hub\n\n{USAGE}"
             )),

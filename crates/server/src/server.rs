@@ -3,6 +3,7 @@
 
 use crate::config::Config;
 use crate::hub::Hub;
+use axum::serve::ListenerExt;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -35,6 +36,11 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     let hub2 = hub.clone();
     let done = tokio::spawn(async move {
         let (inner_stop_tx, mut inner_stop) = tokio::sync::watch::channel(false);
+        // TCP_NODELAY: pushes are small and latency-sensitive; Nagle's algorithm would
+        // hold them back waiting for the client's (delayed) ACK.
+        let listener = listener.tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
         let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
             let _ = inner_stop.changed().await;
         });
