@@ -80,11 +80,6 @@ impl Auth {
         }
         presented.is_some_and(|p| constant_time_eq(p.as_bytes(), self.token.as_bytes()))
     }
-
-    /// The token itself, for `landale token` and the loopback dashboard.
-    pub fn token(&self) -> &str {
-        &self.token
-    }
 }
 
 /// The host part of `host[:port]` (IPv6 in brackets kept).

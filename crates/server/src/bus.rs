@@ -151,6 +151,12 @@ impl Bus {
         msg
     }
 
+    /// Push `payload` to every joiner of exactly `topic` as `event`.
+    pub fn publish_topic(&self, topic: &str, event: &str, payload: String) -> Arc<BusMessage> {
+        let (topic, event) = (topic.to_string(), event.to_string());
+        self.publish(move |_| (BusKind::Topic { topic, event }, payload))
+    }
+
     /// Publish a unified event: sets its `seq` and serialises it once.
     pub fn publish_event(&self, mut event: Event) -> Arc<BusMessage> {
         // Serialise outside the lock; splice the seq in under it.

@@ -202,13 +202,7 @@ async fn invalid_events_are_rejected_with_field_errors_and_never_published() {
     let mut bad = follow_body("x");
     bad["event"]["user_id"] = json!("abc");
     bad["event"]["user_login"] = json!("has space");
-    let r = http
-        .post(hub.http("/api/eventsub"))
-        .bearer_auth(TOKEN)
-        .json(&bad)
-        .send()
-        .await
-        .unwrap();
+    let r = hub.post("/api/eventsub", &bad).await;
     assert_eq!(r.status(), 400);
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["error"], "Event processing failed");
@@ -219,13 +213,7 @@ async fn invalid_events_are_rejected_with_field_errors_and_never_published() {
         json!({"subscription": {"type": "obs.scene_changed"}, "event": {}}),
         json!([1]),
     ] {
-        let r = http
-            .post(hub.http("/api/eventsub"))
-            .bearer_auth(TOKEN)
-            .json(&bad_body)
-            .send()
-            .await
-            .unwrap();
+        let r = hub.post("/api/eventsub", &bad_body).await;
         assert_eq!(r.status(), 400, "{bad_body}");
     }
     let r = http
@@ -241,13 +229,7 @@ async fn invalid_events_are_rejected_with_field_errors_and_never_published() {
     // Oversized bodies are refused before parsing.
     let huge =
         json!({"subscription": {"type": "channel.follow"}, "event": {"x": "y".repeat(200_000)}});
-    let r = http
-        .post(hub.http("/api/eventsub"))
-        .bearer_auth(TOKEN)
-        .json(&huge)
-        .send()
-        .await
-        .unwrap();
+    let r = hub.post("/api/eventsub", &huge).await;
     assert_eq!(r.status(), 413);
     let r = http.get(hub.http("/api/nope")).send().await.unwrap();
     assert_eq!(r.status(), 404);
@@ -336,13 +318,7 @@ async fn rest_reads_have_the_reference_shapes() {
     assert!(b["error"]["details"]["errors"]["started"].is_array());
     let ctx = json!({"started": "2026-11-24T06:00:00Z", "ended": "2026-11-24T06:01:00Z", "session": "s",
                      "transcript": "we did it", "duration": 60.0, "sentiment": "positive", "topics": ["win"]});
-    let r = http
-        .post(hub.http("/api/contexts"))
-        .bearer_auth(TOKEN)
-        .json(&ctx)
-        .send()
-        .await
-        .unwrap();
+    let r = hub.post("/api/contexts", &ctx).await;
     assert_eq!(r.status(), 201);
     let (s, b) = get("/api/contexts?limit=10").await;
     assert_eq!(
@@ -834,13 +810,7 @@ async fn channel_update_changes_the_show() {
         "event": {"broadcaster_user_id": "12826", "broadcaster_user_login": "avalonstar", "title": "Kaizo attempt 500",
                   "language": "en", "category_id": "13332", "category_name": "Pokémon FireRed/LeafGreen",
                   "content_classification_labels": []}});
-    let r = reqwest::Client::new()
-        .post(hub.http("/api/eventsub"))
-        .bearer_auth(TOKEN)
-        .json(&update)
-        .send()
-        .await
-        .unwrap();
+    let r = hub.post("/api/eventsub", &update).await;
     assert_eq!(r.status(), 200);
     for c in [&mut overlay, &mut queue] {
         let f = next_event(c, "show_changed").await;

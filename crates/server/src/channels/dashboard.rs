@@ -96,16 +96,7 @@ pub async fn handle_in(ctx: &Ctx<'_>, limiter: &mut Limiter, event: &str, payloa
                     &format!("shout payload over {MAX_SHOUT_BYTES} bytes"),
                 );
             }
-            let topic = ctx.topic.to_string();
-            ctx.hub.bus.publish(move |_| {
-                (
-                    BusKind::Topic {
-                        topic,
-                        event: "shout".into(),
-                    },
-                    json,
-                )
-            });
+            ctx.hub.bus.publish_topic(ctx.topic, "shout", json);
             Reply::None
         }
         "obs:get_status"

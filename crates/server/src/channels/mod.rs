@@ -30,7 +30,6 @@ pub struct Ctx<'a> {
     pub vsn: Vsn,
     pub topic: &'a str,
     pub join_ref: &'a Value,
-    pub environment: &'a str,
 }
 
 impl Ctx<'_> {

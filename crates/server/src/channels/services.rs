@@ -2,7 +2,6 @@
 //! Commands run asynchronously; the result arrives as a `command_result` push.
 
 use super::{env_error, now_unix, Ctx, Reply, UNAUTHORIZED};
-use crate::bus::BusKind;
 use crate::pipeline::normalize::now_iso;
 use landale_protocol::{envelope, frame};
 use serde_json::{json, Value};
@@ -97,15 +96,7 @@ fn spawn_nurvus_call(ctx: &Ctx<'_>, busy: Arc<AtomicBool>, action: String, servi
         let _ = outbox.push(text, None);
         if let (Ok(data), Some(ev)) = (&result, notice_for(&action)) {
             let json = json!({"service": service, "action": action, "response": data, "timestamp": now_unix()}).to_string();
-            hub.bus.publish(move |_| {
-                (
-                    BusKind::Topic {
-                        topic,
-                        event: ev.into(),
-                    },
-                    json,
-                )
-            });
+            hub.bus.publish_topic(&topic, ev, json);
         }
     });
 }

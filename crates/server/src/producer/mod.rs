@@ -175,10 +175,7 @@ impl Producer {
     }
 
     fn push(&self, topic: &str, event: &str, payload: &Value) {
-        let json = payload.to_string();
-        let (topic, event) = (topic.to_string(), event.to_string());
-        self.bus
-            .publish(move |_| (BusKind::Topic { topic, event }, json));
+        self.bus.publish_topic(topic, event, payload.to_string());
     }
 
     /// Add an item; the highest priority shows first, ties keep arrival order.

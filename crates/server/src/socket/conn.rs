@@ -179,7 +179,6 @@ impl Conn {
             vsn: self.info.vsn,
             topic,
             join_ref,
-            environment: &self.info.environment,
         }
     }
 

@@ -160,6 +160,17 @@ impl TestHub {
         }
     }
 
+    /// `POST` JSON to `path` with the token.
+    pub async fn post(&self, path: &str, body: &Value) -> reqwest::Response {
+        reqwest::Client::new()
+            .post(self.http(path))
+            .bearer_auth(TOKEN)
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
     /// Publish a follow through the pipeline; returns its seq.
     pub fn follow(&self, login: &str) -> u64 {
         let data = json!({"user_id": "1001", "user_login": login, "user_name": login,
