@@ -87,6 +87,8 @@ pub struct Config {
     pub idle_timeout: Duration,
     pub retention_days: u32,
     pub replay_ring: usize,
+    /// The wall clock (the system clock; tests swap in a manual one).
+    pub clock: crate::clock::Clock,
 }
 
 impl std::fmt::Debug for Config {
@@ -318,6 +320,7 @@ impl Config {
             idle_timeout,
             retention_days,
             replay_ring,
+            clock: crate::clock::Clock::system(),
         })
     }
 }

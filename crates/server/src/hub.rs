@@ -70,7 +70,13 @@ impl Hub {
             metrics.clone(),
             normalize::Options::default(),
         );
-        let producer = Producer::new(bus.clone(), pipeline.clone());
+        let producer = Producer::new(
+            bus.clone(),
+            pipeline.clone(),
+            metrics.clone(),
+            config.clock.clone(),
+        );
+        producer.restore(&store).await;
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(10))
             .connect_timeout(Duration::from_secs(3))
@@ -88,7 +94,8 @@ impl Hub {
             started: Instant::now(),
             shutdown: shutdown.clone(),
         });
-        tokio::spawn(producer.run(shutdown.clone()));
+        tokio::spawn(producer.clone().run(shutdown.clone()));
+        tokio::spawn(producer.saver(hub.store.clone(), shutdown.clone()));
         tokio::spawn(seq_reserver(hub.clone(), head + SEQ_BLOCK));
         tokio::spawn(retention(hub.clone()));
         if hub.config.demo {
@@ -115,6 +122,7 @@ impl HubTasks {
     /// After serving has stopped: store what is queued, then record the last seq.
     pub async fn finish(self, hub: Arc<Hub>) {
         let _ = self.shutdown.send(true);
+        hub.producer.save(&hub.store).await;
         let _ = self.store_stop.send(true);
         let _ = tokio::time::timeout(Duration::from_secs(10), self.store_writer).await;
         let head = hub.bus.head();

@@ -7,6 +7,7 @@
 pub mod auth;
 pub mod bus;
 pub mod channels;
+pub mod clock;
 pub mod config;
 pub mod demo;
 pub mod http;

@@ -29,6 +29,12 @@ pub struct Metrics {
     pub socket_queue_depth: Family<SocketLabel, Gauge>,
     /// Seconds from publish to the frame being written to a socket.
     pub fanout_latency: Histogram,
+    /// Stream producer items dropped at the queue bound.
+    pub producer_dropped: Counter,
+    /// Stream producer alerts merged into an identical one (or a gift bomb).
+    pub producer_coalesced: Counter,
+    /// Bus messages the stream producer had to re-read after falling behind.
+    pub producer_lagged: Counter,
 }
 
 impl Default for Metrics {
@@ -50,6 +56,9 @@ impl Metrics {
             sockets: Gauge::default(),
             socket_queue_depth: Family::default(),
             fanout_latency: Histogram::new(exponential_buckets(0.000_025, 2.0, 16)),
+            producer_dropped: Counter::default(),
+            producer_coalesced: Counter::default(),
+            producer_lagged: Counter::default(),
             registry: Registry::default(),
         };
         registry.register(
@@ -66,6 +75,21 @@ impl Metrics {
             "frames_out",
             "Frames written to sockets",
             m.frames_out.clone(),
+        );
+        registry.register(
+            "producer_dropped",
+            "Stream producer items dropped at the queue bound",
+            m.producer_dropped.clone(),
+        );
+        registry.register(
+            "producer_coalesced",
+            "Stream producer alerts merged into another",
+            m.producer_coalesced.clone(),
+        );
+        registry.register(
+            "producer_lagged",
+            "Bus messages the stream producer re-read from the ring after falling behind",
+            m.producer_lagged.clone(),
         );
         registry.register(
             "events_stored",

@@ -74,10 +74,7 @@ async fn run(ctx: &Ctx<'_>, kind: &str, event: &str, payload: Value) -> Result<R
             Reply::Ok(s["services"].clone())
         }
         "get_layer_mappings" => {
-            let show = ctx.hub.producer.stream_state()["current_show"]
-                .as_str()
-                .unwrap_or("variety")
-                .to_string();
+            let show = ctx.hub.producer.current_show();
             Reply::Ok(json!({
                 "current_show": show,
                 "mappings": crate::producer::layers::mappings_json(&show),

@@ -3,7 +3,8 @@
 
 use super::{env_error, env_ok, envelope_pong, Channel, Ctx, Joined, Reply, UNAUTHORIZED};
 use crate::pipeline::Input;
-use crate::producer::MAX_DURATION_MS;
+use crate::producer::machine::TAKEOVER_DEFAULT_MS;
+use crate::producer::{MAX_DURATION_MS, MAX_REPLAY};
 use serde_json::{json, Value};
 
 pub fn join_overlays(ctx: &Ctx<'_>, payload: &Value) -> Joined {
@@ -16,10 +17,15 @@ pub fn join_overlays(ctx: &Ctx<'_>, payload: &Value) -> Joined {
         socket = ctx.conn_id,
         "overlay joined stream:overlays"
     );
+    let mut pushes = vec![("stream_state", ctx.hub.producer.stream_state())];
+    // A page loading in the middle of a takeover shows it for the time it has left.
+    if let Some(t) = ctx.hub.producer.takeover_push() {
+        pushes.push(("takeover", t));
+    }
     Joined {
         channel: Channel::StreamOverlays,
         response: json!({}),
-        pushes: vec![("stream_state", ctx.hub.producer.stream_state())],
+        pushes,
     }
 }
 
@@ -37,7 +43,21 @@ const CONTROL: &[&str] = &[
     "takeover",
     "takeover_clear",
     "update_channel_info",
+    "pause_queue",
+    "resume_queue",
+    "skip_current",
+    "clear_queue",
+    "replay_alerts",
 ];
+
+/// The message a takeover shows when the dashboard sends none.
+fn default_message(kind: &str) -> Option<&'static str> {
+    match kind {
+        "technical-difficulties" => Some("Technical difficulties: back in a moment"),
+        "please-stand-by" => Some("Please stand by"),
+        _ => None,
+    }
+}
 
 const TAKEOVER_TYPES: &[&str] = &[
     "technical-difficulties",
@@ -91,8 +111,13 @@ pub async fn handle_in(ctx: &Ctx<'_>, event: &str, payload: Value) -> Reply {
                     "duration must be 1 ms to 24 h (in milliseconds)",
                 );
             }
-            let id = producer.force_content(kind, data.clone(), duration);
-            env_ok(json!({"operation": "override_sent", "type": kind, "id": id}))
+            match producer.force_content(kind, data.clone(), duration) {
+                Some(id) => env_ok(json!({"operation": "override_sent", "type": kind, "id": id})),
+                None => env_error(
+                    "queue_full",
+                    "The alert queue is full of higher-priority items; the override was dropped",
+                ),
+            }
         }
         "takeover" => {
             let Some(kind) = str_field("type") else {
@@ -107,18 +132,18 @@ pub async fn handle_in(ctx: &Ctx<'_>, event: &str, payload: Value) -> Reply {
                     ),
                 );
             }
-            let message = str_field("message");
-            if message.is_none() && kind != "screen-cover" {
+            let message = str_field("message").or(default_message(kind));
+            if message.is_none() && kind == "custom" {
                 return env_error("validation_failed", "Missing required field: message");
             }
             let duration = match payload.get("duration") {
-                None | Some(Value::Null) => 10_000,
+                None | Some(Value::Null) => TAKEOVER_DEFAULT_MS,
                 Some(v) => match v.as_u64() {
-                    Some(d) if d > 0 && d <= MAX_DURATION_MS => d,
+                    Some(d) if d <= MAX_DURATION_MS => d,
                     _ => {
                         return env_error(
                             "validation_failed",
-                            "duration must be 1 ms to 24 h (in milliseconds)",
+                            "duration must be 0 (until cleared) to 24 h, in milliseconds",
                         )
                     }
                 },
@@ -146,6 +171,38 @@ pub async fn handle_in(ctx: &Ctx<'_>, event: &str, payload: Value) -> Reply {
             Ok(_) => env_ok(json!({"operation": "takeover_cleared"})),
             Err(_) => env_error("internal_error", "takeover_clear could not be published"),
         },
+        "pause_queue" => {
+            let changed = producer.pause();
+            env_ok(json!({"operation": "queue_paused", "changed": changed}))
+        }
+        "resume_queue" => {
+            let changed = producer.resume();
+            env_ok(json!({"operation": "queue_resumed", "changed": changed}))
+        }
+        "skip_current" => match producer.skip() {
+            Some(id) => env_ok(json!({"operation": "item_skipped", "id": id})),
+            None => env_error("not_found", "The alert queue is empty"),
+        },
+        "clear_queue" => {
+            let n = producer.clear();
+            env_ok(json!({"operation": "queue_cleared", "removed": n}))
+        }
+        "replay_alerts" => {
+            let count = match payload.get("count") {
+                None | Some(Value::Null) => 1,
+                Some(v) => match v.as_u64() {
+                    Some(n) if (1..=MAX_REPLAY as u64).contains(&n) => n as usize,
+                    _ => {
+                        return env_error(
+                            "validation_failed",
+                            &format!("count must be 1 to {MAX_REPLAY}"),
+                        )
+                    }
+                },
+            };
+            let ids = producer.replay(count);
+            env_ok(json!({"operation": "alerts_replayed", "ids": ids, "count": ids.len()}))
+        }
         "update_channel_info" | "get_channel_info" | "search_categories" => env_error(
             "api_error",
             "Twitch is not connected: run `landale twitch login`",

@@ -234,7 +234,7 @@ fn schema(event_type: &str) -> Option<Vec<Field>> {
         "stream.takeover_started" => vec![
             req("takeover_type", OneOf(TAKEOVER_TYPES)),
             opt("message", Str(500)),
-            opt("duration", PosInt),
+            opt("duration", NonNegInt),
         ],
         "stream.state_updated" => vec![
             opt("current_show", Str(50)),

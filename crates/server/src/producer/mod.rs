@@ -1,341 +1,314 @@
-//! The stream producer interface: what `stream:overlays` and `stream:queue` show.
+//! The stream producer: what `stream:overlays` and `stream:queue` show.
 //!
-//! This is the hub-side contract the channels are wired to: current state, queue
-//! state, queue commands and takeovers. It keeps a priority-ordered alert list with
-//! expiry and turns interaction events into alerts; the full state machine (shows,
-//! ticker rotation, sub trains, preemption with resume, persistence) is the stream
-//! producer issue's.
+//! [`machine::Machine`] is the state machine (show, ticker, base content, the alert
+//! queue, timeline, takeover); this module owns the one instance, feeds it events
+//! from the bus and commands from the channels, wakes it on time, carries out its
+//! effects (topic pushes, `stream.*` events through the pipeline) and saves it.
 //!
-//! The producer is the only builder of `stream:*` payloads: it reacts to events from
-//! the bus (including `stream.takeover_*`, which commands ingest through the
-//! pipeline) and publishes topic pushes (`stream_state`, `queue_state`, `takeover`,
-//! `takeover_clear`).
+//! The producer is the only builder of `stream:*` payloads. Commands that start or
+//! clear a takeover go through the pipeline as `stream.takeover_*` events, so the
+//! events channel sees them too; the producer reacts to them like any event.
+//!
+//! Durability: the whole machine is saved as one JSON snapshot in `hub_meta`
+//! (`producer_state`), at most once a second while it changes and once more at
+//! shutdown, and loaded at start (see [`machine::Machine::restored`]).
 
+pub mod content;
 pub mod layers;
+pub mod machine;
+pub mod queue;
 pub mod shows;
 
 use crate::bus::{Bus, BusKind, BusMessage};
-use crate::pipeline::normalize::{now_iso, random_hex};
+use crate::clock::Clock;
+use crate::metrics::Metrics;
 use crate::pipeline::{Input, Pipeline};
+use crate::store::Store;
 use chrono::{DateTime, Utc};
+use machine::{Effect, Machine};
 use serde_json::{json, Value};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::sync::Notify;
+use tokio::sync::{watch, Notify};
 
-pub const ALERT_PRIORITY: i64 = 100;
-pub const ALERT_DURATION_MS: u64 = 10_000;
-pub const MANUAL_OVERRIDE_DURATION_MS: u64 = 30_000;
-/// Longest item (and takeover) duration accepted: 24 h.
-pub const MAX_DURATION_MS: u64 = 24 * 3600 * 1000;
-/// Queue bound: beyond this the lowest-priority, oldest item is dropped (counted, logged).
-pub const MAX_ITEMS: usize = 50;
+pub use machine::{ALERT_DURATION_MS, MANUAL_OVERRIDE_DURATION_MS};
+pub use queue::{ALERT_PRIORITY, MAX_DURATION_MS, MAX_ITEMS};
 
-#[derive(Debug, Clone)]
-struct Item {
-    id: String,
-    kind: String,
-    priority: i64,
-    started_at: DateTime<Utc>,
-    duration_ms: u64,
-    data: Value,
-}
-
-impl Item {
-    fn expires_at(&self) -> DateTime<Utc> {
-        // Durations are clamped on the way in; saturate anyway rather than panic.
-        let d = chrono::Duration::milliseconds(self.duration_ms.min(MAX_DURATION_MS) as i64);
-        self.started_at
-            .checked_add_signed(d)
-            .unwrap_or(DateTime::<Utc>::MAX_UTC)
-    }
-}
-
-struct State {
-    show: String,
-    alerts: Vec<Item>,
-    version: u64,
-    last_updated: String,
-    dropped: u64,
-}
+/// The `hub_meta` key of the snapshot.
+const SNAPSHOT_KEY: &str = "producer_state";
+/// Snapshot format; a different one is ignored (the producer starts fresh).
+const SNAPSHOT_FORMAT: u64 = 1;
+/// At most one snapshot write per this interval while the state changes.
+const SAVE_EVERY: Duration = Duration::from_secs(1);
+/// `replay_alerts` re-queues at most this many.
+pub const MAX_REPLAY: usize = 20;
 
 pub struct Producer {
-    state: Mutex<State>,
+    machine: Mutex<Machine>,
+    clock: Clock,
     bus: Arc<Bus>,
     pipeline: Pipeline,
+    metrics: Arc<Metrics>,
+    /// The schedule may have moved (a command added an item): recompute the deadline.
     wake: Notify,
-}
-
-fn iso(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+    /// Bumped on every change: the saver writes a snapshot.
+    dirty: watch::Sender<u64>,
+    /// One save at a time, so an older snapshot never lands after a newer one.
+    saving: tokio::sync::Mutex<()>,
 }
 
 impl Producer {
-    pub fn new(bus: Arc<Bus>, pipeline: Pipeline) -> Arc<Producer> {
+    pub fn new(
+        bus: Arc<Bus>,
+        pipeline: Pipeline,
+        metrics: Arc<Metrics>,
+        clock: Clock,
+    ) -> Arc<Producer> {
+        let now = clock.now();
         Arc::new(Producer {
-            state: Mutex::new(State {
-                show: "variety".into(),
-                alerts: Vec::new(),
-                version: 0,
-                last_updated: now_iso(),
-                dropped: 0,
-            }),
+            machine: Mutex::new(Machine::new(now)),
+            clock,
             bus,
             pipeline,
+            metrics,
             wake: Notify::new(),
+            dirty: watch::Sender::new(0),
+            saving: tokio::sync::Mutex::new(()),
         })
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    fn lock(&self) -> std::sync::MutexGuard<'_, Machine> {
+        self.machine.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Run one transition at the clock's `now`: bring the machine up to date first,
+    /// then carry out the effects in order, under the lock so pushes keep version order.
+    fn with<R>(&self, f: impl FnOnce(&mut Machine, DateTime<Utc>) -> R) -> R {
+        let now = self.clock.now();
+        let mut m = self.lock();
+        let (dropped, coalesced) = (m.queue.dropped, m.queue.coalesced);
+        m.advance(now);
+        let r = f(&mut m, now);
+        self.metrics
+            .producer_dropped
+            .inc_by(m.queue.dropped - dropped);
+        self.metrics
+            .producer_coalesced
+            .inc_by(m.queue.coalesced.saturating_sub(coalesced));
+        let effects = m.take_effects(now);
+        if effects.is_empty() {
+            return r;
+        }
+        for effect in effects {
+            match effect {
+                Effect::Push {
+                    topic,
+                    event,
+                    payload,
+                } => {
+                    self.bus.publish_topic(topic, event, payload.to_string());
+                }
+                Effect::Emit { event_type, data } => {
+                    if let Err(e) = self.pipeline.ingest(Input::new(event_type, data)) {
+                        tracing::warn!(event_type, error = %e, "stream producer event refused");
+                    }
+                }
+                Effect::Broadcast => {
+                    let state = m.stream_state(now);
+                    self.bus
+                        .publish_topic("stream:overlays", "stream_state", state.to_string());
+                    self.bus.publish_topic(
+                        "stream:queue",
+                        "queue_state",
+                        m.queue_state(now).to_string(),
+                    );
+                    let mut event = state;
+                    event["version"] = json!(m.version);
+                    if let Err(e) = self
+                        .pipeline
+                        .ingest(Input::new("stream.state_updated", event))
+                    {
+                        tracing::warn!(error = %e, "stream.state_updated refused");
+                    }
+                }
+            }
+        }
+        drop(m);
+        self.dirty.send_modify(|n| *n += 1);
+        self.wake.notify_one();
+        r
     }
 
     /// The `stream_state` contract.
     pub fn stream_state(&self) -> Value {
-        let s = self.lock();
-        Self::render_state(&s)
-    }
-
-    fn render_state(s: &State) -> Value {
-        let alerts: Vec<Value> = s
-            .alerts
-            .iter()
-            .map(|a| {
-                json!({"id": a.id, "type": a.kind, "layer": layers::layer_for(&s.show, &a.kind), "priority": a.priority,
-                       "started_at": iso(a.started_at), "duration": a.duration_ms, "data": a.data})
-            })
-            .collect();
-        json!({
-            "current_show": s.show,
-            "base": Value::Null,
-            "alerts": alerts,
-            "ticker": [],
-            "timeline": [],
-            "metadata": {"last_updated": s.last_updated, "state_version": s.version},
-        })
+        self.with(|m, now| m.stream_state(now))
     }
 
     /// The `queue_state` contract.
     pub fn queue_state(&self) -> Value {
-        let s = self.lock();
-        Self::render_queue(&s)
+        self.with(|m, now| m.queue_state(now))
     }
 
-    fn render_queue(s: &State) -> Value {
-        let now = Utc::now();
-        let queue: Vec<Value> = s
-            .alerts
-            .iter()
-            .enumerate()
-            .map(|(i, a)| {
-                json!({"id": a.id, "type": a.kind, "priority": a.priority,
-                       "content_type": a.data.get("type").cloned().unwrap_or_else(|| a.kind.clone().into()),
-                       "data": a.data, "duration": a.duration_ms, "started_at": iso(a.started_at),
-                       "status": if i == 0 { "active" } else { "pending" }, "position": i})
-            })
-            .collect();
-        let waits: Vec<i64> = s
-            .alerts
-            .iter()
-            .map(|a| (now - a.started_at).num_milliseconds().max(0))
-            .collect();
-        let avg = if waits.is_empty() {
-            0
-        } else {
-            waits.iter().sum::<i64>() / waits.len() as i64
-        };
-        json!({
-            "queue": queue,
-            "metadata": {
-                "total_items": s.alerts.len(),
-                "active_items": usize::from(!s.alerts.is_empty()),
-                "pending_items": s.alerts.len().saturating_sub(1),
-                "average_wait_time": avg,
-                "last_processed": s.last_updated,
-                "dropped_items": s.dropped,
-            },
-            "is_processing": !s.alerts.is_empty(),
-        })
+    /// The `takeover` push owed to a client joining while a takeover is up.
+    pub fn takeover_push(&self) -> Option<Value> {
+        self.with(|m, now| m.takeover_push(now))
     }
 
-    /// Bump the version and push the new state to both stream topics.
-    fn changed(&self, s: &mut State) {
-        s.version += 1;
-        s.last_updated = now_iso();
-        let state = Self::render_state(s);
-        let queue = Self::render_queue(s);
-        self.push("stream:overlays", "stream_state", &state);
-        self.push("stream:queue", "queue_state", &queue);
-        let _ = self.pipeline.ingest(Input::new("stream.state_updated", {
-            let mut v = state;
-            v["version"] = json!(s.version);
-            v
-        }));
-        self.wake.notify_one();
+    pub fn current_show(&self) -> String {
+        self.lock().show.clone()
     }
 
-    fn push(&self, topic: &str, event: &str, payload: &Value) {
-        self.bus.publish_topic(topic, event, payload.to_string());
+    /// `force_content`: a manual override; `None` when the queue bound refused it.
+    pub fn force_content(
+        &self,
+        content_type: &str,
+        data: Value,
+        duration_ms: u64,
+    ) -> Option<String> {
+        self.with(|m, now| m.force_content(now, content_type, data, duration_ms))
     }
 
-    /// Add an item; the highest priority shows first, ties keep arrival order.
-    pub fn add(&self, kind: &str, priority: i64, duration_ms: u64, data: Value) -> String {
-        let id = random_hex(16);
-        let mut s = self.lock();
-        let pos = s
-            .alerts
-            .iter()
-            .position(|a| a.priority < priority)
-            .unwrap_or(s.alerts.len());
-        s.alerts.insert(
-            pos,
-            Item {
-                id: id.clone(),
-                kind: kind.into(),
-                priority,
-                started_at: Utc::now(),
-                duration_ms,
-                data,
-            },
-        );
-        if s.alerts.len() > MAX_ITEMS {
-            // Drop the lowest priority, oldest first: the last element is the lowest
-            // priority; among equals the earliest arrival sits first, so search for it.
-            let lowest = s.alerts.iter().map(|a| a.priority).min().unwrap_or(0);
-            if let Some(i) = s.alerts.iter().position(|a| a.priority == lowest) {
-                let gone = s.alerts.remove(i);
-                s.dropped += 1;
-                tracing::warn!(item = %gone.id, kind = %gone.kind, "alert queue full: dropped the oldest lowest-priority item");
-            }
-        }
-        self.changed(&mut s);
-        id
-    }
-
-    /// `force_content`: a manual override of `content_type` with the client's data.
-    pub fn force_content(&self, content_type: &str, data: Value, duration_ms: u64) -> String {
-        let mut d = json!({"type": content_type});
-        if let (Some(dst), Value::Object(src)) = (d.as_object_mut(), data) {
-            dst.extend(src);
-        }
-        self.add("manual_override", ALERT_PRIORITY, duration_ms, d)
-    }
-
-    /// Remove an item by id; false when there is none.
     pub fn remove(&self, id: &str) -> bool {
-        let mut s = self.lock();
-        let before = s.alerts.len();
-        s.alerts.retain(|a| a.id != id);
-        if s.alerts.len() == before {
-            return false;
-        }
-        self.changed(&mut s);
-        true
+        self.with(|m, now| m.remove(now, id))
     }
 
-    fn expire(&self) -> Option<DateTime<Utc>> {
-        let mut s = self.lock();
-        let now = Utc::now();
-        let before = s.alerts.len();
-        s.alerts.retain(|a| a.expires_at() > now);
-        if s.alerts.len() != before {
-            self.changed(&mut s);
-        }
-        s.alerts.iter().map(Item::expires_at).min()
+    pub fn skip(&self) -> Option<String> {
+        self.with(|m, now| m.skip(now))
     }
 
-    /// React to an event from the bus.
-    fn on_event(&self, msg: &BusMessage) {
-        let BusKind::Event { event } = &msg.kind else {
-            return;
+    pub fn clear(&self) -> usize {
+        self.with(|m, now| m.clear(now))
+    }
+
+    pub fn pause(&self) -> bool {
+        self.with(|m, now| m.pause(now))
+    }
+
+    pub fn resume(&self) -> bool {
+        self.with(|m, now| m.resume(now))
+    }
+
+    pub fn replay(&self, n: usize) -> Vec<String> {
+        self.with(|m, now| m.replay(now, n.min(MAX_REPLAY)))
+    }
+
+    fn on_message(&self, msg: &BusMessage) {
+        if let BusKind::Event { event } = &msg.kind {
+            if event.kind != "stream.state_updated" {
+                self.with(|m, now| m.on_event(now, event));
+            }
+        }
+    }
+
+    /// Load the saved state, if any. A snapshot that cannot be read is reported and
+    /// set aside: the producer starts fresh rather than failing the hub.
+    pub async fn restore(&self, store: &Store) {
+        let raw = match store.meta_get(SNAPSHOT_KEY).await {
+            Ok(Some(raw)) => raw,
+            Ok(None) => return,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not read the stream producer state; starting fresh");
+                return;
+            }
         };
-        let user = event
-            .str_field("user_name")
-            .or(event.str_field("user_login"))
-            .unwrap_or("someone");
-        match event.kind.as_str() {
-            "channel.follow"
-            | "channel.subscribe"
-            | "channel.subscription.gift"
-            | "channel.cheer" => {
-                let mut data = json!({"type": event.kind, "user_name": user, "event_id": event.id});
-                for k in ["tier", "total", "bits", "message", "is_gift"] {
-                    if let Some(v) = event.field(k) {
-                        data[k] = v.clone();
-                    }
+        let parsed: Result<Machine, String> = serde_json::from_str::<Value>(&raw)
+            .map_err(|e| e.to_string())
+            .and_then(|v| {
+                if v["format"] != json!(SNAPSHOT_FORMAT) {
+                    return Err(format!("unknown snapshot format {}", v["format"]));
                 }
-                self.add("alert", ALERT_PRIORITY, ALERT_DURATION_MS, data);
-            }
-            "channel.raid" => {
-                let from = event
-                    .str_field("from_broadcaster_user_name")
-                    .unwrap_or("someone");
-                let viewers = event.field("viewers").cloned().unwrap_or(json!(0));
-                self.add(
-                    "alert",
-                    ALERT_PRIORITY,
-                    ALERT_DURATION_MS,
-                    json!({"type": "channel.raid", "user_name": from, "viewers": viewers, "event_id": event.id}),
-                );
-            }
-            "channel.update" => {
-                let id = event.str_field("category_id");
-                let name = event.str_field("category_name");
-                let show = shows::show_for(id, name);
-                let mut s = self.lock();
-                if s.show != show {
-                    s.show = show.to_string();
-                    let changed_at = now_iso();
-                    let title = event.field("title").cloned().unwrap_or(Value::Null);
-                    let push = json!({"show": show, "game": {"id": id, "name": name}, "title": title, "changed_at": changed_at});
-                    self.push("stream:overlays", "show_changed", &push);
-                    self.push("stream:queue", "show_changed", &push);
-                    let _ = self.pipeline.ingest(Input::new(
-                        "stream.show_changed",
-                        json!({"show": show, "game_id": id, "game_name": name, "title": title, "changed_at": changed_at}),
-                    ));
-                    tracing::info!(show, category = name.unwrap_or(""), "show changed");
-                    self.changed(&mut s);
+                serde_json::from_value(v["machine"].clone()).map_err(|e| e.to_string())
+            });
+        match parsed {
+            Ok(mut m) => {
+                let now = self.clock.now();
+                let gone = m.restored(now);
+                for i in &gone {
+                    tracing::info!(item = %i.id, kind = %i.kind, "not resumed after restart (expired or stale)");
                 }
-            }
-            "stream.takeover_started" => {
-                let payload = json!({
-                    "type": event.field("takeover_type").cloned().unwrap_or(Value::Null),
-                    "message": event.field("message").cloned().unwrap_or(Value::Null),
-                    "duration": event.field("duration").cloned().unwrap_or(json!(10_000)),
-                    "timestamp": event.timestamp,
-                });
-                self.push("stream:overlays", "takeover", &payload);
-            }
-            "stream.takeover_cleared" => {
-                self.push(
-                    "stream:overlays",
-                    "takeover_clear",
-                    &json!({"timestamp": event.timestamp}),
+                tracing::info!(
+                    show = %m.show,
+                    items = m.queue.items.len(),
+                    version = m.version,
+                    takeover = m.takeover.is_some(),
+                    "stream producer state restored"
                 );
+                *self.lock() = m;
             }
-            _ => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "stream producer state unreadable; starting fresh")
+            }
         }
     }
 
-    /// The producer task: reacts to events and expires items on time.
-    pub async fn run(self: Arc<Self>, mut shutdown: tokio::sync::watch::Receiver<bool>) {
-        let mut rx = self.bus.subscribe();
+    /// Write the snapshot now.
+    pub async fn save(&self, store: &Store) {
+        let _one_at_a_time = self.saving.lock().await;
+        let snapshot = {
+            let m = self.lock();
+            json!({"format": SNAPSHOT_FORMAT, "saved_at": self.clock.now(), "machine": &*m})
+                .to_string()
+        };
+        if let Err(e) = store.meta_set(SNAPSHOT_KEY, &snapshot).await {
+            tracing::warn!(error = %e, "could not save the stream producer state");
+        }
+    }
+
+    /// Save after changes, at most once per [`SAVE_EVERY`]. The final save is
+    /// [`crate::hub::HubTasks::finish`]'s.
+    pub async fn saver(self: Arc<Self>, store: Store, mut shutdown: watch::Receiver<bool>) {
+        let mut dirty = self.dirty.subscribe();
         loop {
-            let next = self.expire();
-            let sleep = match next {
-                Some(t) => (t - Utc::now()).to_std().unwrap_or(Duration::ZERO),
-                None => Duration::from_secs(3600),
+            tokio::select! {
+                r = dirty.changed() => if r.is_err() { return },
+                _ = shutdown.changed() => return,
+            }
+            self.save(&store).await;
+            tokio::select! {
+                _ = tokio::time::sleep(SAVE_EVERY) => {}
+                _ = shutdown.changed() => return,
+            }
+        }
+    }
+
+    /// The producer task: events from the bus (re-reading the ring if it falls
+    /// behind, so no alert is lost), and time (alert expiry, ticker, takeover, day).
+    pub async fn run(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
+        let mut rx = self.bus.subscribe();
+        let mut clock = self.clock.watch();
+        let mut last_seq = self.bus.head();
+        loop {
+            let wait = {
+                let now = self.clock.now();
+                let next = self.lock().next_deadline(now);
+                (next - now).to_std().unwrap_or(Duration::ZERO)
             };
             tokio::select! {
                 m = rx.recv() => match m {
-                    Ok(m) => self.on_event(&m),
+                    Ok(m) => {
+                        if m.seq > last_seq {
+                            last_seq = m.seq;
+                            self.on_message(&m);
+                        }
+                    }
                     Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
-                        tracing::warn!(missed = n, "stream producer fell behind the bus");
+                        self.metrics.producer_lagged.inc_by(n);
+                        let replay = self.bus.replay(last_seq, |m| matches!(m.kind, BusKind::Event { .. }));
+                        if let Some((after, before)) = replay.gap {
+                            tracing::error!(after, before, "stream producer fell behind beyond the replay ring; events in between were not seen");
+                        } else {
+                            tracing::warn!(missed = n, "stream producer fell behind the bus; re-read from the ring");
+                        }
+                        for m in replay.messages {
+                            last_seq = last_seq.max(m.seq);
+                            self.on_message(&m);
+                        }
+                        last_seq = last_seq.max(replay.head);
                     }
                     Err(_) => return,
                 },
-                _ = tokio::time::sleep(sleep) => {}
+                _ = tokio::time::sleep(wait) => self.with(|_, _| ()),
+                _ = clock.changed() => self.with(|_, _| ()),
                 _ = self.wake.notified() => {}
                 _ = shutdown.changed() => return,
             }

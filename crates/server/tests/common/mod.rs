@@ -90,6 +90,8 @@ pub struct Opts {
     pub replay_ring: Option<usize>,
     pub port: Option<u16>,
     pub nurvus_url: Option<String>,
+    /// A manual clock the test advances (shared across restarts).
+    pub clock: Option<landale::clock::Clock>,
 }
 
 pub struct TestHub {
@@ -112,7 +114,11 @@ pub fn config(opts: &Opts, dir: &std::path::Path) -> Config {
         nurvus_url: opts.nurvus_url.clone(),
         ..Default::default()
     };
-    Config::from_args(&args).expect("test config")
+    let mut c = Config::from_args(&args).expect("test config");
+    if let Some(clock) = &opts.clock {
+        c.clock = clock.clone();
+    }
+    c
 }
 
 impl TestHub {
