@@ -70,20 +70,22 @@ fn chat(rng: &mut impl Rng) -> Value {
     )
 }
 
-/// One demo beat: a list of events to send, in order.
+/// One demo beat: a list of events to send, in order. Mostly chat: about one beat in
+/// eight is an alert (one every ~12 s), so the alert queue (10 s each) keeps up and the
+/// ticker gets to rotate in between.
 fn beat(rng: &mut impl Rng) -> Vec<(&'static str, Value)> {
     let roll = rng.random_range(0..100);
     let now = Utc::now().to_rfc3339();
     match roll {
-        0..=54 => vec![("channel.chat.message", chat(rng))],
-        55..=71 => vec![(
+        0..=81 => vec![("channel.chat.message", chat(rng))],
+        82..=88 => vec![(
             "channel.follow",
             with(
                 broadcaster(),
                 with(viewer(rng), json!({"followed_at": now})),
             ),
         )],
-        72..=83 => {
+        89..=93 => {
             let tier = *["1000", "1000", "2000", "3000"]
                 .choose(rng)
                 .unwrap_or(&"1000");
@@ -95,7 +97,7 @@ fn beat(rng: &mut impl Rng) -> Vec<(&'static str, Value)> {
                 ),
             )]
         }
-        84..=91 => {
+        94..=96 => {
             let bits = *[100, 250, 500, 1000].choose(rng).unwrap_or(&100);
             vec![(
                 "channel.cheer",
@@ -108,7 +110,7 @@ fn beat(rng: &mut impl Rng) -> Vec<(&'static str, Value)> {
                 ),
             )]
         }
-        92..=96 => {
+        97..=98 => {
             // A gift bomb: the gift event, then one gifted sub per recipient.
             let total = rng.random_range(3..=10);
             let gifter = viewer(rng);

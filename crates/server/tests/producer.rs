@@ -346,3 +346,86 @@ async fn queue_controls_need_the_token_and_round_trip() {
     assert!(s["metadata"]["last_processed"].is_string());
     hub.stop().await;
 }
+
+/// A producer that falls behind the bus re-reads the missed events from the ring:
+/// every alert still counts. The runtime is single-threaded and the events are
+/// ingested without yielding, so the producer task cannot run until all are on the bus.
+#[tokio::test(flavor = "current_thread")]
+async fn producer_that_falls_behind_rereads_the_ring() {
+    use landale::bus::{Bus, BusKind, BusLimits};
+    use landale::metrics::Metrics;
+    use landale::pipeline::{normalize, Input, Pipeline};
+    use landale::producer::Producer;
+    use std::sync::Arc;
+
+    let dir = tempfile::tempdir().unwrap();
+    let store = landale::store::Store::connect(None, dir.path())
+        .await
+        .unwrap();
+    let metrics = Arc::new(Metrics::new());
+    let (_stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let (queue, _writer) =
+        landale::store::writer::StoreQueue::start(store, metrics.clone(), stop_rx);
+    let bus = Arc::new(Bus::new(
+        0,
+        BusLimits {
+            broadcast_capacity: 64,
+            ..BusLimits::default()
+        },
+    ));
+    let pipeline = Pipeline::new(
+        bus.clone(),
+        queue,
+        metrics.clone(),
+        normalize::Options::default(),
+    );
+    let producer = Producer::new(
+        bus.clone(),
+        pipeline.clone(),
+        metrics.clone(),
+        start_clock(),
+    );
+    let (_shutdown_tx, shutdown) = tokio::sync::watch::channel(false);
+    tokio::spawn(producer.clone().run(shutdown));
+    tokio::task::yield_now().await; // the producer subscribes
+
+    const N: usize = 300;
+    for i in 0..N {
+        pipeline
+            .ingest(Input::new("channel.follow", follow(&format!("user{i}"))))
+            .expect("valid");
+    }
+    // Signal: the broadcast for the last follow (one state version per follow).
+    let mut rx = bus.subscribe();
+    let want = format!("\"state_version\":{N}");
+    let last_broadcast = async {
+        loop {
+            match rx.recv().await {
+                Ok(m) => {
+                    if matches!(&m.kind, BusKind::Topic { event, .. } if event == "stream_state")
+                        && m.json.contains(&want)
+                    {
+                        break;
+                    }
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(e) => panic!("bus closed: {e}"),
+            }
+        }
+    };
+    tokio::time::timeout(DEADLINE, last_broadcast)
+        .await
+        .unwrap_or_else(|_| panic!("the producer did not see all {N} follows"));
+    assert!(
+        metrics.producer_lagged.get() > 0,
+        "the producer did fall behind"
+    );
+    let q = producer.queue_state();
+    assert_eq!(q["metadata"]["total_items"], 50);
+    assert_eq!(
+        q["metadata"]["dropped_items"],
+        (N - 50) as u64,
+        "every follow was seen"
+    );
+    assert_eq!(metrics.producer_dropped.get(), (N - 50) as u64);
+}
