@@ -19,6 +19,14 @@ use tokio_tungstenite::tungstenite::Message;
 
 const TOKEN: &str = "bench-token-0123456789abcdef";
 
+/// `cargo xtask bench producer`: the stream producer's bench (crates/server/benches).
+pub fn producer(args: &[String]) -> Result<()> {
+    let mut bench = crate::cargo();
+    bench.args(["bench", "-p", "landale", "--bench", "producer", "--"]);
+    bench.args(args);
+    crate::status(bench, "cargo bench -p landale --bench producer")
+}
+
 pub fn hub(args: &[String]) -> Result<()> {
     if std::env::var_os("LANDALE_BENCH_INNER").is_none() {
         // Build the hub and re-run this command from a release xtask.

@@ -4,18 +4,9 @@
 use super::*;
 use crate::pipeline::normalize::{normalize, Envelope, Options};
 
-const STATE_SCHEMA: &str = include_str!("../../../../docs/schema/stream_state.schema.json");
-const QUEUE_SCHEMA: &str = include_str!("../../../../docs/schema/queue_state.schema.json");
-
-fn check(schema: &str, v: &Value) {
-    let schema: Value = serde_json::from_str(schema).unwrap();
-    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
-    let errors: Vec<String> = validator
-        .iter_errors(v)
-        .map(|e| format!("{} at {}", e, e.instance_path()))
-        .collect();
-    assert!(errors.is_empty(), "schema violations: {errors:?}\nin {v:#}");
-}
+#[path = "../../tests/common/contract.rs"]
+mod contract;
+use contract::{check_queue, check_state};
 
 fn t(ms: i64) -> DateTime<Utc> {
     DateTime::from_timestamp(1_795_000_000, 0).unwrap() + chrono::Duration::milliseconds(ms)
@@ -56,11 +47,20 @@ impl Rig {
                     event,
                     payload,
                 } => self.pushes.push((topic.into(), event.into(), payload)),
-                Effect::Emit { event_type, data } => self.emitted.push((event_type.into(), data)),
+                Effect::Emit { event_type, data } => {
+                    // What the producer emits passes the pipeline's validation.
+                    crate::pipeline::validate::validate(event_type, &data)
+                        .unwrap_or_else(|e| panic!("{event_type} refused: {e:?}"));
+                    self.emitted.push((event_type.into(), data))
+                }
                 Effect::Broadcast => {
                     let s = self.m.stream_state(self.now);
-                    check(STATE_SCHEMA, &s);
-                    check(QUEUE_SCHEMA, &self.m.queue_state(self.now));
+                    check_state(&s);
+                    let mut event = s.clone();
+                    event["version"] = json!(self.m.version);
+                    crate::pipeline::validate::validate("stream.state_updated", &event)
+                        .unwrap_or_else(|e| panic!("stream.state_updated refused: {e:?}"));
+                    check_queue(&self.m.queue_state(self.now));
                     self.states.push(s);
                 }
             }
@@ -79,13 +79,13 @@ impl Rig {
 
     fn state(&self) -> Value {
         let s = self.m.stream_state(self.now);
-        check(STATE_SCHEMA, &s);
+        check_state(&s);
         s
     }
 
     fn queue(&self) -> Value {
         let q = self.m.queue_state(self.now);
-        check(QUEUE_SCHEMA, &q);
+        check_queue(&q);
         q
     }
 
@@ -620,7 +620,7 @@ fn restart_resumes_mid_display_and_drops_expired() {
     let mut back: Machine = serde_json::from_str(&saved).unwrap();
     assert!(back.restored(t(3_000)).is_empty());
     let s = back.stream_state(t(3_000));
-    check(STATE_SCHEMA, &s);
+    check_state(&s);
     assert_eq!(s["current_show"], "coding");
     assert_eq!(s["alerts"][0]["data"]["user_name"], "Ann");
     assert_eq!(

@@ -25,10 +25,12 @@ use crate::metrics::Metrics;
 use crate::pipeline::{Input, Pipeline};
 use crate::store::Store;
 use chrono::{DateTime, Utc};
+use landale_protocol::event::Event;
 use machine::{Effect, Machine};
 use serde_json::{json, Value};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 use tokio::sync::{watch, Notify};
 
 pub use machine::{ALERT_DURATION_MS, MANUAL_OVERRIDE_DURATION_MS};
@@ -40,6 +42,8 @@ const SNAPSHOT_KEY: &str = "producer_state";
 const SNAPSHOT_FORMAT: u64 = 1;
 /// At most one snapshot write per this interval while the state changes.
 const SAVE_EVERY: Duration = Duration::from_secs(1);
+/// Bus messages handled under one lock (and one broadcast) when they arrive together.
+const BATCH: usize = 256;
 /// `replay_alerts` re-queues at most this many.
 pub const MAX_REPLAY: usize = 20;
 
@@ -192,12 +196,42 @@ impl Producer {
         self.with(|m, now| m.replay(now, n.min(MAX_REPLAY)))
     }
 
-    fn on_message(&self, msg: &BusMessage) {
-        if let BusKind::Event { event } = &msg.kind {
-            if event.kind != "stream.state_updated" {
-                self.with(|m, now| m.on_event(now, event));
-            }
+    /// React to a batch of bus messages under one lock: one broadcast for the lot.
+    fn on_messages(&self, msgs: &[Arc<BusMessage>]) {
+        let events: Vec<&Event> = msgs
+            .iter()
+            .filter_map(|m| match &m.kind {
+                BusKind::Event { event } if event.kind != "stream.state_updated" => Some(&**event),
+                _ => None,
+            })
+            .collect();
+        if !events.is_empty() {
+            self.with(|m, now| {
+                for e in events {
+                    m.on_event(now, e);
+                }
+            });
         }
+    }
+
+    /// After falling behind the broadcast: re-read what was missed from the ring.
+    fn recover(&self, last_seq: &mut u64, missed: u64) {
+        self.metrics.producer_lagged.inc_by(missed);
+        let replay = self
+            .bus
+            .replay(*last_seq, |m| matches!(m.kind, BusKind::Event { .. }));
+        if let Some((after, before)) = replay.gap {
+            tracing::error!(after, before, "stream producer fell behind beyond the replay ring; events in between were not seen");
+        } else {
+            tracing::warn!(
+                missed,
+                "stream producer fell behind the bus; re-read from the ring"
+            );
+        }
+        for chunk in replay.messages.chunks(BATCH) {
+            self.on_messages(chunk);
+        }
+        *last_seq = (*last_seq).max(replay.head);
     }
 
     /// Load the saved state, if any. A snapshot that cannot be read is reported and
@@ -286,25 +320,29 @@ impl Producer {
             tokio::select! {
                 m = rx.recv() => match m {
                     Ok(m) => {
-                        if m.seq > last_seq {
+                        // Take what else is already waiting (a flood): one broadcast per batch.
+                        let mut batch = vec![m];
+                        let mut missed = 0;
+                        while batch.len() < BATCH {
+                            match rx.try_recv() {
+                                Ok(m) => batch.push(m),
+                                Err(TryRecvError::Lagged(n)) => {
+                                    missed = n;
+                                    break;
+                                }
+                                Err(_) => break,
+                            }
+                        }
+                        batch.retain(|m| m.seq > last_seq);
+                        if let Some(m) = batch.last() {
                             last_seq = m.seq;
-                            self.on_message(&m);
+                        }
+                        self.on_messages(&batch);
+                        if missed > 0 {
+                            self.recover(&mut last_seq, missed);
                         }
                     }
-                    Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
-                        self.metrics.producer_lagged.inc_by(n);
-                        let replay = self.bus.replay(last_seq, |m| matches!(m.kind, BusKind::Event { .. }));
-                        if let Some((after, before)) = replay.gap {
-                            tracing::error!(after, before, "stream producer fell behind beyond the replay ring; events in between were not seen");
-                        } else {
-                            tracing::warn!(missed = n, "stream producer fell behind the bus; re-read from the ring");
-                        }
-                        for m in replay.messages {
-                            last_seq = last_seq.max(m.seq);
-                            self.on_message(&m);
-                        }
-                        last_seq = last_seq.max(replay.head);
-                    }
+                    Err(RecvError::Lagged(n)) => self.recover(&mut last_seq, n),
                     Err(_) => return,
                 },
                 _ = tokio::time::sleep(wait) => self.with(|_, _| ()),

@@ -2,6 +2,8 @@
 //! PostgreSQL database per test when `LANDALE_TEST_DATABASE_URL` is set.
 #![allow(dead_code)]
 
+pub mod contract;
+
 use futures_util::{SinkExt, StreamExt};
 use landale::config::{Config, ConfigArgs};
 use landale::server::Running;
