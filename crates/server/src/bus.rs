@@ -115,6 +115,13 @@ impl Bus {
         self.tx.subscribe()
     }
 
+    /// A receiver and the head at the instant it was made: it gets exactly the
+    /// messages after that head (publishing holds the same lock).
+    pub fn subscribe_at(&self) -> (broadcast::Receiver<Arc<BusMessage>>, u64) {
+        let inner = self.lock();
+        (self.tx.subscribe(), inner.head)
+    }
+
     pub fn head(&self) -> u64 {
         self.lock().head
     }

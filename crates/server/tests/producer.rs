@@ -314,6 +314,18 @@ async fn queue_controls_need_the_token_and_round_trip() {
         (status.as_str(), resp["data"]["count"].as_u64()),
         ("ok", Some(1))
     );
+    let big = json!({"type": "alert", "duration": 5000, "data": {"message": "x".repeat(2000)}});
+    let (status, resp) = push(&mut q, "stream:queue", "force_content", big).await;
+    assert_eq!(
+        (status.as_str(), resp["error"]["code"].as_str()),
+        ("error", Some("validation_failed"))
+    );
+    let ctl = json!({"type": "alert", "duration": 5000, "data": {"message": "a\u{0}b"}});
+    let (status, _) = push(&mut q, "stream:queue", "force_content", ctl).await;
+    assert_eq!(
+        status, "error",
+        "control bytes are refused like any event text"
+    );
     let (status, resp) = push(&mut q, "stream:queue", "clear_queue", json!({})).await;
     assert_eq!(
         (status.as_str(), resp["data"]["removed"].as_u64()),

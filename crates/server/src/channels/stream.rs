@@ -50,6 +50,9 @@ const CONTROL: &[&str] = &[
     "replay_alerts",
 ];
 
+/// Largest `force_content` data (serialised).
+const MAX_OVERRIDE_DATA_BYTES: usize = 1024;
+
 /// The message a takeover shows when the dashboard sends none.
 fn default_message(kind: &str) -> Option<&'static str> {
     match kind {
@@ -110,6 +113,26 @@ pub async fn handle_in(ctx: &Ctx<'_>, event: &str, payload: Value) -> Reply {
                     "validation_failed",
                     "duration must be 1 ms to 24 h (in milliseconds)",
                 );
+            }
+            // The override joins the state every broadcast carries: keep it small and
+            // within the pipeline's string rules, or `stream.state_updated` would refuse.
+            let size = data.to_string().len();
+            if !data.is_object() || size > MAX_OVERRIDE_DATA_BYTES {
+                return env_error(
+                    "validation_failed",
+                    &format!("data must be a map of at most {MAX_OVERRIDE_DATA_BYTES} bytes (got {size})"),
+                );
+            }
+            if let Err(errors) = crate::pipeline::validate::validate("stream.manual_override", data)
+            {
+                let detail: Vec<String> = errors
+                    .iter()
+                    .map(|(f, m)| format!("{f}: {}", m.join(", ")))
+                    .collect();
+                return env_error("validation_failed", &format!("data: {}", detail.join("; ")));
+            }
+            if kind.len() > 50 {
+                return env_error("validation_failed", "type must be at most 50 characters");
             }
             match producer.force_content(kind, data.clone(), duration) {
                 Some(id) => env_ok(json!({"operation": "override_sent", "type": kind, "id": id})),

@@ -167,7 +167,7 @@ impl Aggregator {
                 });
                 seen.ironmon = true;
             }
-            "ironmon.run_checkpoint" if e.field("passed") != Some(&Value::Bool(false)) => {
+            "ironmon.run_checkpoint" if e.field("passed") == Some(&Value::Bool(true)) => {
                 if let Some(run) = &mut self.run {
                     run.checkpoints_cleared += 1;
                     run.current_checkpoint = e.str_field("checkpoint").map(str::to_string);

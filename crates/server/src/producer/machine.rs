@@ -94,7 +94,8 @@ impl Takeover {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct OpenBomb {
-    item_id: String,
+    /// `None` when the bomb's alert was dropped at the queue bound.
+    item_id: Option<String>,
     expected: u64,
     absorbed: u64,
     opened_at: DateTime<Utc>,
@@ -472,14 +473,15 @@ impl Machine {
         merge: impl FnOnce(&mut Value, &Value),
     ) -> Option<String> {
         if let Some(k) = &key {
-            if let Some(existing) = self.queue.find_key_mut(k) {
-                if (now - existing.queued_at).num_milliseconds() <= COALESCE_WINDOW_MS {
+            let since = now - chrono::Duration::milliseconds(COALESCE_WINDOW_MS);
+            if let Some(existing) = self.queue.newest_with_key_since(k, since) {
+                {
                     let count = existing
                         .data
                         .get("count")
                         .and_then(Value::as_u64)
                         .unwrap_or(1);
-                    existing.data["count"] = json!(count + 1);
+                    existing.data["count"] = json!(count.saturating_add(1));
                     merge(&mut existing.data, &data);
                     existing.touched_at = now;
                     let id = existing.id.clone();
@@ -636,8 +638,11 @@ impl Machine {
             .and_then(Value::as_u64)
             .unwrap_or(0);
         if let Some(train) = self.queue.find_kind_mut("sub_train") {
-            let count = train.data["count"].as_u64().unwrap_or(1) + 1;
-            let total = train.data["total_months"].as_u64().unwrap_or(0) + months;
+            let count = train.data["count"].as_u64().unwrap_or(1).saturating_add(1);
+            let total = train.data["total_months"]
+                .as_u64()
+                .unwrap_or(0)
+                .saturating_add(months);
             train.data["count"] = json!(count);
             train.data["latest_subscriber"] = json!(user);
             train.data["latest_tier"] = json!(tier);
@@ -689,9 +694,10 @@ impl Machine {
         self.queue.coalesced += 1;
         if let Some(b) = self.bombs.front_mut() {
             b.absorbed += 1;
-            let id = b.item_id.clone();
-            self.add_recipient(&id, user);
-            self.touch();
+            if let Some(id) = b.item_id.clone() {
+                self.add_recipient(&id, user);
+                self.touch();
+            }
         } else {
             // Its bomb has not arrived yet (EventSub does not order them).
             if self.orphans.len() >= 500 {
@@ -721,7 +727,10 @@ impl Machine {
         copy_fields(e, &mut data, &["cumulative_total"]);
         let key = (!anonymous).then(|| format!("gift:{}", gifter.to_lowercase()));
         let id = self.alert(now, key, data, |into, new| {
-            let t = into["total"].as_u64().unwrap_or(0) + new["total"].as_u64().unwrap_or(0);
+            let t = into["total"]
+                .as_u64()
+                .unwrap_or(0)
+                .saturating_add(new["total"].as_u64().unwrap_or(0));
             into["total"] = json!(t);
             if let (Some(dst), Some(src)) = (
                 into["recipients"].as_array().cloned(),
@@ -733,16 +742,14 @@ impl Machine {
                 into["recipients"] = Value::Array(all);
             }
         });
-        if let Some(item_id) = id {
-            let expected = total - take as u64;
-            if expected > 0 {
-                self.bombs.push_back(OpenBomb {
-                    item_id,
-                    expected,
-                    absorbed: 0,
-                    opened_at: now,
-                });
-            }
+        let expected = total - take as u64;
+        if expected > 0 {
+            self.bombs.push_back(OpenBomb {
+                item_id: id,
+                expected,
+                absorbed: 0,
+                opened_at: now,
+            });
         }
     }
 
@@ -803,7 +810,10 @@ impl Machine {
                 self.add_timeline(e, json!({"user_name": user, "bits": data["bits"]}));
                 let key = (!anonymous).then(|| format!("cheer:{}", user.to_lowercase()));
                 self.alert(now, key, data, |into, new| {
-                    let b = into["bits"].as_u64().unwrap_or(0) + new["bits"].as_u64().unwrap_or(0);
+                    let b = into["bits"]
+                        .as_u64()
+                        .unwrap_or(0)
+                        .saturating_add(new["bits"].as_u64().unwrap_or(0));
                     into["bits"] = json!(b);
                 });
             }
@@ -842,7 +852,7 @@ impl Machine {
                 }
             }
             "ironmon.run_checkpoint"
-                if self.show == "ironmon" && e.field("passed") != Some(&Value::Bool(false)) =>
+                if self.show == "ironmon" && e.field("passed") == Some(&Value::Bool(true)) =>
             {
                 let data = json!({"type": "checkpoint_clear",
                                   "checkpoint_name": e.field("checkpoint").cloned().unwrap_or(Value::Null),
@@ -915,8 +925,7 @@ impl Machine {
             self.next_tick_at = now + chrono::Duration::milliseconds(TICKER_INTERVAL_MS);
         }
         self.content.roll(now);
-        self.bombs.clear();
-        self.orphans.clear();
+        self.prune_gifts(now);
         self.effects.clear();
         self.changed = false;
         gone

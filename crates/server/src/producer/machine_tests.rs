@@ -643,3 +643,49 @@ fn restart_resumes_mid_display_and_drops_expired() {
     assert_eq!(s["alerts"][0]["data"]["user_name"], "Bob");
     assert_eq!(late.queue.next_end(), Some(t(22_000)));
 }
+
+#[test]
+fn coalescing_finds_the_newest_alert_in_the_window_behind_a_backlog() {
+    let mut r = Rig::new();
+    r.event("channel.follow", follow("Ann")); // on screen
+    r.event("channel.follow", follow("Xi")); // A, waiting behind Ann
+    r.now = t(12_000); // Ann done, Xi on screen; Xi follows again: B (A is out of the window)
+    r.event("channel.cheer", json!({"user_id": "9", "user_name": "Big", "user_login": "big", "bits": 1,
+        "is_anonymous": false, "broadcaster_user_id": "12826", "broadcaster_user_login": "avalonstar"}));
+    r.event("channel.follow", follow("Xi"));
+    r.now = t(14_000);
+    r.event("channel.follow", follow("Xi")); // merges into B, not a third Xi alert
+    let xi: Vec<Value> = r.state()["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["data"]["user_name"] == "Xi")
+        .cloned()
+        .collect();
+    assert_eq!(xi.len(), 2, "{xi:#?}");
+    assert_eq!(xi[1]["data"]["count"], 2);
+}
+
+#[test]
+fn huge_counts_saturate_instead_of_overflowing() {
+    let mut r = Rig::new();
+    let cheer = json!({"user_id": "9", "user_name": "Big", "user_login": "big", "bits": u64::MAX,
+        "is_anonymous": false, "broadcaster_user_id": "12826", "broadcaster_user_login": "avalonstar"});
+    let e = ev("channel.cheer", cheer);
+    r.step(|m, now| m.on_event(now, &e));
+    r.step(|m, now| m.on_event(now, &e));
+    assert_eq!(r.state()["alerts"][0]["data"]["bits"], u64::MAX);
+}
+
+#[test]
+fn a_checkpoint_needs_passed_true() {
+    let mut r = Rig::new();
+    r.event("channel.update", json!({"broadcaster_user_id": "12826", "category_id": "13332", "category_name": "Pokémon FireRed/LeafGreen"}));
+    r.event("ironmon.run_started", json!({"seed_id": 7}));
+    r.event(
+        "ironmon.run_checkpoint",
+        json!({"seed_id": 7, "checkpoint": "BROCK"}),
+    );
+    assert!(r.alert_users().is_empty());
+    assert_eq!(r.state()["base"]["data"]["checkpoints_cleared"], 0);
+}

@@ -59,6 +59,9 @@ pub struct Producer {
     dirty: watch::Sender<u64>,
     /// One save at a time, so an older snapshot never lands after a newer one.
     saving: tokio::sync::Mutex<()>,
+    /// The bus subscription, made with the producer so nothing published before its
+    /// task first runs is missed; taken by [`Producer::run`].
+    subscription: Mutex<Option<(tokio::sync::broadcast::Receiver<Arc<BusMessage>>, u64)>>,
 }
 
 impl Producer {
@@ -72,12 +75,13 @@ impl Producer {
         Arc::new(Producer {
             machine: Mutex::new(Machine::new(now)),
             clock,
-            bus,
             pipeline,
             metrics,
             wake: Notify::new(),
             dirty: watch::Sender::new(0),
             saving: tokio::sync::Mutex::new(()),
+            subscription: Mutex::new(Some(bus.subscribe_at())),
+            bus,
         })
     }
 
@@ -143,19 +147,27 @@ impl Producer {
         r
     }
 
+    /// Render after bringing the state up to date (and broadcasting that), so what a
+    /// reader gets carries the version of what it shows.
+    fn read<R>(&self, f: impl FnOnce(&Machine, DateTime<Utc>) -> R) -> R {
+        self.with(|_, _| ());
+        let now = self.clock.now();
+        f(&self.lock(), now)
+    }
+
     /// The `stream_state` contract.
     pub fn stream_state(&self) -> Value {
-        self.with(|m, now| m.stream_state(now))
+        self.read(|m, now| m.stream_state(now))
     }
 
     /// The `queue_state` contract.
     pub fn queue_state(&self) -> Value {
-        self.with(|m, now| m.queue_state(now))
+        self.read(|m, now| m.queue_state(now))
     }
 
     /// The `takeover` push owed to a client joining while a takeover is up.
     pub fn takeover_push(&self) -> Option<Value> {
-        self.with(|m, now| m.takeover_push(now))
+        self.read(|m, now| m.takeover_push(now))
     }
 
     pub fn current_show(&self) -> String {
@@ -211,6 +223,8 @@ impl Producer {
                     m.on_event(now, e);
                 }
             });
+            // Counters (emotes, daily stats) change without a broadcast: save them too.
+            self.dirty.send_modify(|n| *n += 1);
         }
     }
 
@@ -308,9 +322,13 @@ impl Producer {
     /// The producer task: events from the bus (re-reading the ring if it falls
     /// behind, so no alert is lost), and time (alert expiry, ticker, takeover, day).
     pub async fn run(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
-        let mut rx = self.bus.subscribe();
+        let (mut rx, mut last_seq) = self
+            .subscription
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+            .unwrap_or_else(|| self.bus.subscribe_at());
         let mut clock = self.clock.watch();
-        let mut last_seq = self.bus.head();
         loop {
             let wait = {
                 let now = self.clock.now();

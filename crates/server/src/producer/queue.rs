@@ -21,6 +21,8 @@ pub const TICKER_PRIORITY: i64 = 10;
 pub const MAX_DURATION_MS: u64 = 24 * 3600 * 1000;
 /// Queue bound (items, including the one on screen).
 pub const MAX_ITEMS: usize = 50;
+/// A wake-up later than this after an item's end is a clock jump (or a suspend).
+const LATE_WAKE_MS: i64 = 1_000;
 /// Alerts kept for `replay_alerts`.
 pub const HISTORY: usize = 50;
 
@@ -169,7 +171,10 @@ impl Queue {
             }
             let done = self.items.remove(0);
             self.retire(done, end);
-            self.start_clock(end);
+            // Chain from the end when the wake-up was on time; after a clock jump or a
+            // suspend the next item starts now rather than expiring unseen.
+            let late = now - end > chrono::Duration::milliseconds(LATE_WAKE_MS);
+            self.start_clock(if late { now } else { end });
             changed = true;
         }
         changed
@@ -184,10 +189,12 @@ impl Queue {
         self.items.first().filter(|i| i.running_since.is_some())
     }
 
-    pub fn find_key_mut(&mut self, key: &str) -> Option<&mut Item> {
+    /// The newest item with this coalescing key queued at or after `since`.
+    pub fn newest_with_key_since(&mut self, key: &str, since: DateTime<Utc>) -> Option<&mut Item> {
         self.items
             .iter_mut()
-            .find(|i| i.key.as_deref() == Some(key))
+            .filter(|i| i.key.as_deref() == Some(key) && i.queued_at >= since)
+            .max_by_key(|i| i.arrival)
     }
 
     pub fn find_kind_mut(&mut self, kind: &str) -> Option<&mut Item> {
@@ -275,7 +282,7 @@ impl Queue {
         let cutoff = now - ms(stale_ms);
         let (keep, stale): (Vec<Item>, Vec<Item>) = std::mem::take(&mut self.items)
             .into_iter()
-            .partition(|i| i.running_since.is_some() || i.touched_at >= cutoff);
+            .partition(|i| self.paused || i.running_since.is_some() || i.touched_at >= cutoff);
         self.items = keep;
         gone.extend(stale);
         // A running item keeps its wall-clock deadline; anything else starts now.
@@ -323,9 +330,19 @@ mod tests {
         // b started when a ended, not when settle ran.
         assert_eq!(q.items[0].started_at, Some(t(10)));
         assert_eq!(q.next_end(), Some(t(20)));
-        assert!(q.settle(t(25)));
+        assert!(q.settle(t(20)));
         assert!(q.items.is_empty());
         assert_eq!(q.history.len(), 2);
+    }
+
+    #[test]
+    fn a_clock_jump_does_not_flush_the_queue_unseen() {
+        let mut q = Queue::default();
+        q.push(t(0), alert(100, 10_000, "a"), "1".into());
+        q.push(t(0), alert(100, 10_000, "b"), "2".into());
+        assert!(q.settle(t(3600)), "woke an hour late");
+        assert_eq!(names(&q), ["b"]);
+        assert_eq!(q.next_end(), Some(t(3610)), "b gets its full time from now");
     }
 
     #[test]
@@ -407,5 +424,14 @@ mod tests {
             2,
             "both gone after an hour"
         );
+        let mut p = Queue::default();
+        p.push(t(0), alert(100, 10_000, "a"), "a".into());
+        p.push(t(0), alert(100, 10_000, "b"), "b".into());
+        p.pause(t(2));
+        assert!(
+            p.restored(t(3600), 600_000).is_empty(),
+            "a paused queue is kept"
+        );
+        assert_eq!(p.items[0].remaining_ms, 8_000);
     }
 }
