@@ -31,6 +31,8 @@ pub const GIFT_WINDOW_MS: i64 = 60_000;
 pub const STALE_AFTER_MS: u64 = 600_000;
 /// Interaction events kept on the timeline.
 pub const TIMELINE_LEN: usize = 6;
+/// Queue-full drops are logged at most this often (with how many since the last line).
+const DROP_LOG_EVERY_MS: i64 = 10_000;
 /// Recipient names kept on a gift alert.
 const RECIPIENTS_KEPT: usize = 20;
 
@@ -135,6 +137,10 @@ pub struct Machine {
     effects: Vec<Effect>,
     #[serde(skip)]
     changed: bool,
+    #[serde(skip)]
+    drop_logged_at: Option<DateTime<Utc>>,
+    #[serde(skip)]
+    drops_unlogged: u64,
 }
 
 fn iso(t: DateTime<Utc>) -> String {
@@ -177,6 +183,8 @@ impl Machine {
             next_id: 0,
             effects: Vec::new(),
             changed: false,
+            drop_logged_at: None,
+            drops_unlogged: 0,
         };
         m.content.roll(now);
         m.ticker_idx = m.first_available(0);
@@ -455,9 +463,19 @@ impl Machine {
         self.touch();
         match dropped {
             Some(d) => {
-                let content = d.data.get("type").and_then(Value::as_str).unwrap_or("");
-                tracing::warn!(item = %d.id, kind = %d.kind, content,
-                    "alert queue full ({} items): dropped the oldest lowest-priority item", super::queue::MAX_ITEMS);
+                // One line per flood, not per item: the first drop, then a count at
+                // most every DROP_LOG_EVERY_MS.
+                self.drops_unlogged += 1;
+                let due = self
+                    .drop_logged_at
+                    .is_none_or(|at| (now - at).num_milliseconds() >= DROP_LOG_EVERY_MS);
+                if due {
+                    let content = d.data.get("type").and_then(Value::as_str).unwrap_or("");
+                    tracing::warn!(item = %d.id, kind = %d.kind, content, dropped = self.drops_unlogged,
+                        "alert queue full ({} items): dropped the oldest lowest-priority items", super::queue::MAX_ITEMS);
+                    self.drops_unlogged = 0;
+                    self.drop_logged_at = Some(now);
+                }
                 (d.id != id).then_some(id)
             }
             None => Some(id),
