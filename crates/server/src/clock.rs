@@ -34,10 +34,6 @@ impl Clock {
         }
     }
 
-    pub fn is_manual(&self) -> bool {
-        matches!(&*self.0, Inner::Manual(_))
-    }
-
     /// Move a manual clock forward (no effect on the system clock).
     pub fn advance(&self, by: std::time::Duration) {
         if let Inner::Manual(tx) = &*self.0 {

@@ -10,7 +10,7 @@ use landale::clock::Clock;
 use serde_json::{json, Value};
 use std::time::Duration;
 
-use common::contract::{check_queue, check_state};
+use common::stream::{alert_names, check_queue, check_state, follow};
 
 fn start_clock() -> Clock {
     Clock::manual(chrono::DateTime::from_timestamp(1_795_000_000, 0).unwrap())
@@ -34,27 +34,6 @@ async fn eventsub(hub: &TestHub, kind: &str, event: Value) {
         )
         .await;
     assert_eq!(r.status(), 200, "{kind}: {}", r.text().await.unwrap());
-}
-
-fn follow(user: &str) -> Value {
-    json!({"user_id": "1", "user_login": user.to_lowercase(), "user_name": user,
-           "broadcaster_user_id": "12826", "broadcaster_user_login": "avalonstar",
-           "followed_at": "2026-11-24T10:00:00Z"})
-}
-
-fn alert_names(s: &Value) -> Vec<String> {
-    s["alerts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| {
-            a["data"]["user_name"]
-                .as_str()
-                .or(a["data"]["latest_subscriber"].as_str())
-                .unwrap_or("?")
-                .to_string()
-        })
-        .collect()
 }
 
 /// Every `stream_state` push (schema-checked) until one satisfies `done`.

@@ -19,7 +19,6 @@ use std::collections::VecDeque;
 
 pub const TICKER_INTERVAL_MS: i64 = 15_000;
 pub const ALERT_DURATION_MS: u64 = 10_000;
-pub const MANUAL_OVERRIDE_DURATION_MS: u64 = 30_000;
 pub const SUB_TRAIN_DURATION_MS: u64 = 300_000;
 pub const CHECKPOINT_DURATION_MS: u64 = 5_000;
 pub const TAKEOVER_DEFAULT_MS: u64 = 10_000;
@@ -35,8 +34,6 @@ pub const TIMELINE_LEN: usize = 6;
 const DROP_LOG_EVERY_MS: i64 = 10_000;
 /// Recipient names kept on a gift alert.
 const RECIPIENTS_KEPT: usize = 20;
-
-pub const SHOWS: [&str; 3] = ["variety", "ironmon", "coding"];
 
 pub fn default_ticker(show: &str) -> Vec<String> {
     let t: &[&str] = match show {
@@ -947,11 +944,6 @@ impl Machine {
         self.effects.clear();
         self.changed = false;
         gone
-    }
-
-    /// Is `show` one Landale knows?
-    pub fn known_show(show: &str) -> bool {
-        SHOWS.contains(&show)
     }
 }
 

@@ -4,9 +4,9 @@
 use super::*;
 use crate::pipeline::normalize::{normalize, Envelope, Options};
 
-#[path = "../../tests/common/contract.rs"]
-mod contract;
-use contract::{check_queue, check_state};
+#[path = "../../tests/common/stream.rs"]
+mod stream;
+use stream::{alert_names, check_queue, check_state, follow};
 
 fn t(ms: i64) -> DateTime<Utc> {
     DateTime::from_timestamp(1_795_000_000, 0).unwrap() + chrono::Duration::milliseconds(ms)
@@ -91,24 +91,8 @@ impl Rig {
 
     /// `data.user_name` of each alert, in order.
     fn alert_users(&self) -> Vec<String> {
-        self.state()["alerts"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|a| {
-                a["data"]["user_name"]
-                    .as_str()
-                    .or(a["data"]["latest_subscriber"].as_str())
-                    .unwrap_or("?")
-                    .to_string()
-            })
-            .collect()
+        alert_names(&self.state())
     }
-}
-
-fn follow(user: &str) -> Value {
-    json!({"user_id": "1", "user_login": user.to_lowercase(), "user_name": user,
-           "broadcaster_user_id": "12826", "broadcaster_user_login": "avalonstar", "followed_at": "2026-11-24T10:00:00Z"})
 }
 
 fn sub(user: &str, gift: bool) -> Value {

@@ -33,8 +33,7 @@ use std::time::Duration;
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 use tokio::sync::{watch, Notify};
 
-pub use machine::{ALERT_DURATION_MS, MANUAL_OVERRIDE_DURATION_MS};
-pub use queue::{ALERT_PRIORITY, MAX_DURATION_MS, MAX_ITEMS};
+pub use queue::MAX_DURATION_MS;
 
 /// The `hub_meta` key of the snapshot.
 const SNAPSHOT_KEY: &str = "producer_state";

@@ -2,7 +2,7 @@
 //! PostgreSQL database per test when `LANDALE_TEST_DATABASE_URL` is set.
 #![allow(dead_code)]
 
-pub mod contract;
+pub mod stream;
 
 use futures_util::{SinkExt, StreamExt};
 use landale::config::{Config, ConfigArgs};

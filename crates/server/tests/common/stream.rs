@@ -1,8 +1,8 @@
-//! The stream producer's contracts (docs/schema), checked by the unit tests
-//! (`producer::machine`) and the integration tests alike.
+//! For the stream producer's tests, unit (`producer::machine`) and integration
+//! alike: its contracts (docs/schema) and the fixtures both use.
 #![allow(dead_code)]
 
-use serde_json::Value;
+use serde_json::{json, Value};
 use std::sync::OnceLock;
 
 const STATE_SCHEMA: &str = include_str!("../../../../docs/schema/stream_state.schema.json");
@@ -34,4 +34,27 @@ pub fn check_state(v: &Value) {
 pub fn check_queue(v: &Value) {
     static V: OnceLock<jsonschema::Validator> = OnceLock::new();
     check(V.get_or_init(|| compile(QUEUE_SCHEMA)), "queue_state", v);
+}
+
+/// A valid `channel.follow` body for `user`.
+pub fn follow(user: &str) -> Value {
+    json!({"user_id": "1", "user_login": user.to_lowercase(), "user_name": user,
+           "broadcaster_user_id": "12826", "broadcaster_user_login": "avalonstar",
+           "followed_at": "2026-11-24T10:00:00Z"})
+}
+
+/// Who each alert of a `stream_state` is about, in display order.
+pub fn alert_names(state: &Value) -> Vec<String> {
+    state["alerts"]
+        .as_array()
+        .expect("alerts")
+        .iter()
+        .map(|a| {
+            a["data"]["user_name"]
+                .as_str()
+                .or(a["data"]["latest_subscriber"].as_str())
+                .unwrap_or("?")
+                .to_string()
+        })
+        .collect()
 }
