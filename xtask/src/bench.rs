@@ -27,6 +27,15 @@ pub fn producer(args: &[String]) -> Result<()> {
     crate::status(bench, "cargo bench -p landale --bench producer")
 }
 
+/// Scene switch in real OBS → overlay channel push, against a bare obs-websocket
+/// client (needs obs-studio and xvfb; skipped with a reason without them).
+pub fn obs(args: &[String]) -> Result<()> {
+    let mut bench = crate::cargo();
+    bench.args(["bench", "-p", "landale", "--bench", "obs", "--"]);
+    bench.args(args);
+    crate::status(bench, "cargo bench -p landale --bench obs")
+}
+
 pub fn hub(args: &[String]) -> Result<()> {
     if std::env::var_os("LANDALE_BENCH_INNER").is_none() {
         // Build the hub and re-run this command from a release xtask.

@@ -1,4 +1,4 @@
-//! `cargo xtask run | test | lint | bench hub | bench producer`: the one place that knows about npm,
+//! `cargo xtask run | test | lint | bench hub | bench producer | bench obs`: the one place that knows about npm,
 //! browsers and how the pieces are started together.
 
 mod bench;
@@ -16,6 +16,7 @@ const USAGE: &str = "usage: cargo xtask <command>
   lint         cargo fmt --check and cargo clippy --all-targets -- -D warnings
   bench hub    fan-out benchmark against a bare WebSocket broadcast floor (writes bench-results/hub.json)
   bench producer  the stream producer's cost per event against a serialisation floor (bench-results/producer.json)
+  bench obs    real OBS scene switch → overlay push, against a bare obs-websocket client (bench-results/obs.json)
 ";
 
 fn main() {
@@ -27,9 +28,10 @@ fn main() {
         Some("bench") => match args.get(1).map(String::as_str) {
             Some("hub") => bench::hub(&args[2..]),
             Some("producer") => bench::producer(&args[2..]),
+            Some("obs") => bench::obs(&args[2..]),
             Some("floor-server") => bench::floor_server(&args[2..]),
             _ => Err(anyhow::anyhow!(
-                "unknown benchmark; available: hub, producer\n\n{USAGE}"
+                "unknown benchmark; available: hub, producer, obs\n\n{USAGE}"
             )),
         },
         _ => {

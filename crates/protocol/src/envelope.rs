@@ -37,8 +37,9 @@ pub fn status_for_code(code: &str) -> u16 {
         "forbidden" => 403,
         "invalid_payload" | "validation_failed" => 422,
         "service_unavailable" => 503,
-        "timeout" => 504,
-        "rate_limited" => 429,
+        "timeout" | "service_timeout" => 504,
+        "rate_limited" | "backpressure" => 429,
+        "operation_failed" => 409,
         _ => 500,
     }
 }
@@ -60,6 +61,8 @@ mod tests {
         let o = ok(json!({"pong": true}), "t");
         assert_eq!(o["meta"]["server_version"], SERVER_VERSION);
         assert_eq!(status_for_code("rate_limited"), 429);
+        assert_eq!(status_for_code("service_timeout"), 504);
+        assert_eq!(status_for_code("operation_failed"), 409);
         assert_eq!(status_for_code("other"), 500);
     }
 }

@@ -60,6 +60,12 @@ pub struct ConfigArgs {
     /// Messages kept in memory for `last_seq` replay (older ones come from the database).
     #[arg(long, env = "LANDALE_REPLAY_RING")]
     pub replay_ring: Option<String>,
+    /// obs-websocket v5 address, e.g. ws://127.0.0.1:4455. Unset: the OBS integration is off.
+    #[arg(long, env = "OBS_WEBSOCKET_URL")]
+    pub obs_websocket_url: Option<String>,
+    /// The password from OBS → Tools → WebSocket Server Settings (if authentication is on).
+    #[arg(long, env = "OBS_WEBSOCKET_PASSWORD", hide_env_values = true)]
+    pub obs_websocket_password: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,6 +95,8 @@ pub struct Config {
     pub replay_ring: usize,
     /// The wall clock (the system clock; tests swap in a manual one).
     pub clock: crate::clock::Clock,
+    /// OBS connection (URL, password, timeouts); `Debug` hides the password.
+    pub obs: crate::obs::ObsSettings,
 }
 
 impl std::fmt::Debug for Config {
@@ -107,6 +115,7 @@ impl std::fmt::Debug for Config {
             .field("demo", &self.demo)
             .field("trust_loopback", &self.trust_loopback)
             .field("nurvus_url", &self.nurvus_url)
+            .field("obs", &self.obs)
             .finish_non_exhaustive()
     }
 }
@@ -303,6 +312,22 @@ impl Config {
             )?,
             None => 10_000,
         };
+        let obs_url = match a.obs_websocket_url.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(v) if v.starts_with("ws://") || v.starts_with("wss://") => Some(v.to_string()),
+            Some(v) => {
+                return Err(bad(
+                    "OBS_WEBSOCKET_URL",
+                    v,
+                    "expected a ws:// or wss:// URL such as ws://127.0.0.1:4455",
+                ))
+            }
+        };
+        let obs = crate::obs::ObsSettings {
+            url: obs_url,
+            password: a.obs_websocket_password.clone().filter(|p| !p.is_empty()),
+            ..Default::default()
+        };
         Ok(Config {
             port,
             bind_ip,
@@ -321,6 +346,7 @@ impl Config {
             retention_days,
             replay_ring,
             clock: crate::clock::Clock::system(),
+            obs,
         })
     }
 }

@@ -4,6 +4,7 @@ use crate::auth::{load_or_create_token, Auth};
 use crate::bus::{Bus, BusLimits};
 use crate::config::Config;
 use crate::metrics::Metrics;
+use crate::obs::Obs;
 use crate::pipeline::{normalize, Pipeline};
 use crate::producer::Producer;
 use crate::store::writer::StoreQueue;
@@ -23,6 +24,8 @@ pub struct Hub {
     pub metrics: Arc<Metrics>,
     pub auth: Auth,
     pub producer: Arc<Producer>,
+    /// OBS over obs-websocket (off when `OBS_WEBSOCKET_URL` is unset).
+    pub obs: Arc<Obs>,
     /// Outbound HTTP (nurvus, health probes): 10 s timeout on every request.
     pub http: reqwest::Client,
     pub started: Instant,
@@ -82,6 +85,7 @@ impl Hub {
             .connect_timeout(Duration::from_secs(3))
             .build()?;
 
+        let obs = Obs::new(config.obs.clone());
         let hub = Arc::new(Hub {
             config,
             store,
@@ -90,12 +94,14 @@ impl Hub {
             metrics,
             auth,
             producer: producer.clone(),
+            obs,
             http,
             started: Instant::now(),
             shutdown: shutdown.clone(),
         });
         tokio::spawn(producer.clone().run(shutdown.clone()));
         tokio::spawn(producer.saver(hub.store.clone(), shutdown.clone()));
+        hub.obs.spawn(hub.pipeline.clone(), shutdown.clone());
         tokio::spawn(seq_reserver(hub.clone(), head + SEQ_BLOCK));
         tokio::spawn(retention(hub.clone()));
         if hub.config.demo {

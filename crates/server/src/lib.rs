@@ -14,6 +14,7 @@ pub mod http;
 pub mod hub;
 pub mod logging;
 pub mod metrics;
+pub mod obs;
 pub mod pipeline;
 pub mod producer;
 pub mod server;

@@ -660,10 +660,18 @@ async fn overlay_and_dashboard_channels() {
         json!({"msg": "hey"}),
         "forwarded as sent, minus seq"
     );
-    let (status, resp) = push(&mut d1, "dashboard:main", "obs:get_status", json!({})).await;
+    // Without OBS_WEBSOCKET_URL: a clear error naming the setting, at once.
+    let (status, resp) = push(&mut d1, "dashboard:main", "obs:start_streaming", json!({})).await;
     assert_eq!(
         (status.as_str(), resp["error"]["code"].as_str()),
         ("error", Some("service_unavailable"))
+    );
+    assert!(
+        resp["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("OBS_WEBSOCKET_URL"),
+        "{resp}"
     );
     // Backpressure: 50 commands per sliding 10 s per channel (two used above).
     for i in 2..50 {
@@ -681,6 +689,11 @@ async fn overlay_and_dashboard_channels() {
     );
     let (status, _) = push(&mut d1, "dashboard:main", "ping", json!({})).await;
     assert_eq!(status, "ok", "ping is never limited");
+    let (status, resp) = push(&mut d2, "dashboard:main", "obs:get_status", json!({})).await;
+    assert_eq!(
+        (status.as_str(), &resp["data"]["connection_state"]),
+        ("ok", &json!("not_configured"))
+    );
     let (status, _) = push(&mut d2, "dashboard:main", "rainwave:get_status", json!({})).await;
     assert_eq!(status, "ok", "the limit is per channel");
     hub.stop().await;

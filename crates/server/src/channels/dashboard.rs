@@ -1,6 +1,7 @@
 //! `dashboard:<room>` (reference §5.2). Each event arrives once (the reference sent
-//! every event twice). OBS and Rainwave commands answer with a clear
-//! `service_unavailable` until those integrations land.
+//! every event twice). OBS commands answer with OBS's real result once it has
+//! answered (the reply is deferred, the socket keeps serving); Rainwave commands
+//! answer with a clear `service_unavailable` until that integration lands.
 //!
 //! Backpressure: a dashboard channel may send at most [`WINDOW_LIMIT`] commands per
 //! sliding [`WINDOW`]; beyond that a command is refused with code `backpressure`,
@@ -69,6 +70,7 @@ const CONTROL: &[&str] = &[
     "obs:start_recording",
     "obs:stop_recording",
     "obs:set_current_scene",
+    "obs:reconnect",
     "rainwave:set_enabled",
     "rainwave:set_station",
 ];
@@ -99,15 +101,28 @@ pub async fn handle_in(ctx: &Ctx<'_>, limiter: &mut Limiter, event: &str, payloa
             ctx.hub.bus.publish_topic(ctx.topic, "shout", json);
             Reply::None
         }
-        "obs:get_status"
-        | "obs:start_streaming"
-        | "obs:stop_streaming"
-        | "obs:start_recording"
-        | "obs:stop_recording"
-        | "obs:set_current_scene" => env_error(
-            "service_unavailable",
-            "OBS is not connected: set OBS_WEBSOCKET_URL and start OBS",
-        ),
+        "obs:get_status" => env_ok(ctx.hub.obs.status()),
+        "obs:reconnect" => {
+            ctx.hub.obs.reconnect();
+            env_ok(json!({"operation": "reconnect"}))
+        }
+        ev if crate::obs::commands::CONTROLS.contains(&ev) => {
+            let control = match crate::obs::commands::control(ev, &payload) {
+                Ok(c) => c,
+                Err(msg) => return env_error("validation_failed", &msg),
+            };
+            let obs = ctx.hub.obs.clone();
+            let correlation = ctx.conn_id.to_string();
+            Reply::later(async move {
+                match obs
+                    .request_traced(control.request_type, control.data, Some(correlation))
+                    .await
+                {
+                    Ok(_) => env_ok(json!({"operation": control.operation})),
+                    Err(e) => env_error(e.code(), &e.to_string()),
+                }
+            })
+        }
         "rainwave:get_status" => env_ok(json!({"enabled": false, "connected": false})),
         "rainwave:set_enabled" | "rainwave:set_station" => env_error(
             "service_unavailable",

@@ -54,6 +54,16 @@ pub enum Reply {
     None,
     Ok(Value),
     Error(Value),
+    /// An answer that needs a remote service (OBS): the connection keeps serving
+    /// other frames and sends the reply when this resolves. The future must finish
+    /// in bounded time (the service's own request timeout).
+    Later(std::pin::Pin<Box<dyn std::future::Future<Output = Reply> + Send>>),
+}
+
+impl Reply {
+    pub fn later(f: impl std::future::Future<Output = Reply> + Send + 'static) -> Reply {
+        Reply::Later(Box::pin(f))
+    }
 }
 
 pub struct Joined {
@@ -110,7 +120,7 @@ impl Channel {
                 response: json!({}),
                 pushes: vec![],
             }),
-            ChannelTopic::Overlay(kind) => Ok(overlay::join(kind)),
+            ChannelTopic::Overlay(kind) => Ok(overlay::join(kind, &ctx.hub.obs)),
             ChannelTopic::StreamOverlays => Ok(stream::join_overlays(ctx, payload)),
             ChannelTopic::StreamQueue => Ok(stream::join_queue(ctx)),
             ChannelTopic::TranscriptionLive => Ok(transcription::join(None)),

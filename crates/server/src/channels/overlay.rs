@@ -6,8 +6,9 @@ use crate::bus::BusMessage;
 use landale_protocol::topic::overlay_push_name;
 use serde_json::{json, Map, Value};
 
-pub fn join(kind: String) -> Joined {
+pub fn join(kind: String, obs: &crate::obs::Obs) -> Joined {
     let data = match kind.as_str() {
+        "obs" if obs.connected() => json!({"connected": true, "status": obs.status()}),
         "obs" | "twitch" => json!({"connected": false}),
         "system" => json!({"connected": true, "timestamp": now_unix()}),
         _ => json!({"connected": true}),
@@ -116,8 +117,19 @@ async fn run(ctx: &Ctx<'_>, kind: &str, event: &str, payload: Value) -> Result<R
         "ironmon:status" => Reply::Ok(
             json!({"connected": false, "message": "The IronMON TCP service is not running"}),
         ),
-        "obs:status" | "obs:scenes" | "obs:stream_status" | "obs:record_status" | "obs:stats"
-        | "obs:version" | "obs:virtual_cam" | "obs:outputs" => err("OBS is not connected"),
+        "obs:status" => Reply::Ok(ctx.hub.obs.status()),
+        ev if ev.starts_with("obs:") => {
+            let Some(request_type) = crate::obs::commands::read_request(ev) else {
+                return Err(err(format!("Unknown command: {ev}")));
+            };
+            let obs = ctx.hub.obs.clone();
+            Reply::later(async move {
+                match obs.request(request_type, Value::Null).await {
+                    Ok(v) => Reply::Ok(v),
+                    Err(e) => err(e.to_string()),
+                }
+            })
+        }
         "twitch:status" => err("Twitch is not connected"),
         "rainwave:status" => Reply::Ok(json!({"enabled": false, "connected": false})),
         other => err(format!("Unknown command: {other}")),
@@ -132,10 +144,7 @@ async fn system_status(ctx: &Ctx<'_>) -> Value {
     };
     let secs = ctx.hub.started.elapsed().as_secs();
     let mut services = Map::new();
-    services.insert(
-        "obs".into(),
-        json!({"connected": false, "error": "not configured"}),
-    );
+    services.insert("obs".into(), ctx.hub.obs.summary());
     services.insert(
         "twitch".into(),
         json!({"connected": false, "error": "not configured"}),

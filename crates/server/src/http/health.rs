@@ -66,7 +66,7 @@ pub async fn api_health(State(hub): State<Arc<Hub>>) -> Response {
         "timestamp": now_iso(),
         "services": {
             "database": database,
-            "obs": {"connected": false, "status": "not_configured"},
+            "obs": hub.obs.summary(),
             "twitch": {"connected": false, "status": "not_configured"},
             "phononmaser": ph,
             "seed": seed,

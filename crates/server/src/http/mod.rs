@@ -6,6 +6,7 @@ pub mod community;
 pub mod contexts;
 pub mod eventsub;
 pub mod health;
+pub mod obs;
 pub mod transcriptions;
 
 use crate::auth::bearer;
@@ -177,6 +178,21 @@ pub fn router(hub: Arc<Hub>) -> Router {
             "/api/community/vocabulary/search",
             get(community::search_vocabulary),
         )
+        .route("/api/obs/status", get(obs::status))
+        .route("/api/obs/scenes", get(obs::scenes))
+        .route("/api/obs/scene/current", get(obs::current_scene))
+        .route("/api/obs/scene/{scene_name}", post(obs::set_scene))
+        .route("/api/obs/streaming/start", post(obs::start_streaming))
+        .route("/api/obs/streaming/stop", post(obs::stop_streaming))
+        .route("/api/obs/recording/start", post(obs::start_recording))
+        .route("/api/obs/recording/stop", post(obs::stop_recording))
+        .route("/api/obs/stream-status", get(obs::stream_status))
+        .route("/api/obs/record-status", get(obs::record_status))
+        .route("/api/obs/stats", get(obs::stats))
+        .route("/api/obs/version", get(obs::version))
+        .route("/api/obs/outputs", get(obs::outputs))
+        .route("/api/obs/virtual-cam", get(obs::virtual_cam))
+        .route("/api/obs/reconnect", post(obs::reconnect))
         .route("/socket/websocket", get(crate::socket::upgrade))
         .fallback(not_found)
         .with_state(hub);

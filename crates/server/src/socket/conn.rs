@@ -437,6 +437,29 @@ impl Conn {
             Reply::None => Ok(()),
             Reply::Ok(v) => self.reply(&f, true, &v),
             Reply::Error(v) => self.reply(&f, false, &v),
+            Reply::Later(fut) => {
+                let outbox = self.outbox.clone();
+                let vsn = self.info.vsn;
+                tokio::spawn(async move {
+                    let (ok, v) = match fut.await {
+                        Reply::Ok(v) => (true, v),
+                        Reply::Error(v) => (false, v),
+                        Reply::None | Reply::Later(_) => return,
+                    };
+                    let text = frame::encode(
+                        vsn,
+                        &f.join_ref,
+                        &f.r#ref,
+                        &f.topic,
+                        ev::REPLY,
+                        &frame::reply_payload(ok, &v),
+                    );
+                    // A full queue is the connection's to notice on its next push;
+                    // a closed one means the client left.
+                    let _ = outbox.push(text, None);
+                });
+                Ok(())
+            }
         }
     }
 

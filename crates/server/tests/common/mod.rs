@@ -2,6 +2,7 @@
 //! PostgreSQL database per test when `LANDALE_TEST_DATABASE_URL` is set.
 #![allow(dead_code)]
 
+pub mod obs;
 pub mod stream;
 
 use futures_util::{SinkExt, StreamExt};
@@ -94,6 +95,8 @@ pub struct Opts {
     pub nurvus_url: Option<String>,
     /// A manual clock the test advances (shared across restarts).
     pub clock: Option<landale::clock::Clock>,
+    /// OBS connection settings (URL, password, shortened timings).
+    pub obs: Option<landale::obs::ObsSettings>,
 }
 
 pub struct TestHub {
@@ -119,6 +122,9 @@ pub fn config(opts: &Opts, dir: &std::path::Path) -> Config {
     let mut c = Config::from_args(&args).expect("test config");
     if let Some(clock) = &opts.clock {
         c.clock = clock.clone();
+    }
+    if let Some(obs) = &opts.obs {
+        c.obs = obs.clone();
     }
     c
 }

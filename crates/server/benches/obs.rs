@@ -1,0 +1,212 @@
+//! `cargo xtask bench obs` (or `cargo bench -p landale --bench obs`): how long a scene
+//! switch in real OBS takes to reach an overlay channel through Landale, against a
+//! floor measured in the same run.
+//!
+//! One real OBS Studio (headless under xvfb-run), one Landale hub connected to it, and
+//! two observers:
+//! - floor: a bare obs-websocket client identified straight to OBS that only listens;
+//!   it sees `CurrentProgramSceneChanged` as early as any OBS client can;
+//! - landale: a socket on `overlay:obs` of the hub, which gets `obs_event`
+//!   `obs.scene_changed` after the hub's client decoded the OBS event, ran the
+//!   pipeline (validate, normalise, store queue, publish) and the socket wrote it.
+//!
+//! A third, separate client (the driver) sends every `SetCurrentProgramScene`: on the
+//! requesting connection OBS writes the response and then the event, and Nagle's
+//! algorithm can hold the second write for a delayed ACK (~40 ms), which would make
+//! the floor look slow. Both clocks start when the driver sends. Prints a table and writes
+//! bench-results/obs.json. `--quick` does 50 switches instead of 300.
+
+#[path = "../tests/common/obs.rs"]
+#[allow(dead_code)]
+mod real;
+
+use futures_util::{SinkExt, StreamExt};
+use landale::obs::protocol::{self, Incoming};
+use serde_json::{json, Value};
+use std::time::{Duration, Instant};
+use tokio_tungstenite::tungstenite::Message;
+
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+const PASSWORD: &str = "landale-bench-pw";
+
+fn pct(sorted: &[f64], p: f64) -> f64 {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+async fn text(ws: &mut Ws) -> String {
+    loop {
+        match tokio::time::timeout(Duration::from_secs(10), ws.next())
+            .await
+            .expect("frame within 10 s")
+        {
+            Some(Ok(Message::Text(t))) => return t.as_str().to_string(),
+            Some(Ok(_)) => continue,
+            other => panic!("socket ended: {other:?}"),
+        }
+    }
+}
+
+/// A bare obs-websocket client: Hello → Identify (`events` mask) → Identified.
+async fn obs_client(url: &str, events: u64) -> Ws {
+    let (mut ws, _) = tokio_tungstenite::connect_async_with_config(url, None, true)
+        .await
+        .unwrap();
+    let Ok(Some(Incoming::Hello(hello))) = protocol::decode(&text(&mut ws).await) else {
+        panic!("no Hello")
+    };
+    let mut identify: Value =
+        serde_json::from_str(&protocol::identify(&hello, Some(PASSWORD))).unwrap();
+    identify["d"]["eventSubscriptions"] = events.into();
+    ws.send(Message::text(identify.to_string())).await.unwrap();
+    match protocol::decode(&text(&mut ws).await) {
+        Ok(Some(Incoming::Identified { .. })) => ws,
+        other => panic!("not identified: {other:?}"),
+    }
+}
+
+fn main() {
+    if let Err(why) = real::available() {
+        eprintln!("skipped: the OBS bench needs real OBS: {why}");
+        return;
+    }
+    let quick = std::env::args().any(|a| a == "--quick");
+    let n = if quick { 50 } else { 300 };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(run(n));
+}
+
+async fn run(n: usize) {
+    let obs = real::Obs::start(PASSWORD).await;
+    let dir = tempfile::tempdir().unwrap();
+    let args = landale::config::ConfigArgs {
+        port: Some("0".into()),
+        data_dir: Some(dir.path().display().to_string()),
+        token: Some("bench-token-0123456789abcdef".into()),
+        ..Default::default()
+    };
+    let mut config = landale::config::Config::from_args(&args).unwrap();
+    config.obs.url = Some(obs.url());
+    config.obs.password = Some(PASSWORD.into());
+    let running = landale::server::start(config).await.unwrap();
+    let hub = running.hub.clone();
+
+    let (mut overlay, _) = tokio_tungstenite::connect_async(format!(
+        "ws://{}/socket/websocket?vsn=2.0.0",
+        running.addr
+    ))
+    .await
+    .unwrap();
+    overlay
+        .send(Message::text(
+            json!(["1", "1", "overlay:obs", "phx_join", {}]).to_string(),
+        ))
+        .await
+        .unwrap();
+    // Wait for the hub's own OBS connection (its status flips on Identified).
+    let until = Instant::now() + Duration::from_secs(60);
+    while !hub.obs.connected() {
+        assert!(Instant::now() < until, "the hub never connected to OBS");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    for name in ["Bench A", "Bench B"] {
+        hub.obs
+            .request("CreateScene", json!({"sceneName": name}))
+            .await
+            .unwrap();
+    }
+    // A cut, not OBS's default 300 ms fade: measure delivery, not the transition.
+    hub.obs
+        .request(
+            "SetCurrentSceneTransition",
+            json!({"transitionName": "Cut"}),
+        )
+        .await
+        .unwrap();
+    let mut floor = obs_client(&obs.url(), 4).await;
+    let mut driver = obs_client(&obs.url(), 0).await;
+
+    let (mut to_floor, mut to_hub) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    for i in 0..n + 10 {
+        let scene = if i % 2 == 0 { "Bench A" } else { "Bench B" };
+        let request = protocol::request(
+            &format!("b{i}"),
+            "SetCurrentProgramScene",
+            &json!({"sceneName": scene}),
+        );
+        let t0 = Instant::now();
+        driver.send(Message::text(request)).await.unwrap();
+        let (mut seen_floor, mut seen_hub) = (None, None);
+        while seen_floor.is_none() || seen_hub.is_none() {
+            tokio::select! {
+                t = text(&mut floor), if seen_floor.is_none() => {
+                    if let Ok(Some(Incoming::Event { event_type, data })) = protocol::decode(&t) {
+                        if event_type == "CurrentProgramSceneChanged" && data["sceneName"] == scene {
+                            seen_floor = Some(t0.elapsed());
+                        }
+                    }
+                }
+                t = text(&mut overlay), if seen_hub.is_none() => {
+                    let f: Value = serde_json::from_str(&t).unwrap();
+                    if f[3] == "obs_event" && f[4]["type"] == "obs.scene_changed" && f[4]["scene_name"] == scene {
+                        seen_hub = Some(t0.elapsed());
+                    }
+                }
+            }
+        }
+        // The driver's response: read it so its socket never backs up.
+        let _ = text(&mut driver).await;
+        if i >= 10 {
+            // The first ten warm up caches and connections.
+            to_floor.push(seen_floor.unwrap().as_secs_f64() * 1e6);
+            to_hub.push(seen_hub.unwrap().as_secs_f64() * 1e6);
+        }
+    }
+    let added: Vec<f64> = {
+        let mut v: Vec<f64> = to_hub.iter().zip(&to_floor).map(|(h, f)| h - f).collect();
+        v.sort_by(f64::total_cmp);
+        v
+    };
+    to_floor.sort_by(f64::total_cmp);
+    to_hub.sort_by(f64::total_cmp);
+    let row = |name: &str, v: &[f64]| {
+        json!({"path": name, "p50_us": pct(v, 0.5).round(), "p95_us": pct(v, 0.95).round(),
+               "p99_us": pct(v, 0.99).round(), "max_us": v[v.len() - 1].round()})
+    };
+    let rows = vec![
+        row("OBS → bare obs-websocket client (floor)", &to_floor),
+        row("OBS → Landale → overlay:obs push", &to_hub),
+        row("added by Landale (per switch)", &added),
+    ];
+    let ratio_p50 = pct(&to_hub, 0.5) / pct(&to_floor, 0.5);
+    let ratio_p99 = pct(&to_hub, 0.99) / pct(&to_floor, 0.99);
+    let obs_version = hub.obs.status()["obs_version"].clone();
+    println!("\nscene switch → push, {n} switches, OBS {obs_version}\n");
+    println!("| path | p50 µs | p95 µs | p99 µs | max µs |\n|---|---|---|---|---|");
+    for r in &rows {
+        println!(
+            "| {} | {} | {} | {} | {} |",
+            r["path"].as_str().unwrap(),
+            r["p50_us"],
+            r["p95_us"],
+            r["p99_us"],
+            r["max_us"]
+        );
+    }
+    println!("\nLandale / floor: p50 {ratio_p50:.2}×, p99 {ratio_p99:.2}×");
+    let out = json!({"switches": n, "obs_version": obs_version, "rows": rows,
+                     "ratio_p50": ratio_p50, "ratio_p99": ratio_p99});
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../bench-results");
+    let _ = std::fs::create_dir_all(&dir);
+    std::fs::write(
+        dir.join("obs.json"),
+        serde_json::to_string_pretty(&out).unwrap(),
+    )
+    .unwrap();
+    running.stop().await;
+}

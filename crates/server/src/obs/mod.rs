@@ -1,0 +1,266 @@
+//! OBS Studio over obs-websocket v5 (reference server.md §9.4).
+//!
+//! One [`Obs`] per hub. Its connection task ([`client`]) owns the socket: it
+//! identifies (with the SHA-256 challenge when OBS has a password), keeps a cached
+//! [`state::ObsState`], turns OBS events into hub events through the pipeline,
+//! polls `GetStats` every 5 s, watches liveness, and reconnects with backoff.
+//!
+//! Callers use [`Obs::request`] / [`Obs::batch`] and get OBS's real answer, its
+//! refusal, or a timeout; while OBS is down they get [`ObsError::NotConnected`] at
+//! once instead of waiting.
+
+pub mod client;
+pub mod commands;
+pub mod protocol;
+pub mod state;
+
+use crate::pipeline::Pipeline;
+use protocol::{BatchItem, RequestFailure};
+use serde_json::Value;
+use state::{Link, ObsState};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot, watch, Notify};
+
+/// Requests waiting for the connection task. Overflow policy: a caller beyond this
+/// gets [`ObsError::Busy`] at once (nothing is queued unboundedly).
+pub const COMMAND_QUEUE: usize = 64;
+/// Requests sent to OBS and not yet answered, per connection; beyond this, `Busy`.
+pub const MAX_IN_FLIGHT: usize = 256;
+
+/// OBS connection settings. `Debug` hides the password.
+#[derive(Clone)]
+pub struct ObsSettings {
+    /// `ws://host:4455`; `None` leaves the integration off.
+    pub url: Option<String>,
+    pub password: Option<String>,
+    /// How long a caller waits for OBS's answer.
+    pub request_timeout: Duration,
+    /// Socket open, Hello and Identified must each arrive within this.
+    pub handshake_timeout: Duration,
+    /// obs-websocket never pings its clients: if nothing arrives for this long
+    /// (stats replies, pongs to our pings, events), the connection is dead.
+    pub liveness_timeout: Duration,
+    pub stats_interval: Duration,
+    /// Backoff after a drop: `reconnect_min`, doubling to `reconnect_max`.
+    pub reconnect_min: Duration,
+    pub reconnect_max: Duration,
+}
+
+impl Default for ObsSettings {
+    fn default() -> Self {
+        ObsSettings {
+            url: None,
+            password: None,
+            request_timeout: Duration::from_secs(30),
+            handshake_timeout: Duration::from_secs(10),
+            liveness_timeout: Duration::from_secs(15),
+            stats_interval: Duration::from_secs(5),
+            reconnect_min: Duration::from_secs(5),
+            reconnect_max: Duration::from_secs(60),
+        }
+    }
+}
+
+impl std::fmt::Debug for ObsSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ObsSettings")
+            .field("url", &self.url)
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .field("request_timeout", &self.request_timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ObsError {
+    #[error("OBS is not configured: set OBS_WEBSOCKET_URL (and OBS_WEBSOCKET_PASSWORD if OBS asks for one)")]
+    NotConfigured,
+    #[error("OBS is not connected ({0})")]
+    NotConnected(String),
+    #[error("OBS did not answer {request_type} within {secs} s")]
+    Timeout { request_type: String, secs: u64 },
+    #[error("the connection to OBS dropped before it answered: {0}")]
+    Lost(String),
+    #[error("OBS refused {request_type}: {}", failure.describe())]
+    Refused {
+        request_type: String,
+        failure: RequestFailure,
+    },
+    #[error("too many OBS requests in flight; try again")]
+    Busy,
+}
+
+impl ObsError {
+    /// The envelope error code for dashboard and REST replies.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ObsError::NotConfigured | ObsError::NotConnected(_) | ObsError::Lost(_) => {
+                "service_unavailable"
+            }
+            ObsError::Timeout { .. } => "service_timeout",
+            ObsError::Refused { failure, .. } if failure.code == 600 => "not_found",
+            ObsError::Refused { .. } => "operation_failed",
+            ObsError::Busy => "backpressure",
+        }
+    }
+}
+
+pub type BatchResult = Vec<Result<Value, RequestFailure>>;
+
+pub(crate) enum Command {
+    Request {
+        request_type: String,
+        data: Value,
+        correlation: Option<String>,
+        reply: oneshot::Sender<Result<Value, ObsError>>,
+    },
+    Batch {
+        items: Vec<BatchItem>,
+        halt_on_failure: bool,
+        reply: oneshot::Sender<Result<BatchResult, ObsError>>,
+    },
+}
+
+pub struct Obs {
+    pub settings: ObsSettings,
+    state: Mutex<ObsState>,
+    commands: mpsc::Sender<Command>,
+    inbox: Mutex<Option<mpsc::Receiver<Command>>>,
+    /// Skip the backoff wait (and leave the `kicked` state).
+    reconnect_now: Notify,
+}
+
+impl Obs {
+    pub fn new(settings: ObsSettings) -> Arc<Obs> {
+        let (commands, inbox) = mpsc::channel(COMMAND_QUEUE);
+        Arc::new(Obs {
+            state: Mutex::new(ObsState::new(settings.url.clone())),
+            settings,
+            commands,
+            inbox: Mutex::new(Some(inbox)),
+            reconnect_now: Notify::new(),
+        })
+    }
+
+    /// Start the connection task (once; later calls do nothing).
+    pub fn spawn(self: &Arc<Self>, pipeline: Pipeline, shutdown: watch::Receiver<bool>) {
+        let inbox = self.inbox.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(inbox) = inbox {
+            tokio::spawn(client::run(self.clone(), inbox, pipeline, shutdown));
+        }
+    }
+
+    pub(crate) fn with_state<R>(&self, f: impl FnOnce(&mut ObsState) -> R) -> R {
+        f(&mut self.state.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    pub fn snapshot(&self) -> ObsState {
+        self.with_state(|s| s.clone())
+    }
+
+    /// The status map (never contains the password).
+    pub fn status(&self) -> Value {
+        self.with_state(|s| s.status_json())
+    }
+
+    /// The short form for health checks: `{connected, status, connection_state, …}`.
+    pub fn summary(&self) -> Value {
+        self.with_state(|s| {
+            serde_json::json!({
+                "connected": s.connected(),
+                "status": s.link.health(),
+                "connection_state": s.link.as_str(),
+                "current_scene": s.current_scene,
+                "scene_count": s.scenes.len(),
+                "streaming": s.streaming.active,
+                "recording": s.recording.active,
+                "last_error": s.last_error,
+            })
+        })
+    }
+
+    pub fn connected(&self) -> bool {
+        self.with_state(|s| s.connected())
+    }
+
+    /// Reconnect now instead of waiting out the backoff (also after a kick).
+    pub fn reconnect(&self) {
+        self.reconnect_now.notify_one();
+    }
+
+    fn check_ready(&self) -> Result<(), ObsError> {
+        self.with_state(|s| match s.link {
+            Link::Ready => Ok(()),
+            Link::NotConfigured => Err(ObsError::NotConfigured),
+            link => Err(ObsError::NotConnected(match &s.last_error {
+                Some(e) => format!("{}: {e}", link.as_str()),
+                None => link.as_str().to_string(),
+            })),
+        })
+    }
+
+    /// Send one request and wait for OBS's answer (`responseData`, `{}` when none).
+    pub async fn request(&self, request_type: &str, data: Value) -> Result<Value, ObsError> {
+        self.request_traced(request_type, data, None).await
+    }
+
+    /// [`Obs::request`], and the OBS event it causes (a scene switch, an output
+    /// start or stop) is published with `correlation` as its correlation id.
+    pub async fn request_traced(
+        &self,
+        request_type: &str,
+        data: Value,
+        correlation: Option<String>,
+    ) -> Result<Value, ObsError> {
+        self.check_ready()?;
+        let (reply, rx) = oneshot::channel();
+        self.send(Command::Request {
+            request_type: request_type.to_string(),
+            data,
+            correlation,
+            reply,
+        })?;
+        self.wait(request_type, rx).await?
+    }
+
+    /// A request batch (op 8): one result per request, in order.
+    pub async fn batch(
+        &self,
+        items: Vec<BatchItem>,
+        halt_on_failure: bool,
+    ) -> Result<BatchResult, ObsError> {
+        self.check_ready()?;
+        let (reply, rx) = oneshot::channel();
+        self.send(Command::Batch {
+            items,
+            halt_on_failure,
+            reply,
+        })?;
+        self.wait("RequestBatch", rx).await?
+    }
+
+    fn send(&self, cmd: Command) -> Result<(), ObsError> {
+        self.commands.try_send(cmd).map_err(|e| match e {
+            mpsc::error::TrySendError::Full(_) => ObsError::Busy,
+            mpsc::error::TrySendError::Closed(_) => {
+                ObsError::NotConnected("the OBS task has stopped".into())
+            }
+        })
+    }
+
+    async fn wait<T>(
+        &self,
+        request_type: &str,
+        rx: oneshot::Receiver<Result<T, ObsError>>,
+    ) -> Result<Result<T, ObsError>, ObsError> {
+        match tokio::time::timeout(self.settings.request_timeout, rx).await {
+            Ok(Ok(r)) => Ok(r),
+            Ok(Err(_)) => Err(ObsError::Lost("the OBS task dropped the request".into())),
+            Err(_) => Err(ObsError::Timeout {
+                request_type: request_type.to_string(),
+                secs: self.settings.request_timeout.as_secs().max(1),
+            }),
+        }
+    }
+}
