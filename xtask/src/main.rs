@@ -12,7 +12,7 @@ use std::time::Duration;
 const USAGE: &str = "usage: cargo xtask <command>
 
   run          build Landale (release) and start it on embedded SQLite in demo mode
-  test         every test: Rust (unit, integration, both storage backends) and the JS interop suite
+  test         every test: Rust (unit, integration, both storage backends, real OBS), the JS interop suite, browser e2e
   lint         cargo fmt --check and cargo clippy --all-targets -- -D warnings
   bench hub    fan-out benchmark against a bare WebSocket broadcast floor (writes bench-results/hub.json)
   bench producer  the stream producer's cost per event against a serialisation floor (bench-results/producer.json)
@@ -76,6 +76,7 @@ pub fn status(mut c: Command, what: &str) -> Result<()> {
 }
 
 fn run() -> Result<()> {
+    web_build()?;
     let mut build = cargo();
     build.args(["build", "--release", "-p", "landale"]);
     status(build, "cargo build --release -p landale")?;
@@ -115,7 +116,71 @@ fn test() -> Result<()> {
     let mut t = cargo();
     t.args(["test", "--workspace"]);
     status(t, "cargo test --workspace")?;
-    interop()
+    interop()?;
+    e2e()
+}
+
+fn npm_ci_if_needed(web: &Path) -> Result<()> {
+    if Command::new("node").arg("--version").output().is_err() {
+        bail!("node is not installed: the pages and JS tests need Node.js 20+ (apt-get install nodejs npm)");
+    }
+    if !web.join("node_modules").join(".package-lock.json").exists()
+        || modified(&web.join("package-lock.json"))
+            > modified(&web.join("node_modules").join(".package-lock.json"))
+    {
+        let mut npm = Command::new("npm");
+        npm.args(["ci", "--no-audit", "--no-fund"]).current_dir(web);
+        status(npm, "npm ci (web/)")?;
+    }
+    Ok(())
+}
+
+fn modified(p: &Path) -> Option<std::time::SystemTime> {
+    std::fs::metadata(p).and_then(|m| m.modified()).ok()
+}
+
+/// Newest modification time of the files under `dir` (recursively).
+fn newest(dir: &Path) -> Option<std::time::SystemTime> {
+    let mut best = None;
+    for entry in std::fs::read_dir(dir).ok()?.flatten() {
+        let p = entry.path();
+        let t = if p.is_dir() { newest(&p) } else { modified(&p) };
+        best = best.max(t);
+    }
+    best
+}
+
+/// `npm run build` in web/ (type check + Vite) when a source is newer than the build.
+fn web_build() -> Result<()> {
+    let web = root().join("web");
+    npm_ci_if_needed(&web)?;
+    let built = modified(&web.join("dist").join("dashboard").join("index.html"));
+    let sources = [
+        newest(&web.join("src")),
+        newest(&web.join("dashboard")),
+        modified(&web.join("vite.config.ts")),
+        modified(&web.join("package-lock.json")),
+    ]
+    .into_iter()
+    .max()
+    .flatten();
+    if built.is_some() && built >= sources {
+        return Ok(());
+    }
+    let mut npm = Command::new("npm");
+    npm.args(["run", "build"]).current_dir(&web);
+    status(npm, "npm run build (web/: tsc + vite)")
+}
+
+/// Browser end-to-end tests (playwright-core + Debian's Chromium, real OBS).
+fn e2e() -> Result<()> {
+    web_build()?;
+    let web = root().join("web");
+    let mut node = Command::new("node");
+    node.args(["--test", "--test-concurrency=1", "tests/e2e/"])
+        .current_dir(&web)
+        .env("LANDALE_BIN", target_dir().join("debug").join("landale"));
+    status(node, "node --test web/tests/e2e (Chromium, real OBS)")
 }
 
 /// A free loopback port.
@@ -187,15 +252,7 @@ pub fn start_hub(bin: &Path, token: &str, extra_env: &[(&str, &str)]) -> Result<
 
 fn interop() -> Result<()> {
     let web = root().join("web");
-    if Command::new("node").arg("--version").output().is_err() {
-        bail!("node is not installed: the JS interop tests need Node.js 20+ (apt-get install nodejs npm)");
-    }
-    if !web.join("node_modules").join("phoenix").exists() {
-        let mut npm = Command::new("npm");
-        npm.args(["ci", "--no-audit", "--no-fund"])
-            .current_dir(&web);
-        status(npm, "npm ci (web/)")?;
-    }
+    npm_ci_if_needed(&web)?;
     let mut build = cargo();
     build.args(["build", "-p", "landale"]);
     status(build, "cargo build -p landale")?;

@@ -82,12 +82,18 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let demo = config.demo;
     let running = landale::server::start(config).await?;
     let base = format!("http://{}", running.addr);
+    let obs = running.hub.config.obs.url.clone();
     println!("Landale is running at {base}");
+    println!("  Dashboard:  {base}/dashboard");
     println!("  WebSocket:  ws://{}/socket/websocket", running.addr);
     println!("  Health:     {base}/api/health");
     println!("  Metrics:    {base}/metrics");
     if demo {
         println!("  Demo mode:  generating follows, subs, gift bombs, cheers, raids and chat");
+    }
+    match obs {
+        Some(url) => println!("  OBS:        {url} (status: {base}/api/obs/status)"),
+        None => println!("  OBS:        off (set OBS_WEBSOCKET_URL to connect)"),
     }
     println!("  Token:      run `landale token` (loopback clients are trusted by default)");
     wait_for_signal().await;

@@ -7,6 +7,7 @@ pub mod contexts;
 pub mod eventsub;
 pub mod health;
 pub mod obs;
+pub mod pages;
 pub mod transcriptions;
 
 use crate::auth::bearer;
@@ -193,6 +194,9 @@ pub fn router(hub: Arc<Hub>) -> Router {
         .route("/api/obs/outputs", get(obs::outputs))
         .route("/api/obs/virtual-cam", get(obs::virtual_cam))
         .route("/api/obs/reconnect", post(obs::reconnect))
+        .route("/dashboard", get(pages::dashboard))
+        .route("/dashboard/", get(pages::dashboard))
+        .route("/assets/{*path}", get(pages::asset))
         .route("/socket/websocket", get(crate::socket::upgrade))
         .fallback(not_found)
         .with_state(hub);

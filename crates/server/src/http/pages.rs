@@ -1,0 +1,52 @@
+//! The built pages from `web/dist` (`npm run build`): `/dashboard` and its
+//! `/assets/*`. Release builds embed them in the binary; debug builds read the
+//! directory at request time, so a rebuilt page shows without restarting.
+
+use axum::extract::Path;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+#[derive(rust_embed::Embed)]
+#[folder = "../../web/dist"]
+#[allow_missing = true]
+struct Pages;
+
+const NOT_BUILT: &str = "The Landale pages are not built. Run `cargo xtask run` (it builds them) or `cd web && npm ci && npm run build`, then reload.";
+
+fn file(path: &str, cache: &'static str) -> Option<Response> {
+    let f = Pages::get(path)?;
+    Some(
+        (
+            [
+                (header::CONTENT_TYPE, f.metadata.mimetype().to_string()),
+                (header::CACHE_CONTROL, cache.to_string()),
+            ],
+            f.data,
+        )
+            .into_response(),
+    )
+}
+
+fn page(path: &str) -> Response {
+    file(path, "no-cache").unwrap_or_else(|| {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            NOT_BUILT,
+        )
+            .into_response()
+    })
+}
+
+pub async fn dashboard() -> Response {
+    page("dashboard/index.html")
+}
+
+/// Hashed file names: cache for a year.
+pub async fn asset(Path(path): Path<String>) -> Response {
+    file(
+        &format!("assets/{path}"),
+        "public, max-age=31536000, immutable",
+    )
+    .unwrap_or_else(|| StatusCode::NOT_FOUND.into_response())
+}

@@ -1,0 +1,148 @@
+// OBS: connection, scenes, stream and recording controls, and OBS's own figures.
+// Every button waits for OBS's real answer; a refusal is shown in OBS's words.
+import { createSignal, For, Show } from "solid-js";
+import type { ObsStatus } from "./obs";
+
+interface Props {
+  status: ObsStatus;
+  control: (event: string, payload?: object) => Promise<void>;
+}
+
+const fmt = (n: number | null | undefined, digits = 0) =>
+  n === null || n === undefined ? "–" : n.toFixed(digits);
+
+export function ObsPanel(props: Props) {
+  const [busy, setBusy] = createSignal<string | null>(null);
+  const [error, setError] = createSignal<string | null>(null);
+
+  const run = async (key: string, event: string, payload: object = {}) => {
+    setBusy(key);
+    setError(null);
+    try {
+      await props.control(event, payload);
+    } catch (e) {
+      setError(e instanceof Error ? e.message : String(e));
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const s = () => props.status;
+  const stats = () => s().stats;
+  return (
+    <section class="panel obs" data-testid="obs-panel" aria-label="OBS">
+      <header>
+        <h2>OBS</h2>
+        <span
+          class={`pill ${s().connected ? "ok" : "bad"}`}
+          data-testid="obs-connection"
+          data-state={s().connection_state}
+        >
+          {s().connected ? "connected" : s().connection_state.replace("_", " ")}
+        </span>
+        <Show when={s().obs_version}>
+          <span class="muted">
+            OBS {s().obs_version} · obs-websocket {s().websocket_version}
+          </span>
+        </Show>
+      </header>
+
+      <Show when={!s().connected && s().last_error}>
+        <p class="problem" data-testid="obs-last-error">
+          {s().last_error}
+        </p>
+      </Show>
+      <Show when={!s().connected && s().connection_state !== "not_configured"}>
+        <button onClick={() => run("reconnect", "obs:reconnect")} disabled={busy() !== null}>
+          Reconnect now
+        </button>
+      </Show>
+      <Show when={s().connection_state === "not_configured"}>
+        <p class="muted">Set OBS_WEBSOCKET_URL (and OBS_WEBSOCKET_PASSWORD) and restart Landale.</p>
+      </Show>
+
+      <Show when={s().connected}>
+        <h3>Scenes</h3>
+        <div class="scenes" role="group" aria-label="Scenes">
+          <For each={s().scenes}>
+            {(name) => (
+              <button
+                class="scene"
+                classList={{ current: name === s().current_scene }}
+                data-testid="scene-button"
+                data-scene={name}
+                aria-pressed={name === s().current_scene}
+                disabled={busy() !== null}
+                onClick={() => run(`scene:${name}`, "obs:set_current_scene", { scene_name: name })}
+              >
+                {name}
+              </button>
+            )}
+          </For>
+        </div>
+
+        <div class="outputs">
+          <div class="output" data-testid="obs-stream" data-active={String(s().streaming.active)}>
+            <span class={`dot ${s().streaming.active ? "live" : ""}`} />
+            <span>{s().streaming.active ? "Live" : "Offline"}</span>
+            <button
+              data-testid="stream-toggle"
+              disabled={busy() !== null}
+              onClick={() =>
+                run("stream", s().streaming.active ? "obs:stop_streaming" : "obs:start_streaming")
+              }
+            >
+              {s().streaming.active ? "Stop stream" : "Start stream"}
+            </button>
+          </div>
+          <div class="output" data-testid="obs-record" data-active={String(s().recording.active)}>
+            <span class={`dot ${s().recording.active ? "rec" : ""}`} />
+            <span>{s().recording.active ? "Recording" : "Not recording"}</span>
+            <button
+              data-testid="record-toggle"
+              disabled={busy() !== null}
+              onClick={() =>
+                run("record", s().recording.active ? "obs:stop_recording" : "obs:start_recording")
+              }
+            >
+              {s().recording.active ? "Stop recording" : "Start recording"}
+            </button>
+          </div>
+        </div>
+
+        <dl class="stats" data-testid="obs-stats">
+          <div>
+            <dt>FPS</dt>
+            <dd data-testid="obs-fps">{fmt(stats()?.active_fps, 1)}</dd>
+          </div>
+          <div>
+            <dt>Render skipped</dt>
+            <dd>
+              {fmt(stats()?.render_skipped_frames)} / {fmt(stats()?.render_total_frames)}
+            </dd>
+          </div>
+          <div>
+            <dt>Output skipped</dt>
+            <dd>
+              {fmt(stats()?.output_skipped_frames)} / {fmt(stats()?.output_total_frames)}
+            </dd>
+          </div>
+          <div>
+            <dt>CPU</dt>
+            <dd>{fmt(stats()?.cpu_usage, 1)} %</dd>
+          </div>
+          <div>
+            <dt>Memory</dt>
+            <dd>{fmt(stats()?.memory_usage)} MB</dd>
+          </div>
+        </dl>
+      </Show>
+
+      <Show when={error()}>
+        <p class="problem" role="alert" data-testid="obs-error">
+          {error()}
+        </p>
+      </Show>
+    </section>
+  );
+}
