@@ -108,12 +108,15 @@ async fn run(n: usize) {
         ))
         .await
         .unwrap();
-    // Wait for the hub's own OBS connection (its status flips on Identified).
-    let until = Instant::now() + Duration::from_secs(60);
-    while !hub.obs.connected() {
-        assert!(Instant::now() < until, "the hub never connected to OBS");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    // Wait for the hub's own OBS connection (its link flips on Identified).
+    let mut link = hub.obs.watch_link();
+    tokio::time::timeout(
+        Duration::from_secs(60),
+        link.wait_for(|l| *l == landale::obs::state::Link::Ready),
+    )
+    .await
+    .expect("the hub never connected to OBS")
+    .unwrap();
     for name in ["Bench A", "Bench B"] {
         hub.obs
             .request("CreateScene", json!({"sceneName": name}))

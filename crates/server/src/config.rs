@@ -9,8 +9,9 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// The raw flags; each has a matching environment variable.
-#[derive(Debug, Clone, Default, Args)]
+/// The raw flags; each has a matching environment variable. No `Debug`: it holds the
+/// token and the OBS password.
+#[derive(Clone, Default, Args)]
 pub struct ConfigArgs {
     /// HTTP and WebSocket port.
     #[arg(long, env = "PORT")]

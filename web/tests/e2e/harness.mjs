@@ -44,7 +44,8 @@ export function freePort() {
   });
 }
 
-/** Resolve when something accepts TCP on `port`; reject after `ms`. */
+/** Resolve when something accepts TCP on `port`; reject after `ms`. OBS and landale
+ * give no other readiness signal, so this retries a connect every 100 ms. */
 export async function waitPort(port, ms, what) {
   const until = Date.now() + ms;
   for (;;) {
@@ -58,18 +59,6 @@ export async function waitPort(port, ms, what) {
     });
     if (ok) return;
     if (Date.now() > until) throw new Error(`${what} did not open port ${port} within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-/** Poll `fn` until it returns a truthy value; the deadline fails the test. */
-export async function until(fn, ms, what) {
-  const deadline = Date.now() + ms;
-  let last;
-  for (;;) {
-    last = await fn();
-    if (last) return last;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }

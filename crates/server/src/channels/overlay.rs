@@ -124,7 +124,7 @@ async fn run(ctx: &Ctx<'_>, kind: &str, event: &str, payload: Value) -> Result<R
             };
             let obs = ctx.hub.obs.clone();
             Reply::later(async move {
-                match obs.request(request_type, Value::Null).await {
+                match obs.read(request_type).await {
                     Ok(v) => Reply::Ok(v),
                     Err(e) => err(e.to_string()),
                 }

@@ -22,11 +22,7 @@ pub async fn status(State(hub): State<Arc<Hub>>) -> ApiResult {
 }
 
 async fn read(hub: &Hub, request_type: &str) -> ApiResult {
-    let v = hub
-        .obs
-        .request(request_type, Value::Null)
-        .await
-        .map_err(obs_error)?;
+    let v = hub.obs.read(request_type).await.map_err(obs_error)?;
     Ok(env_ok(v))
 }
 

@@ -104,10 +104,12 @@ pub(super) async fn run(
         else {
             return;
         };
+        // A connection that stayed up (the session resets `failures` after
+        // `reconnect_max`) retries after the minimum; anything else counts as a
+        // failed attempt, so OBS that accepts and drops at once still backs off.
+        let stable = was_ready && obs.with_state(|s| s.failures == 0);
         let failures = obs.with_state(|s| {
-            if was_ready {
-                s.failures = 0;
-            } else {
+            if !stable {
                 s.failures = s.failures.saturating_add(1);
             }
             s.failures
@@ -116,8 +118,7 @@ pub(super) async fn run(
         let wait = backoff(
             obs.settings.reconnect_min,
             obs.settings.reconnect_max,
-            // After a drop the first retry uses the shortest wait.
-            if was_ready { 0 } else { failures },
+            failures,
             kind,
             jitter,
         );
@@ -142,6 +143,14 @@ pub(super) async fn run(
                 .map(|w| chrono::Utc::now() + chrono::Duration::from_std(w).unwrap_or_default());
             s.reset_session();
         });
+        // Requests queued just before the link went down: refuse them now, not after
+        // the next handshake.
+        while let Ok(cmd) = inbox.try_recv() {
+            refuse(
+                cmd,
+                ObsError::NotConnected(format!("{}: {reason}", link.as_str())),
+            );
+        }
         let sleep = async {
             match wait {
                 Some(w) => tokio::time::sleep(w).await,
@@ -151,13 +160,14 @@ pub(super) async fn run(
         tokio::pin!(sleep);
         loop {
             tokio::select! {
-                _ = &mut sleep => break,
-                _ = obs.reconnect_now.notified() => break,
+                biased;
                 _ = shutdown.changed() => return,
                 Some(cmd) = inbox.recv() => {
                     let why = obs.with_state(|s| format!("{}: {}", s.link.as_str(), reason));
                     refuse(cmd, ObsError::NotConnected(why));
                 }
+                _ = &mut sleep => break,
+                _ = obs.reconnect_now.notified() => break,
             }
         }
     }
@@ -198,9 +208,14 @@ const PRIME: [&str; 6] = [
     "GetVirtualCamStatus",
 ];
 
+/// How often, and how far apart, the connect-time read is retried while OBS loads.
+const PRIME_RETRIES: u32 = 40;
+const PRIME_RETRY: Duration = Duration::from_millis(250);
+
 /// A request that will cause an OBS event: that event carries the request's
-/// correlation id.
+/// correlation id (unless OBS refuses the request).
 struct Intent {
+    request_id: String,
     event_type: &'static str,
     scene: Option<String>,
     correlation: String,
@@ -216,6 +231,10 @@ struct Session<'a> {
     last_frame: Instant,
     intents: Vec<Intent>,
     authenticated: bool,
+    ready_at: Instant,
+    /// When to ask again for the connect-time state (OBS answered 207 "not ready").
+    reprime_at: Option<tokio::time::Instant>,
+    reprimes: u32,
 }
 
 impl<'a> Session<'a> {
@@ -229,6 +248,9 @@ impl<'a> Session<'a> {
             last_frame: Instant::now(),
             intents: Vec::new(),
             authenticated: false,
+            ready_at: Instant::now(),
+            reprime_at: None,
+            reprimes: 0,
         }
     }
 
@@ -262,6 +284,12 @@ impl<'a> Session<'a> {
             }
         }
         if let End::Lost { kind, .. } = &end {
+            // Flip the link first: whoever reacts to the event sees it down, and no new
+            // request gets queued behind the dead socket.
+            self.obs.with_state(|s| {
+                s.link = Link::Disconnected;
+                s.last_error = Some(reason.clone());
+            });
             self.publish(
                 "obs.connection_lost",
                 json!({"reason": reason, "reconnecting": *kind != CloseKind::Kicked}),
@@ -378,12 +406,13 @@ impl<'a> Session<'a> {
             s.connected_at = Some(chrono::Utc::now());
             s.last_error = None;
             s.next_attempt_at = None;
-            std::mem::take(&mut s.failures)
+            s.failures
         });
         if failures > 0 {
             tracing::info!(failures, "OBS reachable again");
         }
         self.last_frame = Instant::now();
+        self.ready_at = Instant::now();
     }
 
     async fn serve(
@@ -396,21 +425,9 @@ impl<'a> Session<'a> {
             self.obs.settings.stats_interval,
             self.obs.settings.liveness_timeout,
         );
-        let prime: Vec<BatchItem> = PRIME
-            .iter()
-            .map(|t| BatchItem {
-                request_type: t.to_string(),
-                data: Value::Null,
-            })
-            .collect();
-        let id = self.take_id();
-        if let Err(e) = ws
-            .send(Message::text(protocol::batch(&id, &prime, false)))
-            .await
-        {
-            return lost(format!("write to OBS failed: {e}"), CloseKind::Retry, true);
+        if let Err(end) = self.prime(ws).await {
+            return end;
         }
-        self.pending.insert(id, Waiter::Prime);
 
         let mut stats =
             tokio::time::interval_at(tokio::time::Instant::now() + stats_interval, stats_interval);
@@ -451,6 +468,12 @@ impl<'a> Session<'a> {
                         return end;
                     }
                 }
+                _ = tokio::time::sleep_until(self.reprime_at.unwrap_or_else(tokio::time::Instant::now)), if self.reprime_at.is_some() => {
+                    self.reprime_at = None;
+                    if let Err(end) = self.prime(ws).await {
+                        return end;
+                    }
+                }
                 _ = liveness.tick() => {
                     let quiet = self.last_frame.elapsed();
                     if quiet > liveness_timeout {
@@ -459,6 +482,9 @@ impl<'a> Session<'a> {
                             CloseKind::Retry,
                             true,
                         );
+                    }
+                    if self.ready_at.elapsed() >= self.obs.settings.reconnect_max {
+                        self.obs.with_state(|s| s.failures = 0);
                     }
                     self.pending.retain(|_, w| match w {
                         Waiter::Caller { reply, .. } => !reply.is_closed(),
@@ -473,6 +499,22 @@ impl<'a> Session<'a> {
         }
     }
 
+    /// Read the connect-time state in one batch (answered in [`Session::primed`]).
+    async fn prime(&mut self, ws: &mut Ws) -> Result<(), End> {
+        let prime: Vec<BatchItem> = PRIME
+            .iter()
+            .map(|t| BatchItem {
+                request_type: t.to_string(),
+                data: Value::Null,
+            })
+            .collect();
+        let id = self.take_id();
+        self.pending.insert(id.clone(), Waiter::Prime);
+        ws.send(Message::text(protocol::batch(&id, &prime, false)))
+            .await
+            .map_err(|e| lost(format!("write to OBS failed: {e}"), CloseKind::Retry, true))
+    }
+
     fn take_id(&mut self) -> String {
         let id = self.next_id.to_string();
         self.next_id += 1;
@@ -480,7 +522,19 @@ impl<'a> Session<'a> {
     }
 
     async fn on_command(&mut self, ws: &mut Ws, cmd: Command) -> Result<(), End> {
-        if self.pending.len() >= MAX_IN_FLIGHT {
+        let low = matches!(
+            cmd,
+            Command::Request {
+                low_priority: true,
+                ..
+            }
+        );
+        let limit = if low {
+            MAX_IN_FLIGHT / 2
+        } else {
+            MAX_IN_FLIGHT
+        };
+        if self.pending.len() >= limit {
             refuse(cmd, ObsError::Busy);
             return Ok(());
         }
@@ -491,9 +545,10 @@ impl<'a> Session<'a> {
                 data,
                 correlation,
                 reply,
+                ..
             } => {
                 if let Some(c) = correlation {
-                    self.expect(&request_type, &data, c);
+                    self.expect(&id, &request_type, &data, c);
                 }
                 (
                     protocol::request(&id, &request_type, &data),
@@ -544,7 +599,7 @@ impl<'a> Session<'a> {
         Ok(())
     }
 
-    fn expect(&mut self, request_type: &str, data: &Value, correlation: String) {
+    fn expect(&mut self, request_id: &str, request_type: &str, data: &Value, correlation: String) {
         let (event_type, scene) = match request_type {
             "SetCurrentProgramScene" => (
                 "CurrentProgramSceneChanged",
@@ -562,6 +617,7 @@ impl<'a> Session<'a> {
             self.intents.remove(0);
         }
         self.intents.push(Intent {
+            request_id: request_id.to_string(),
             event_type,
             scene,
             correlation,
@@ -600,6 +656,11 @@ impl<'a> Session<'a> {
                         request_type,
                         reply,
                     }) => {
+                        if result.is_err() {
+                            // Refused: it causes no event, so its correlation must not
+                            // land on an unrelated one.
+                            self.intents.retain(|i| i.request_id != request_id);
+                        }
                         let _ = reply.send(result.map_err(|failure| ObsError::Refused {
                             request_type,
                             failure,
@@ -653,6 +714,16 @@ impl<'a> Session<'a> {
     /// The connect-time reads arrived: fill the cache, then announce the connection
     /// (so whoever reacts to `obs.connection_established` finds scenes and outputs).
     fn primed(&mut self, results: Vec<Result<Value, RequestFailure>>) {
+        // OBS accepts connections before it has loaded its scenes and answers 207
+        // ("not ready") meanwhile: ask again shortly, for up to PRIME_RETRIES.
+        let not_ready = results
+            .iter()
+            .any(|r| matches!(r, Err(f) if f.code == protocol::NOT_READY));
+        if not_ready && self.reprimes < PRIME_RETRIES {
+            self.reprimes += 1;
+            self.reprime_at = Some(tokio::time::Instant::now() + PRIME_RETRY);
+            return;
+        }
         let got = |i: usize| results.get(i).and_then(|r| r.as_ref().ok());
         let (scene, count, obs_version, ws_version, rpc) = self.obs.with_state(|s| {
             if let Some(v) = got(0) {
@@ -707,6 +778,7 @@ impl<'a> Session<'a> {
 
     fn publish(&self, event_type: &str, mut data: Value, correlation: Option<String>) {
         data["session_id"] = self.session_id.clone().into();
+        let obs_type = data.get("eventType").cloned();
         let input = Input {
             event_type: event_type.to_string(),
             data,
@@ -715,8 +787,20 @@ impl<'a> Session<'a> {
                 ..Envelope::default()
             },
         };
-        if let Err(e) = self.pipeline.ingest(input) {
-            tracing::warn!(event_type, error = %e, "OBS event refused by the pipeline");
+        let Err(e) = self.pipeline.ingest(input) else {
+            return;
+        };
+        let raw = event_type == "obs.websocket_event";
+        tracing::warn!(event_type, error = %e, "OBS event refused by the pipeline{}",
+            if raw { "; publishing it without its data" } else { "" });
+        if raw {
+            let stub = Input {
+                event_type: event_type.to_string(),
+                data: json!({"eventType": obs_type, "eventData": {"omitted": e.to_string()},
+                             "session_id": self.session_id}),
+                envelope: Envelope::default(),
+            };
+            let _ = self.pipeline.ingest(stub);
         }
     }
 }

@@ -113,6 +113,9 @@ pub(crate) enum Command {
         request_type: String,
         data: Value,
         correlation: Option<String>,
+        /// An anonymous read (overlay, REST GET): refused first when OBS is busy, so
+        /// reads can never crowd out the streamer's controls.
+        low_priority: bool,
         reply: oneshot::Sender<Result<Value, ObsError>>,
     },
     Batch {
@@ -125,6 +128,8 @@ pub(crate) enum Command {
 pub struct Obs {
     pub settings: ObsSettings,
     state: Mutex<ObsState>,
+    /// The link state, for whoever waits on it (tests, the bench, health).
+    link: watch::Sender<Link>,
     commands: mpsc::Sender<Command>,
     inbox: Mutex<Option<mpsc::Receiver<Command>>>,
     /// Skip the backoff wait (and leave the `kicked` state).
@@ -134,8 +139,10 @@ pub struct Obs {
 impl Obs {
     pub fn new(settings: ObsSettings) -> Arc<Obs> {
         let (commands, inbox) = mpsc::channel(COMMAND_QUEUE);
+        let state = ObsState::new(settings.url.clone());
         Arc::new(Obs {
-            state: Mutex::new(ObsState::new(settings.url.clone())),
+            link: watch::channel(state.link).0,
+            state: Mutex::new(state),
             settings,
             commands,
             inbox: Mutex::new(Some(inbox)),
@@ -152,7 +159,19 @@ impl Obs {
     }
 
     pub(crate) fn with_state<R>(&self, f: impl FnOnce(&mut ObsState) -> R) -> R {
-        f(&mut self.state.lock().unwrap_or_else(|e| e.into_inner()))
+        let (r, link) = {
+            let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+            let r = f(&mut s);
+            (r, s.link)
+        };
+        self.link
+            .send_if_modified(|l| std::mem::replace(l, link) != link);
+        r
+    }
+
+    /// Follow the link state (`ready`, `disconnected`, `auth_failed`, …).
+    pub fn watch_link(&self) -> watch::Receiver<Link> {
+        self.link.subscribe()
     }
 
     pub fn snapshot(&self) -> ObsState {
@@ -184,9 +203,15 @@ impl Obs {
         self.with_state(|s| s.connected())
     }
 
-    /// Reconnect now instead of waiting out the backoff (also after a kick).
+    /// Reconnect now instead of waiting out the backoff (also after a kick). Does
+    /// nothing while connected or connecting: a stored wake-up would otherwise cut a
+    /// later backoff (or a kick's wait) short.
     pub fn reconnect(&self) {
-        self.reconnect_now.notify_one();
+        let waiting = self
+            .with_state(|s| matches!(s.link, Link::Disconnected | Link::AuthFailed | Link::Kicked));
+        if waiting {
+            self.reconnect_now.notify_one();
+        }
     }
 
     fn check_ready(&self) -> Result<(), ObsError> {
@@ -205,6 +230,16 @@ impl Obs {
         self.request_traced(request_type, data, None).await
     }
 
+    /// A read for a client that needs no token: like [`Obs::request`], but refused
+    /// with `Busy` while half the request capacity is in use.
+    pub async fn read(&self, request_type: &str) -> Result<Value, ObsError> {
+        if self.commands.capacity() < COMMAND_QUEUE / 2 {
+            return Err(ObsError::Busy);
+        }
+        self.send_request(request_type, Value::Null, None, true)
+            .await
+    }
+
     /// [`Obs::request`], and the OBS event it causes (a scene switch, an output
     /// start or stop) is published with `correlation` as its correlation id.
     pub async fn request_traced(
@@ -213,12 +248,24 @@ impl Obs {
         data: Value,
         correlation: Option<String>,
     ) -> Result<Value, ObsError> {
+        self.send_request(request_type, data, correlation, false)
+            .await
+    }
+
+    async fn send_request(
+        &self,
+        request_type: &str,
+        data: Value,
+        correlation: Option<String>,
+        low_priority: bool,
+    ) -> Result<Value, ObsError> {
         self.check_ready()?;
         let (reply, rx) = oneshot::channel();
         self.send(Command::Request {
             request_type: request_type.to_string(),
             data,
             correlation,
+            low_priority,
             reply,
         })?;
         self.wait(request_type, rx).await?

@@ -11,6 +11,9 @@ use sha2::{Digest, Sha256};
 
 pub const RPC_VERSION: u64 = 1;
 
+/// `RequestStatus::NotReady`: OBS is still starting up.
+pub const NOT_READY: u64 = 207;
+
 pub mod op {
     pub const HELLO: u64 = 0;
     pub const IDENTIFY: u64 = 1;
@@ -281,9 +284,17 @@ pub fn status_name(code: u64) -> &'static str {
         600 => "resource not found",
         601 => "resource already exists",
         602 => "invalid resource type",
-        700 => "resource not creatable",
-        701 => "resource not removable",
-        702 => "resource action not supported",
+        206 => "unsupported request batch execution type",
+        404 => "too many request fields",
+        603 => "not enough resources",
+        604 => "invalid resource state",
+        605 => "invalid input kind",
+        606 => "resource not configurable",
+        607 => "invalid filter kind",
+        700 => "resource creation failed",
+        701 => "resource action failed",
+        702 => "request processing failed",
+        703 => "cannot act",
         _ => "request failed",
     }
 }

@@ -290,9 +290,20 @@ impl ObsState {
                 } else {
                     &mut self.streaming
                 };
-                if let Some(a) = b("outputActive") {
-                    out.active = a;
-                }
+                // obs-websocket's `outputActive` is false for PAUSED, RECONNECTING and
+                // RECONNECTED although the output still runs: go by the state.
+                out.active = match state.as_deref() {
+                    Some(
+                        "OBS_WEBSOCKET_OUTPUT_STARTED"
+                        | "OBS_WEBSOCKET_OUTPUT_RESUMED"
+                        | "OBS_WEBSOCKET_OUTPUT_PAUSED"
+                        | "OBS_WEBSOCKET_OUTPUT_RECONNECTING"
+                        | "OBS_WEBSOCKET_OUTPUT_RECONNECTED"
+                        | "OBS_WEBSOCKET_OUTPUT_STOPPING",
+                    ) => true,
+                    Some("OBS_WEBSOCKET_OUTPUT_STOPPED" | "OBS_WEBSOCKET_OUTPUT_STARTING") => false,
+                    _ => b("outputActive").unwrap_or(out.active),
+                };
                 if recording {
                     if let Some(p) = s("outputPath") {
                         out.output_path = Some(p);
@@ -406,13 +417,28 @@ mod tests {
         assert_eq!(t, "obs.stream_started");
         assert_eq!(d["output_active"], true);
         assert!(s.streaming.active);
-        // STOPPING still reports outputActive true; it is not a stop.
+        // A dropped connection OBS is retrying: still live, not a stop or a start.
+        for state in [
+            "OBS_WEBSOCKET_OUTPUT_RECONNECTING",
+            "OBS_WEBSOCKET_OUTPUT_RECONNECTED",
+        ] {
+            let (t, _) = s.apply_event(
+                "StreamStateChanged",
+                &json!({"outputActive": false, "outputState": state}),
+                now(),
+            );
+            assert_eq!(t, "obs.websocket_event", "{state}");
+            assert!(s.streaming.active, "{state}: the stream still runs");
+        }
+        assert!(!s.streaming.reconnecting);
+        // STOPPING is not a stop yet.
         let (t, _) = s.apply_event(
             "StreamStateChanged",
-            &json!({"outputActive": true, "outputState": "OBS_WEBSOCKET_OUTPUT_STOPPING"}),
+            &json!({"outputActive": false, "outputState": "OBS_WEBSOCKET_OUTPUT_STOPPING"}),
             now(),
         );
         assert_eq!(t, "obs.websocket_event");
+        assert!(s.streaming.active);
         let (t, _) = s.apply_event(
             "StreamStateChanged",
             &json!({"outputActive": false, "outputState": "OBS_WEBSOCKET_OUTPUT_STOPPED"}),
@@ -434,10 +460,17 @@ mod tests {
         assert_eq!(d["output_path"], "/tmp/a.mkv");
         s.apply_event(
             "RecordStateChanged",
-            &json!({"outputActive": true, "outputState": "OBS_WEBSOCKET_OUTPUT_PAUSED"}),
+            &json!({"outputActive": false, "outputState": "OBS_WEBSOCKET_OUTPUT_PAUSED"}),
             now(),
         );
         assert!(s.recording.paused);
+        assert!(s.recording.active, "a paused recording still runs");
+        s.apply_event(
+            "RecordStateChanged",
+            &json!({"outputActive": true, "outputState": "OBS_WEBSOCKET_OUTPUT_RESUMED"}),
+            now(),
+        );
+        assert!(!s.recording.paused && s.recording.active);
         let (t, d) = s.apply_event(
             "RecordStateChanged",
             &json!({"outputActive": false, "outputState": "OBS_WEBSOCKET_OUTPUT_STOPPED", "outputPath": "/tmp/a.mkv"}),

@@ -454,9 +454,9 @@ impl Conn {
                         ev::REPLY,
                         &frame::reply_payload(ok, &v),
                     );
-                    // A full queue is the connection's to notice on its next push;
-                    // a closed one means the client left.
-                    let _ = outbox.push(text, None);
+                    // Wait for room like a replay frame does (bounded); a client that
+                    // takes nothing for that long is cut off by its next push anyway.
+                    let _ = outbox.push_wait(text).await;
                 });
                 Ok(())
             }

@@ -47,7 +47,8 @@ pub fn free_port() -> u16 {
         .port()
 }
 
-/// Wait until something accepts TCP connections on `port`.
+/// Wait until something accepts TCP connections on `port`. OBS and nginx give no other
+/// readiness signal, so this retries a connect every 100 ms until the deadline.
 pub async fn wait_port(port: u16, deadline: Duration, what: &str) {
     let until = Instant::now() + deadline;
     loop {
