@@ -117,7 +117,17 @@ fn test() -> Result<()> {
     t.args(["test", "--workspace"]);
     status(t, "cargo test --workspace")?;
     interop()?;
+    web_unit()?;
     e2e()
+}
+
+/// Vitest: the pages' logic (orchestrator, reducers), in Node.
+fn web_unit() -> Result<()> {
+    let web = root().join("web");
+    npm_ci_if_needed(&web)?;
+    let mut npm = Command::new("npm");
+    npm.args(["run", "test:unit"]).current_dir(&web);
+    status(npm, "npm run test:unit (vitest)")
 }
 
 fn npm_ci_if_needed(web: &Path) -> Result<()> {

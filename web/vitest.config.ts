@@ -1,0 +1,10 @@
+// Vitest: unit tests of the pages' logic (src/**/*.test.ts), in Node. The protocol
+// interop and browser suites (tests/) run under node --test from cargo xtask test.
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["src/**/*.test.ts"],
+    environment: "node",
+  },
+});
