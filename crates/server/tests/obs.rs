@@ -83,13 +83,50 @@ async fn wait_obs(w: &mut common::Ws, kind: &str, within: Duration) -> Value {
     }
 }
 
-async fn connected(hub: &TestHub, obs: &Obs) -> common::Ws {
+async fn connected(hub: &TestHub, obs: &Obs) -> (common::Ws, Value) {
     let mut w = watcher(hub).await;
     let est = tokio::time::timeout(WAIT, wait_obs(&mut w, "obs.connection_established", WAIT))
         .await
         .unwrap_or_else(|_| panic!("OBS never connected; OBS log:\n{}", obs.log_tail()));
     assert_eq!(est["source"], "obs");
-    w
+    (w, est)
+}
+
+/// One test's real OBS, a hub connected to it with the right password, and a
+/// `dashboard:main` watcher that saw `obs.connection_established` (`est`). `None`
+/// when this machine cannot run OBS (the reason is printed). Holds the one-at-a-time
+/// lock. Bind every field (`_one`, `obs: _obs`): a field left out of the pattern is
+/// dropped at once, which would stop OBS or release the lock.
+struct Rig {
+    obs: Obs,
+    hub: TestHub,
+    w: common::Ws,
+    est: Value,
+    _one: tokio::sync::MutexGuard<'static, ()>,
+}
+
+async fn rig() -> Option<Rig> {
+    if skip() {
+        return None;
+    }
+    let _one = SERIAL.lock().await;
+    let obs = Obs::start(PASSWORD).await;
+    let hub = hub_for(settings(&obs, Some(PASSWORD))).await;
+    let (w, est) = connected(&hub, &obs).await;
+    Some(Rig {
+        obs,
+        hub,
+        w,
+        est,
+        _one,
+    })
+}
+
+/// A token-holding socket joined to `dashboard:main`, for commands.
+async fn dashboard(hub: &TestHub) -> common::Ws {
+    let mut d = ws(&hub.ws_url(), "").await;
+    join(&mut d, "dashboard:main", json!({})).await;
+    d
 }
 
 async fn get(hub: &TestHub, path: &str) -> (u16, Value) {
@@ -99,15 +136,16 @@ async fn get(hub: &TestHub, path: &str) -> (u16, Value) {
 
 #[tokio::test]
 async fn authenticates_lists_and_switches_scenes_with_events_to_subscribers() {
-    if skip() {
+    let Some(Rig {
+        obs: _obs,
+        hub,
+        mut w,
+        est,
+        _one,
+    }) = rig().await
+    else {
         return;
-    }
-    let _one = SERIAL.lock().await;
-    let obs = Obs::start(PASSWORD).await;
-    let hub = hub_for(settings(&obs, Some(PASSWORD))).await;
-    let mut w = watcher(&hub).await;
-
-    let est = wait_obs(&mut w, "obs.connection_established", WAIT).await;
+    };
     assert_eq!(est["authentication"], true, "{est}");
     assert_eq!(est["rpc_version"], 1);
     assert!(
@@ -146,8 +184,7 @@ async fn authenticates_lists_and_switches_scenes_with_events_to_subscribers() {
         }
     }
     // The dashboard sees the list (the cache follows SceneListChanged).
-    let mut d = ws(&hub.ws_url(), "").await;
-    join(&mut d, "dashboard:main", json!({})).await;
+    let mut d = dashboard(&hub).await;
     let (st, r) = push(&mut d, "dashboard:main", "obs:get_status", json!({})).await;
     assert_eq!(st, "ok");
     let status = &r["data"];
@@ -378,15 +415,17 @@ async fn wrong_or_missing_password_is_reported_and_retried_slowly() {
 
 #[tokio::test]
 async fn recording_starts_and_stops_with_events_and_a_file() {
-    if skip() {
+    let Some(Rig {
+        obs,
+        hub,
+        mut w,
+        est: _,
+        _one,
+    }) = rig().await
+    else {
         return;
-    }
-    let _one = SERIAL.lock().await;
-    let obs = Obs::start(PASSWORD).await;
-    let hub = hub_for(settings(&obs, Some(PASSWORD))).await;
-    let mut w = connected(&hub, &obs).await;
-    let mut d = ws(&hub.ws_url(), "").await;
-    join(&mut d, "dashboard:main", json!({})).await;
+    };
+    let mut d = dashboard(&hub).await;
 
     let (st, r) = push(&mut d, "dashboard:main", "obs:start_recording", json!({})).await;
     assert_eq!(st, "ok", "{r}\nOBS log:\n{}", obs.log_tail());
@@ -430,18 +469,21 @@ async fn recording_starts_and_stops_with_events_and_a_file() {
 
 #[tokio::test]
 async fn streaming_to_a_local_rtmp_ingest_starts_and_stops_with_events() {
-    if skip() {
-        return;
-    }
     if let Err(why) = real::rtmp_available() {
         eprintln!("skipped: streaming test: {why}");
         return;
     }
-    let _one = SERIAL.lock().await;
+    let Some(Rig {
+        obs: _obs,
+        hub,
+        mut w,
+        est: _,
+        _one,
+    }) = rig().await
+    else {
+        return;
+    };
     let rtmp = Rtmp::start().await;
-    let obs = Obs::start(PASSWORD).await;
-    let hub = hub_for(settings(&obs, Some(PASSWORD))).await;
-    let mut w = connected(&hub, &obs).await;
     hub.hub()
         .obs
         .request(
@@ -471,8 +513,7 @@ async fn streaming_to_a_local_rtmp_ingest_starts_and_stops_with_events() {
     let status = hub.hub().obs.status();
     assert_eq!(status["streaming"]["active"], true);
 
-    let mut d = ws(&hub.ws_url(), "").await;
-    join(&mut d, "dashboard:main", json!({})).await;
+    let mut d = dashboard(&hub).await;
     let (st, r) = push(&mut d, "dashboard:main", "obs:start_streaming", json!({})).await;
     assert_eq!(
         (st.as_str(), &r["error"]["code"]),
@@ -496,19 +537,18 @@ async fn streaming_to_a_local_rtmp_ingest_starts_and_stops_with_events() {
 
 #[tokio::test]
 async fn obs_killed_and_restarted_reconnects_without_restarting_landale() {
-    if skip() {
+    // The hub keeps the default 30 s request timeout, so a hang would show below.
+    let Some(Rig {
+        mut obs,
+        hub,
+        mut w,
+        est: _,
+        _one,
+    }) = rig().await
+    else {
         return;
-    }
-    let _one = SERIAL.lock().await;
-    let mut obs = Obs::start(PASSWORD).await;
-    let hub = hub_for(ObsSettings {
-        request_timeout: Duration::from_secs(30),
-        ..settings(&obs, Some(PASSWORD))
-    })
-    .await;
-    let mut w = connected(&hub, &obs).await;
-    let mut d = ws(&hub.ws_url(), "").await;
-    join(&mut d, "dashboard:main", json!({})).await;
+    };
+    let mut d = dashboard(&hub).await;
 
     obs.kill();
     let lost = wait_obs(&mut w, "obs.connection_lost", Duration::from_secs(10)).await;
@@ -549,13 +589,16 @@ async fn obs_killed_and_restarted_reconnects_without_restarting_landale() {
 
 #[tokio::test]
 async fn a_frozen_obs_is_detected_by_the_liveness_check() {
-    if skip() {
+    let Some(Rig {
+        obs,
+        hub,
+        mut w,
+        est: _,
+        _one,
+    }) = rig().await
+    else {
         return;
-    }
-    let _one = SERIAL.lock().await;
-    let obs = Obs::start(PASSWORD).await;
-    let hub = hub_for(settings(&obs, Some(PASSWORD))).await;
-    let mut w = connected(&hub, &obs).await;
+    };
 
     // SIGSTOP: the TCP connection stays open, OBS answers nothing.
     obs.freeze();

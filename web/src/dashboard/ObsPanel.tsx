@@ -82,32 +82,30 @@ export function ObsPanel(props: Props) {
         </div>
 
         <div class="outputs">
-          <div class="output" data-testid="obs-stream" data-active={String(s().streaming.active)}>
-            <span class={`dot ${s().streaming.active ? "live" : ""}`} />
-            <span>{s().streaming.active ? "Live" : "Offline"}</span>
-            <button
-              data-testid="stream-toggle"
-              disabled={busy() !== null}
-              onClick={() =>
-                run("stream", s().streaming.active ? "obs:stop_streaming" : "obs:start_streaming")
-              }
-            >
-              {s().streaming.active ? "Stop stream" : "Start stream"}
-            </button>
-          </div>
-          <div class="output" data-testid="obs-record" data-active={String(s().recording.active)}>
-            <span class={`dot ${s().recording.active ? "rec" : ""}`} />
-            <span>{s().recording.active ? "Recording" : "Not recording"}</span>
-            <button
-              data-testid="record-toggle"
-              disabled={busy() !== null}
-              onClick={() =>
-                run("record", s().recording.active ? "obs:stop_recording" : "obs:start_recording")
-              }
-            >
-              {s().recording.active ? "Stop recording" : "Start recording"}
-            </button>
-          </div>
+          <OutputControl
+            testid="obs-stream"
+            toggle="stream-toggle"
+            active={s().streaming.active}
+            on="Live"
+            off="Offline"
+            dot="live"
+            start="Start stream"
+            stop="Stop stream"
+            disabled={busy() !== null}
+            onToggle={() => run("stream", s().streaming.active ? "obs:stop_streaming" : "obs:start_streaming")}
+          />
+          <OutputControl
+            testid="obs-record"
+            toggle="record-toggle"
+            active={s().recording.active}
+            on="Recording"
+            off="Not recording"
+            dot="rec"
+            start="Start recording"
+            stop="Stop recording"
+            disabled={busy() !== null}
+            onToggle={() => run("record", s().recording.active ? "obs:stop_recording" : "obs:start_recording")}
+          />
         </div>
 
         <dl class="stats" data-testid="obs-stats">
@@ -144,5 +142,29 @@ export function ObsPanel(props: Props) {
         </p>
       </Show>
     </section>
+  );
+}
+
+/** One output (stream or recording): its state and its start/stop button. */
+function OutputControl(p: {
+  testid: string;
+  toggle: string;
+  active: boolean;
+  on: string;
+  off: string;
+  dot: string;
+  start: string;
+  stop: string;
+  disabled: boolean;
+  onToggle: () => void;
+}) {
+  return (
+    <div class="output" data-testid={p.testid} data-active={String(p.active)}>
+      <span class={`dot ${p.active ? p.dot : ""}`} />
+      <span>{p.active ? p.on : p.off}</span>
+      <button data-testid={p.toggle} disabled={p.disabled} onClick={() => p.onToggle()}>
+        {p.active ? p.stop : p.start}
+      </button>
+    </div>
   );
 }

@@ -26,27 +26,21 @@ async fn read(hub: &Hub, request_type: &str) -> ApiResult {
     Ok(env_ok(v))
 }
 
-pub async fn scenes(State(hub): State<Arc<Hub>>) -> ApiResult {
-    read(&hub, "GetSceneList").await
+macro_rules! read_route {
+    ($name:ident, $request:literal) => {
+        pub async fn $name(State(hub): State<Arc<Hub>>) -> ApiResult {
+            read(&hub, $request).await
+        }
+    };
 }
-pub async fn current_scene(State(hub): State<Arc<Hub>>) -> ApiResult {
-    read(&hub, "GetCurrentProgramScene").await
-}
-pub async fn stream_status(State(hub): State<Arc<Hub>>) -> ApiResult {
-    read(&hub, "GetStreamStatus").await
-}
-pub async fn record_status(State(hub): State<Arc<Hub>>) -> ApiResult {
-    read(&hub, "GetRecordStatus").await
-}
-pub async fn version(State(hub): State<Arc<Hub>>) -> ApiResult {
-    read(&hub, "GetVersion").await
-}
-pub async fn outputs(State(hub): State<Arc<Hub>>) -> ApiResult {
-    read(&hub, "GetOutputList").await
-}
-pub async fn virtual_cam(State(hub): State<Arc<Hub>>) -> ApiResult {
-    read(&hub, "GetVirtualCamStatus").await
-}
+
+read_route!(scenes, "GetSceneList");
+read_route!(current_scene, "GetCurrentProgramScene");
+read_route!(stream_status, "GetStreamStatus");
+read_route!(record_status, "GetRecordStatus");
+read_route!(version, "GetVersion");
+read_route!(outputs, "GetOutputList");
+read_route!(virtual_cam, "GetVirtualCamStatus");
 
 /// The reference's shape: the service's view plus OBS's own figures.
 pub async fn stats(State(hub): State<Arc<Hub>>) -> ApiResult {
