@@ -171,6 +171,12 @@ export async function startLandale(env = {}) {
   });
   await waitPort(port, 30_000, "landale");
   const base = `http://127.0.0.1:${port}`;
+  // The pages must be served, or every page test would only time out later.
+  const page = await fetch(`${base}/dashboard`);
+  if (page.status !== 200) {
+    child.kill("SIGKILL");
+    throw new Error(`landale does not serve /dashboard (${page.status}): ${await page.text()}`);
+  }
   return {
     base,
     token,
