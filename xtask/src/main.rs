@@ -168,6 +168,7 @@ fn web_build() -> Result<()> {
     let sources = [
         newest(&web.join("src")),
         newest(&web.join("dashboard")),
+        newest(&web.join("overlays")),
         modified(&web.join("vite.config.ts")),
         modified(&web.join("package-lock.json")),
     ]
@@ -190,7 +191,7 @@ fn e2e() -> Result<()> {
     node.args(["--test", "--test-concurrency=1", "tests/e2e/"])
         .current_dir(&web)
         .env("LANDALE_BIN", target_dir().join("debug").join("landale"));
-    status(node, "node --test web/tests/e2e (Chromium, real OBS)")
+    status(node, "node --test web/tests/e2e (Chromium; real OBS for the OBS panel)")
 }
 
 /// A free loopback port.

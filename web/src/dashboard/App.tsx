@@ -1,58 +1,144 @@
-// The dashboard page. One socket, one `dashboard:main` channel; panels read shared state.
-// Today: the OBS panel. The other panels (queue, takeovers, activity, services,
-// transcription) arrive with the overlays-and-dashboard issue.
-import { createSignal, onCleanup, onMount, Show } from "solid-js";
-import { command, CommandError, openSocket, saveToken } from "../lib/landale";
+// The dashboard: one socket, one channel per topic, panels that read shared state.
+//   dashboard:main      OBS status and events, Twitch activity
+//   stream:overlays     stream_state (layers), takeovers, stream info commands
+//   stream:queue        queue_state and the queue controls
+//   dashboard:services  telemetry and service start/stop
+//   transcription:live  live lines
+import { createSignal, onCleanup, Show } from "solid-js";
+import { command, CommandError, connect, saveToken } from "../lib/landale";
+import { installDebug } from "../lib/debug";
+import { parseState, type StreamState } from "../overlays/omnibar/model";
 import { applyEvent, createObsStore, HubEvent, ObsStatus } from "./obs";
 import { ObsPanel } from "./ObsPanel";
+import { QueuePanel, type QueueState } from "./QueuePanel";
+import { TakeoverPanel } from "./TakeoverPanel";
+import { LayersPanel } from "./LayersPanel";
+import { ActivityPanel } from "./ActivityPanel";
+import { ServicesPanel, type Telemetry } from "./ServicesPanel";
+import { TranscriptPanel, type Transcript } from "./TranscriptPanel";
+import { StreamInfoPanel } from "./StreamInfoPanel";
+import { fromPush, fromRest, merge, type Activity } from "./activity";
+import type { Control } from "./control";
 import "./dashboard.css";
 
-export function App() {
-  const socket = openSocket();
-  const channel = socket.channel("dashboard:main", {});
-  const obs = createObsStore();
-  const [online, setOnline] = createSignal(false);
-  const [needToken, setNeedToken] = createSignal(false);
+const TELEMETRY_EVERY_MS = 30_000;
 
-  const refresh = async () => {
-    try {
-      obs.replace(await command<ObsStatus>(channel, "obs:get_status"));
-    } catch (e) {
-      console.warn("obs:get_status failed", e);
-    }
-  };
+export function App() {
+  const link = connect("dashboard");
+  const obs = createObsStore();
+  const [needToken, setNeedToken] = createSignal(false);
+  const [stream, setStream] = createSignal<StreamState | null>(null);
+  const [queue, setQueue] = createSignal<QueueState | null>(null);
+  const [takeover, setTakeover] = createSignal<{ type: string; message: string } | null>(null);
+  const [activity, setActivity] = createSignal<Activity[]>([]);
+  const [activityError, setActivityError] = createSignal<string | null>(null);
+  const [telemetry, setTelemetry] = createSignal<Telemetry | null>(null);
+  const [serviceResult, setServiceResult] = createSignal<string | null>(null);
+  const [lines, setLines] = createSignal<Transcript[]>([]);
 
   /** Run a control command; an `unauthorized` answer asks for the token once. */
-  const control = async (event: string, payload: object = {}) => {
+  const control: Control = async (topic, event, payload = {}) => {
+    const ch = link.channel(topic);
+    if (!ch) throw new Error(`${topic} is not joined`);
     try {
-      await command(channel, event, payload);
+      return await command(ch, event, payload);
     } catch (e) {
       if (e instanceof CommandError && e.code === "unauthorized") setNeedToken(true);
       throw e;
     }
   };
 
-  onMount(() => {
-    socket.onOpen(() => void setOnline(true));
-    socket.onClose(() => void setOnline(false));
-    socket.onError(() => void setOnline(false));
-    channel.on("obs_event", (e: HubEvent) => {
-      const { next, refetch } = applyEvent(obs.status, e);
-      obs.replace(next);
-      if (refetch) void refresh();
-    });
-    channel.join().receive("ok", () => void refresh());
+  const refreshObs = async () => {
+    try {
+      obs.replace((await control("dashboard:main", "obs:get_status")) as ObsStatus);
+    } catch (e) {
+      console.warn("obs:get_status failed", e);
+    }
+  };
+  const loadActivity = async () => {
+    try {
+      const r = await fetch("/api/activity/events?limit=50");
+      if (!r.ok) throw new Error(`activity: HTTP ${r.status}`);
+      const body = await r.json();
+      const rows = (body?.data?.events ?? []).map(fromRest).filter(Boolean) as Activity[];
+      setActivity((list) => merge(list, rows));
+      setActivityError(null);
+    } catch (e) {
+      setActivityError(`Could not load recent activity: ${(e as Error).message}`);
+    }
+  };
+
+  link.join(
+    "dashboard:main",
+    {
+      obs_event: (e: HubEvent) => {
+        const { next, refetch } = applyEvent(obs.status, e);
+        obs.replace(next);
+        if (refetch) void refreshObs();
+      },
+      twitch_event: (e) => {
+        const a = fromPush(e);
+        if (a) setActivity((list) => merge(list, [a]));
+      },
+    },
+    {},
+    () => {
+      void refreshObs();
+      void loadActivity();
+    },
+  );
+  link.join(
+    "stream:overlays",
+    {
+      stream_state: (p) => {
+        const s = parseState(p);
+        if (s) setStream(s);
+      },
+      takeover: (p) => setTakeover({ type: String(p?.type ?? "custom"), message: String(p?.message ?? "") }),
+      takeover_clear: () => setTakeover(null),
+    },
+    { overlay_type: "dashboard" },
+  );
+  link.join("stream:queue", { queue_state: (p) => p && Array.isArray(p.queue) && setQueue(p as QueueState) });
+  const services = link.join(
+    "dashboard:services",
+    {
+      telemetry_update: (t) => setTelemetry(t as Telemetry),
+      command_result: (r) =>
+        setServiceResult(
+          r?.success === false ? `${r?.error?.message ?? "the command failed"}` : `${r?.data?.service ?? "service"}: ${r?.data?.status ?? "done"}`,
+        ),
+    },
+    {},
+    () => void services.push("get_telemetry", {}),
+  );
+  const telemetryTimer = setInterval(() => link.socket.isConnected() && services.push("get_telemetry", {}), TELEMETRY_EVERY_MS);
+  link.join("transcription:live", {
+    new_transcription: (t) => {
+      if (typeof t?.text !== "string" || typeof t?.id !== "string") return;
+      setLines((ls) => (ls.some((l) => l.id === t.id) ? ls : [{ id: t.id, text: t.text, timestamp: t.timestamp }, ...ls].slice(0, 20)));
+    },
   });
-  onCleanup(() => socket.disconnect());
+  installDebug("dashboard", link, { state: () => ({ stream: stream(), queue: queue() }) });
+  onCleanup(() => {
+    clearInterval(telemetryTimer);
+    link.dispose();
+  });
 
   let tokenInput!: HTMLInputElement;
   return (
     <main class="dashboard">
       <header class="topbar">
         <h1>Landale</h1>
-        <Show when={!online()}>
+        <span class="muted">show: {stream()?.current_show ?? "…"}</span>
+        <Show when={link.online() === false}>
           <span class="pill offline" data-testid="hub-offline">
             hub offline, reconnecting
+          </span>
+        </Show>
+        <Show when={link.online()}>
+          <span class="pill ok" data-testid="hub-online">
+            live
           </span>
         </Show>
       </header>
@@ -72,7 +158,16 @@ export function App() {
           <button type="submit">Save</button>
         </form>
       </Show>
-      <ObsPanel status={obs.status} control={control} />
+      <div class="grid">
+        <ObsPanel status={obs.status} control={async (e, p) => void (await control("dashboard:main", e, p))} />
+        <QueuePanel state={queue()} control={control} />
+        <TakeoverPanel control={control} active={takeover()} />
+        <LayersPanel state={stream()} />
+        <ActivityPanel items={activity()} error={activityError()} />
+        <StreamInfoPanel control={control} online={link.online() === true} />
+        <ServicesPanel telemetry={telemetry()} result={serviceResult()} control={control} />
+        <TranscriptPanel lines={lines()} />
+      </div>
     </main>
   );
 }

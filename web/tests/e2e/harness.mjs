@@ -151,46 +151,165 @@ export async function obsRequest(url, password, requestType, requestData) {
   }
 }
 
-/** A landale process on a free port with a fresh data dir. */
+/** A landale process on a free port with a fresh data dir. `restart()` stops it
+ * (SIGTERM: it saves its state) and starts it again on the same port and data. */
 export async function startLandale(env = {}) {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "landale-e2e-"));
   const token = "e2e-token-0123456789abcdef";
-  const child = spawn(LANDALE_BIN, [], {
-    env: {
-      ...process.env,
-      PORT: String(port),
-      BIND_IP: "127.0.0.1",
-      LANDALE_DATA_DIR: dir,
-      LANDALE_TOKEN: token,
-      LANDALE_DEMO: "0",
-      RUST_LOG: process.env.RUST_LOG || "warn",
-      ...env,
-    },
-    stdio: ["ignore", "inherit", "inherit"],
-  });
-  await waitPort(port, 30_000, "landale");
   const base = `http://127.0.0.1:${port}`;
+  const spawnHub = async () => {
+    const child = spawn(LANDALE_BIN, [], {
+      env: {
+        ...process.env,
+        PORT: String(port),
+        BIND_IP: "127.0.0.1",
+        LANDALE_DATA_DIR: dir,
+        LANDALE_TOKEN: token,
+        LANDALE_DEMO: "0",
+        RUST_LOG: process.env.RUST_LOG || "warn",
+        ...env,
+      },
+      stdio: ["ignore", "inherit", "inherit"],
+    });
+    await waitPort(port, 30_000, "landale");
+    return child;
+  };
+  let child = await spawnHub();
   // The pages must be served, or every page test would only time out later.
   const page = await fetch(`${base}/dashboard`);
   if (page.status !== 200) {
     child.kill("SIGKILL");
     throw new Error(`landale does not serve /dashboard (${page.status}): ${await page.text()}`);
   }
+  const json = async (r) => ({ status: r.status, body: await r.json() });
   return {
     base,
+    port,
     token,
     async get(path) {
-      const r = await fetch(base + path);
-      return { status: r.status, body: await r.json() };
+      return json(await fetch(base + path));
     },
-    async post(path) {
-      const r = await fetch(base + path, { method: "POST", headers: { authorization: `Bearer ${token}` } });
-      return { status: r.status, body: await r.json() };
+    async post(path, body) {
+      const headers = { authorization: `Bearer ${token}` };
+      if (body !== undefined) headers["content-type"] = "application/json";
+      return json(await fetch(base + path, { method: "POST", headers, body: body === undefined ? undefined : JSON.stringify(body) }));
     },
+    /** Stop (SIGTERM, waits for the exit) and start again on the same port and data dir. */
+    async restart({ between } = {}) {
+      const exited = new Promise((r) => child.once("exit", r));
+      child.kill("SIGTERM");
+      await exited;
+      await between?.();
+      child = await spawnHub();
+    },
+    async stopGracefully() {
+      const exited = new Promise((r) => child.once("exit", r));
+      child.kill("SIGTERM");
+      await exited;
+    },
+    start: async () => void (child = await spawnHub()),
     stop() {
       child.kill("SIGKILL");
       rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+let eventCounter = 0;
+/** POST /api/eventsub as Twitch would deliver it (a unique message id each time). */
+export async function publishEvent(hub, type, event, version = type === "channel.follow" ? "2" : "1") {
+  const r = await fetch(`${hub.base}/api/eventsub`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      authorization: `Bearer ${hub.token}`,
+      "twitch-eventsub-message-id": `e2e-${process.pid}-${++eventCounter}-${randomBytes(3).toString("hex")}`,
+    },
+    body: JSON.stringify({ subscription: { type, version }, event }),
+  });
+  const body = await r.json();
+  if (r.status !== 200 || !body.success) throw new Error(`POST /api/eventsub ${type}: ${r.status} ${JSON.stringify(body)}`);
+  return body;
+}
+
+export const follow = (name) => ({
+  user_id: String(100000 + (++eventCounter % 800000)),
+  user_login: name.toLowerCase(),
+  user_name: name,
+  broadcaster_user_id: "12826",
+  broadcaster_user_login: "avalonstar",
+  broadcaster_user_name: "Avalonstar",
+  followed_at: new Date().toISOString(),
+});
+
+export const subscribe = (name, tier = "1000") => ({
+  user_id: String(100000 + (++eventCounter % 800000)),
+  user_login: name.toLowerCase(),
+  user_name: name,
+  broadcaster_user_id: "12826",
+  broadcaster_user_login: "avalonstar",
+  broadcaster_user_name: "Avalonstar",
+  tier,
+  is_gift: false,
+});
+
+/**
+ * A control client: the official phoenix client in Node with the token, joined to
+ * the stream topics. `push` resolves with the reply envelope's data or rejects.
+ */
+export async function controlClient(hub) {
+  const { Socket } = await import("phoenix");
+  const socket = new Socket(`ws://127.0.0.1:${hub.port}/socket`, {
+    transport: WebSocket,
+    params: { token: hub.token },
+    reconnectAfterMs: () => 100,
+    rejoinAfterMs: () => 100,
+  });
+  socket.connect();
+  const channels = new Map();
+  const channel = (topic) => {
+    if (!channels.has(topic)) {
+      const ch = socket.channel(topic, {});
+      ch.join();
+      channels.set(topic, ch);
+    }
+    return channels.get(topic);
+  };
+  return {
+    push(topic, event, payload = {}) {
+      return new Promise((resolve, reject) => {
+        channel(topic)
+          .push(event, payload, 10_000)
+          .receive("ok", (r) => resolve(r?.data ?? r))
+          .receive("error", (r) => reject(new Error(`${event}: ${JSON.stringify(r)}`)))
+          .receive("timeout", () => reject(new Error(`${event}: timeout`)));
+      });
+    },
+    close: () => socket.disconnect(),
+  };
+}
+
+/** Decode a PNG screenshot: `alpha(x, y)` and `rgba(x, y)`. */
+export async function pixels(png) {
+  const { PNG } = await import("pngjs");
+  const img = PNG.sync.read(png);
+  const at = (x, y) => (img.width * y + x) * 4;
+  return {
+    width: img.width,
+    height: img.height,
+    rgba: (x, y) => [...img.data.subarray(at(x, y), at(x, y) + 4)],
+    alpha: (x, y) => img.data[at(x, y) + 3],
+    /** Share of pixels in the box whose alpha is above `min`. */
+    drawn(x0, y0, x1, y1, min = 200) {
+      let n = 0;
+      let hit = 0;
+      for (let y = y0; y < y1; y += 2)
+        for (let x = x0; x < x1; x += 2) {
+          n++;
+          if (img.data[at(x, y) + 3] > min) hit++;
+        }
+      return hit / n;
     },
   };
 }

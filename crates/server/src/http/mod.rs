@@ -196,6 +196,8 @@ pub fn router(hub: Arc<Hub>) -> Router {
         .route("/api/obs/reconnect", post(obs::reconnect))
         .route("/dashboard", get(pages::dashboard))
         .route("/dashboard/", get(pages::dashboard))
+        .route("/overlays/{name}", get(pages::overlay))
+        .route("/overlays/{name}/", get(pages::overlay))
         .route("/assets/{*path}", get(pages::asset))
         .route("/socket/websocket", get(crate::socket::upgrade))
         .fallback(not_found)

@@ -1,5 +1,5 @@
-//! The built pages from `web/dist` (`npm run build`): `/dashboard` and its
-//! `/assets/*`. Release builds embed them in the binary; debug builds read the
+//! The built pages from `web/dist` (`npm run build`): `/dashboard`,
+//! `/overlays/<name>` and their `/assets/*`. Release builds embed them in the binary; debug builds read the
 //! directory at request time, so a rebuilt page shows without restarting.
 
 use axum::extract::Path;
@@ -41,6 +41,31 @@ fn page(path: &str) -> Response {
 pub async fn dashboard() -> Response {
     page("dashboard/index.html")
 }
+
+/// `/overlays/<name>`: an OBS browser source (1920×1080, transparent).
+pub async fn overlay(Path(name): Path<String>) -> Response {
+    let name = name.trim_end_matches('/');
+    if name.is_empty() || !name.bytes().all(|b| b.is_ascii_lowercase() || b == b'-') {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    let path = format!("overlays/{name}/index.html");
+    match file(&path, "no-cache") {
+        Some(r) => r,
+        None if Pages::get("dashboard/index.html").is_none() => page(&path),
+        None => (
+            StatusCode::NOT_FOUND,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            format!(
+                "No overlay named {name:?}. Overlays: {}.",
+                OVERLAYS.join(", ")
+            ),
+        )
+            .into_response(),
+    }
+}
+
+/// The overlays `web/vite.config.ts` builds (listed in the 404 for a wrong name).
+pub const OVERLAYS: [&str; 4] = ["omnibar", "takeover", "captions", "ironmon"];
 
 /// Hashed file names: cache for a year.
 pub async fn asset(Path(path): Path<String>) -> Response {

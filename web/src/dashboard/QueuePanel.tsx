@@ -1,0 +1,83 @@
+// The alert queue (`stream:queue`): what is on screen and waiting, with pause,
+// skip, remove, clear and replay. Every button waits for the hub's answer.
+import { createSignal, For, Show } from "solid-js";
+import type { Control } from "./control";
+
+export interface QueueItem {
+  id: string;
+  type: string;
+  content_type: string;
+  priority: number;
+  status: string;
+  remaining: number;
+  data: Record<string, any>;
+}
+
+export interface QueueState {
+  queue: QueueItem[];
+  metadata: { total_items: number; pending_items: number; dropped_items: number; average_wait_time: number; paused: boolean };
+  is_paused: boolean;
+}
+
+const who = (i: QueueItem) => i.data.user_name ?? i.data.latest_subscriber ?? i.data.message ?? "";
+
+export function QueuePanel(props: { state: QueueState | null; control: Control }) {
+  const [error, setError] = createSignal<string | null>(null);
+  const [replayCount, setReplayCount] = createSignal(1);
+  const run = (event: string, payload: object = {}) => {
+    setError(null);
+    props.control("stream:queue", event, payload).catch((e) => setError(e.message));
+  };
+  const s = () => props.state;
+  return (
+    <section class="panel" data-testid="queue-panel" aria-label="Alert queue">
+      <header>
+        <h2>Alert queue</h2>
+        <span class={`pill ${s()?.is_paused ? "bad" : "ok"}`} data-testid="queue-status">
+          {s()?.is_paused ? "paused" : "running"}
+        </span>
+        <span class="muted">
+          {s()?.queue.length ?? 0} queued · {s()?.metadata.dropped_items ?? 0} dropped
+        </span>
+      </header>
+      <div class="row">
+        <Show
+          when={s()?.is_paused}
+          fallback={<button onClick={() => run("pause_queue")}>Pause</button>}
+        >
+          <button onClick={() => run("resume_queue")}>Resume</button>
+        </Show>
+        <button data-testid="queue-skip" onClick={() => run("skip_current")} disabled={!s()?.queue.length}>
+          Skip current
+        </button>
+        <button onClick={() => run("clear_queue")} disabled={!s()?.queue.length}>
+          Clear
+        </button>
+        <label class="inline">
+          Replay last
+          <input type="number" min="1" max="20" value={replayCount()} onInput={(e) => setReplayCount(Number(e.currentTarget.value) || 1)} />
+        </label>
+        <button data-testid="queue-replay" onClick={() => run("replay_alerts", { count: replayCount() })}>
+          Replay
+        </button>
+      </div>
+      <Show when={error()}>
+        <p class="problem">{error()}</p>
+      </Show>
+      <ol class="list" data-testid="queue-list">
+        <For each={s()?.queue ?? []} fallback={<li class="muted">Nothing queued</li>}>
+          {(i) => (
+            <li data-testid="queue-item" data-id={i.id} data-status={i.status}>
+              <span class={`tag ${i.status}`}>{i.status}</span>
+              <b>{i.data.type ?? i.content_type}</b> {who(i)}
+              <span class="muted"> {Math.ceil(i.remaining / 1000)} s</span>
+              <button class="small" data-testid="queue-remove" onClick={() => run("remove_queue_item", { id: i.id })}>
+                Remove
+              </button>
+            </li>
+          )}
+        </For>
+      </ol>
+    </section>
+  );
+}

@@ -1,0 +1,72 @@
+// /overlays/captions: live captions from `transcription:live`. Rejoins carry
+// `last_seq`, so lines spoken while the page was offline still arrive (in order).
+import { createSignal, For, onCleanup } from "solid-js";
+import { render } from "solid-js/web";
+import { connect } from "../../lib/landale";
+import { Pill } from "../../lib/Pill";
+import { installDebug } from "../../lib/debug";
+import { addLine, captionOf, FADE_MS, HOLD_MS, type Line } from "./model";
+import "../overlay.css";
+import "./captions.css";
+
+function Page() {
+  const link = connect("captions");
+  const [lines, setLines] = createSignal<Line[]>([]);
+  const timers = new Map<string, ReturnType<typeof setTimeout>>();
+  let received = 0;
+
+  const forget = (id: string) => {
+    const t = timers.get(id);
+    if (t) clearTimeout(t);
+    timers.delete(id);
+  };
+  const expire = (id: string) => {
+    setLines((ls) => ls.map((l) => (l.id === id ? { ...l, fading: true } : l)));
+    timers.set(
+      id,
+      setTimeout(() => {
+        timers.delete(id);
+        setLines((ls) => ls.filter((l) => l.id !== id));
+      }, FADE_MS),
+    );
+  };
+
+  link.join("transcription:live", {
+    new_transcription: (p) => {
+      const c = captionOf(p);
+      if (!c) return;
+      received++;
+      const { lines: next, dropped } = addLine(lines(), c);
+      dropped.forEach(forget);
+      setLines(next);
+      forget(c.id);
+      timers.set(c.id, setTimeout(() => expire(c.id), HOLD_MS));
+    },
+  });
+  installDebug("captions", link, { state: lines, counters: () => ({ received, timers: timers.size }) });
+  onCleanup(() => {
+    for (const t of timers.values()) clearTimeout(t);
+    timers.clear();
+    link.dispose();
+  });
+
+  return (
+    <div class="canvas">
+      <div class="captions" data-testid="captions">
+        <For each={lines()}>
+          {(l, i) => (
+            <div
+              class={`caption ${i() < lines().length - 1 ? "older" : ""} ${l.fading ? "fading" : ""}`}
+              data-testid="caption"
+            >
+              {l.text}
+            </div>
+          )}
+        </For>
+      </div>
+      <Pill online={link.online} />
+    </div>
+  );
+}
+
+render(() => <Page />, document.getElementById("root")!);

@@ -1,0 +1,61 @@
+// /overlays/omnibar: one socket, `stream:overlays`, one orchestrator.
+import { createMemo, createSignal, onCleanup } from "solid-js";
+import { render } from "solid-js/web";
+import { connect } from "../../lib/landale";
+import { Orchestrator } from "../../lib/orchestrator";
+import { gsapAnimator } from "../../lib/motion";
+import { Pill } from "../../lib/Pill";
+import { installDebug } from "../../lib/debug";
+import { applyEmoteIncrement, distribute, parseState, type Item, type StreamState } from "./model";
+import { Omnibar } from "./Omnibar";
+import "../overlay.css";
+import "./omnibar.css";
+
+function Page() {
+  const link = connect("omnibar");
+  const orchestrator = new Orchestrator(gsapAnimator());
+  const [state, setState] = createSignal<StreamState | null>(null);
+  const [show, setShow] = createSignal("variety");
+  const layers = createMemo(() => {
+    const s = state();
+    return s ? distribute(s) : { foreground: null, midground: null, background: null };
+  });
+  // Counters for the soak test and for people debugging in OBS.
+  let states = 0;
+  let alertsShown = 0;
+
+  link.join(
+    "stream:overlays",
+    {
+      stream_state: (p) => {
+        const s = parseState(p);
+        if (!s) return;
+        states++;
+        setState(s);
+        setShow(s.current_show);
+      },
+      show_changed: (p) => typeof p?.show === "string" && setShow(p.show),
+      content_update: (p) => setState((s) => (s ? { ...s, base: applyEmoteIncrement(s.base, p) } : s)),
+    },
+    { overlay_type: "omnibar" },
+  );
+  installDebug("omnibar", link, {
+    orchestrator,
+    state,
+    counters: () => ({ states, alertsShown }),
+  });
+  onCleanup(() => {
+    orchestrator.dispose();
+    link.dispose();
+  });
+
+  const onAlertShown = (_a: Item) => void alertsShown++;
+  return (
+    <div class="canvas">
+      <Omnibar layers={layers} show={show} orchestrator={orchestrator} onAlertShown={onAlertShown} />
+      <Pill online={link.online} />
+    </div>
+  );
+}
+
+render(() => <Page />, document.getElementById("root")!);

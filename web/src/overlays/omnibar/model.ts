@@ -1,0 +1,179 @@
+// What each omnibar layer shows, from one `stream_state` (a full replacement each
+// time; docs/schema/stream_state.schema.json). Pure, so it is tested in Node.
+//
+// - foreground: the alert on screen (the queue's first item, when it is a foreground
+//   alert or manual override);
+// - midground: the sub train, wherever it waits in the queue (below an alert it is
+//   covered: the orchestrator dims it);
+// - background: the ticker item (`base`) with the latest interactions (`timeline`).
+//   The timeline rides in the background bar rather than the midground: a midground
+//   that is always filled would keep the ticker dimmed all stream.
+
+import type { Layer } from "../../lib/orchestrator";
+
+export interface Item {
+  id: string;
+  type: string;
+  layer: Layer;
+  priority: number;
+  started_at: string;
+  duration?: number;
+  data: Record<string, any>;
+}
+
+export interface StreamState {
+  current_show: string;
+  base: Item | null;
+  alerts: Item[];
+  ticker: string[];
+  timeline: Item[];
+  metadata: { last_updated: string; state_version: number };
+}
+
+export interface Background {
+  id: string;
+  base: Item | null;
+  timeline: Item[];
+}
+
+export interface Layers {
+  foreground: Item | null;
+  midground: Item | null;
+  background: Background | null;
+}
+
+const isObj = (v: unknown): v is Record<string, any> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** An item the renderers can trust, or null (bad payloads never crash the page). */
+function item(v: unknown): Item | null {
+  if (!isObj(v) || typeof v.id !== "string" || typeof v.type !== "string") return null;
+  const layer = v.layer === "foreground" || v.layer === "midground" ? v.layer : "background";
+  return {
+    id: v.id,
+    type: v.type,
+    layer,
+    priority: typeof v.priority === "number" ? v.priority : 0,
+    started_at: typeof v.started_at === "string" ? v.started_at : "",
+    duration: typeof v.duration === "number" ? v.duration : undefined,
+    data: isObj(v.data) ? v.data : {},
+  };
+}
+
+/** Accept what the hub sends; anything malformed becomes an empty state. */
+export function parseState(v: unknown): StreamState | null {
+  if (!isObj(v)) return null;
+  const list = (x: unknown) => (Array.isArray(x) ? x.map(item).filter((i): i is Item => i !== null) : []);
+  const meta = isObj(v.metadata) ? v.metadata : {};
+  return {
+    current_show: typeof v.current_show === "string" ? v.current_show : "variety",
+    base: item(v.base),
+    alerts: list(v.alerts),
+    ticker: Array.isArray(v.ticker) ? v.ticker.filter((t): t is string => typeof t === "string") : [],
+    timeline: list(v.timeline).slice(0, 6),
+    metadata: {
+      last_updated: typeof meta.last_updated === "string" ? meta.last_updated : "",
+      state_version: typeof meta.state_version === "number" ? meta.state_version : 0,
+    },
+  };
+}
+
+export function distribute(s: StreamState): Layers {
+  const first = s.alerts[0];
+  const foreground = first && first.layer === "foreground" ? first : null;
+  const midground = s.alerts.find((a) => a.layer === "midground") ?? null;
+  const background =
+    s.base || s.timeline.length > 0 ? { id: "background", base: s.base, timeline: s.timeline } : null;
+  return { foreground, midground, background };
+}
+
+/** Count emotes from a chat message into the base `emote_stats` (a `content_update`). */
+export function applyEmoteIncrement(base: Item | null, update: unknown): Item | null {
+  if (!base || base.type !== "emote_stats" || !isObj(update) || update.type !== "emote_increment") return base;
+  const d = isObj(update.data) ? update.data : {};
+  const names = (x: unknown): string[] =>
+    Array.isArray(x)
+      ? x.map((e) => (typeof e === "string" ? e : isObj(e) && typeof e.name === "string" ? e.name : isObj(e) && typeof e.text === "string" ? e.text : null))
+          .filter((n): n is string => !!n)
+      : [];
+  const data = structuredClone(base.data);
+  const bump = (key: "regular_emotes" | "native_emotes", list: string[]) => {
+    const map: Record<string, any> = isObj(data[key]) ? data[key] : (data[key] = {});
+    for (const n of list) {
+      const c = isObj(map[n]) ? map[n] : (map[n] = { today: 0, alltime: 0 });
+      c.today = (c.today ?? 0) + 1;
+      c.alltime = (c.alltime ?? 0) + 1;
+    }
+  };
+  bump("regular_emotes", names(d.emotes));
+  bump("native_emotes", names(d.native_emotes));
+  return { ...base, data };
+}
+
+/** The top emotes today (name, count), most used first. */
+export function topEmotes(base: Item, n = 3): [string, number][] {
+  const all: [string, number][] = [];
+  for (const key of ["regular_emotes", "native_emotes"]) {
+    const map = base.data[key];
+    if (!isObj(map)) continue;
+    for (const [name, c] of Object.entries(map)) {
+      const today = isObj(c) ? Number(c.today ?? 0) : Number(c);
+      if (today > 0) all.push([name, today]);
+    }
+  }
+  return all.sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, n);
+}
+
+export const tierLabel = (tier: unknown) => (tier === "2000" ? "Tier 2" : tier === "3000" ? "Tier 3" : "Tier 1");
+
+/** The alert's words: headline and the line under it. */
+export function alertText(a: Item): { kicker: string; title: string; detail: string } {
+  const d = a.data;
+  const who = typeof d.user_name === "string" && d.user_name ? d.user_name : "Someone";
+  const times = typeof d.count === "number" && d.count > 1 ? ` ×${d.count}` : "";
+  const replay = d.replay ? " (replay)" : "";
+  switch (a.type === "alert" ? d.type : a.type) {
+    case "channel.follow":
+      return { kicker: "New follower" + replay, title: who + times, detail: "Welcome to the stream!" };
+    case "channel.cheer":
+      return { kicker: "Cheer" + replay, title: who, detail: `${d.bits ?? 0} bits${d.message ? ` · ${d.message}` : ""}` };
+    case "channel.raid":
+      return { kicker: "Raid" + replay, title: who, detail: `is raiding with ${d.viewers ?? 0} viewers` };
+    case "channel.subscription.gift":
+      return {
+        kicker: "Gift subs" + replay,
+        title: who,
+        detail: `gifted ${d.total ?? 1} ${tierLabel(d.tier)} sub${(d.total ?? 1) === 1 ? "" : "s"}`,
+      };
+    case "checkpoint_clear":
+      return { kicker: "Checkpoint cleared", title: String(d.checkpoint_name ?? "Checkpoint"), detail: d.seed_id ? `Seed ${d.seed_id}` : "" };
+    case "manual_override":
+      return { kicker: "Announcement", title: String(d.message ?? d.title ?? d.type ?? "Heads up"), detail: String(d.detail ?? "") };
+    default:
+      return {
+        kicker: String(d.type ?? a.type).replace(/[._]/g, " "),
+        title: typeof d.message === "string" ? d.message : who,
+        detail: "",
+      };
+  }
+}
+
+/** One timeline entry as a short chip. */
+export function timelineText(t: Item): string {
+  const d = t.data;
+  const who = typeof d.user_name === "string" ? d.user_name : "someone";
+  switch (t.type) {
+    case "channel.follow":
+      return `${who} followed`;
+    case "channel.subscribe":
+    case "channel.subscription.message":
+      return `${who} subscribed (${tierLabel(d.tier)})`;
+    case "channel.subscription.gift":
+      return `${who} gifted ${d.total ?? 1}`;
+    case "channel.cheer":
+      return `${who} cheered ${d.bits ?? 0}`;
+    case "channel.raid":
+      return `${who} raided (${d.viewers ?? 0})`;
+    default:
+      return `${who}: ${t.type}`;
+  }
+}

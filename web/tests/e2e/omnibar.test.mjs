@@ -1,0 +1,111 @@
+// The omnibar in Debian's Chromium against a real landale: events injected through
+// POST /api/eventsub reach the right layer; an alert covers the sub train and the
+// sub train resumes; pixels are transparent where nothing is drawn; an alert sent
+// while the hub restarts is still shown after the page reconnects.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { controlClient, follow, launchChromium, missing, pixels, publishEvent, startLandale, subscribe } from "./harness.mjs";
+
+const layerState = (page) => page.evaluate(() => window.debug.layers.state());
+const waitLayers = (page, want, timeout = 10_000) =>
+  page.waitForFunction(
+    (want) => {
+      const s = window.debug?.layers.state();
+      return s && Object.entries(want).every(([l, v]) => s[l] === v);
+    },
+    want,
+    { timeout },
+  );
+const waitTitle = (page, name, timeout = 10_000) =>
+  page.waitForFunction((name) => document.querySelector("[data-testid=alert-title]")?.textContent === name, name, { timeout });
+
+test("omnibar: layers, interruption and resume, pixels, restart", { timeout: 120_000 }, async (t) => {
+  const why = missing({ obs: false });
+  if (why) return t.skip(why);
+  const hub = await startLandale();
+  t.after(() => hub.stop());
+  const browser = await launchChromium();
+  t.after(() => browser.close());
+  const ctl = await controlClient(hub);
+  t.after(() => ctl.close());
+
+  const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  // Every socket the page opens goes through here, so the test can keep it offline.
+  let offline = false;
+  await page.routeWebSocket(/\/socket\/websocket/, (ws) => (offline ? ws.close() : ws.connectToServer()));
+  await page.goto(`${hub.base}/overlays/omnibar?debug=1`);
+  // The ticker (background) comes with the first stream_state; nothing else is up.
+  await waitLayers(page, { foreground: "hidden", midground: "hidden", background: "active" });
+  assert.equal(await page.locator("[data-testid=connection-pill]").count(), 0, "no pill while online");
+
+  // Pixels with nothing but the ticker bar: the canvas is transparent above the bar.
+  let shot = await pixels(await page.screenshot({ omitBackground: true }));
+  assert.equal(shot.width, 1920);
+  assert.equal(shot.drawn(0, 0, 1920, 900, 0), 0, "nothing drawn above the bar");
+  assert.ok(shot.drawn(100, 1000, 1800, 1040) > 0.95, "the bar is drawn at the bottom");
+
+  // A follow: a foreground alert, the background covered.
+  await publishEvent(hub, "channel.follow", follow("Ann"));
+  await waitTitle(page, "Ann");
+  await waitLayers(page, { foreground: "active", background: "interrupted" });
+  assert.equal(await page.getAttribute(".layer-foreground", "data-state"), "active");
+  assert.equal(await page.textContent("[data-testid=alert] .alert-kicker"), "New follower");
+  shot = await pixels(await page.screenshot({ omitBackground: true }));
+  assert.ok(shot.drawn(600, 830, 1320, 940) > 0.95, "the alert card is drawn where the alert is");
+  assert.equal(shot.drawn(0, 0, 1920, 740, 0), 0, "transparent above the alert (and its shadow)");
+  assert.equal(shot.drawn(0, 0, 500, 960, 0), 0, "transparent left of the alert");
+  await page.screenshot({ path: process.env.SCREENSHOT_DIR ? `${process.env.SCREENSHOT_DIR}/omnibar-alert.png` : undefined, omitBackground: true });
+
+  // Skip it: the foreground exits and the background resumes.
+  await ctl.push("stream:queue", "skip_current");
+  await waitLayers(page, { foreground: "hidden", background: "active" });
+
+  // A sub starts a sub train (midground); a follow then covers it; skipping the follow
+  // brings the sub train back (resume), not a re-entry.
+  await publishEvent(hub, "channel.subscribe", subscribe("Bea"));
+  await page.waitForSelector("[data-testid=sub-train]");
+  await waitLayers(page, { foreground: "hidden", midground: "active", background: "interrupted" });
+  await publishEvent(hub, "channel.follow", follow("Cat"));
+  await waitTitle(page, "Cat");
+  await waitLayers(page, { foreground: "active", midground: "interrupted", background: "interrupted" });
+  const covered = await page.evaluate(() => getComputedStyle(document.querySelector(".layer-midground")).opacity);
+  assert.ok(Number(covered) < 1, `a covered sub train is dimmed (opacity ${covered})`);
+  await ctl.push("stream:queue", "skip_current");
+  await waitLayers(page, { foreground: "hidden", midground: "active" });
+  await page.waitForFunction(() => getComputedStyle(document.querySelector(".layer-midground")).opacity === "1");
+  assert.match(await page.textContent("[data-testid=sub-train]"), /Bea/);
+  await ctl.push("stream:queue", "clear_queue");
+  await waitLayers(page, { foreground: "hidden", midground: "hidden", background: "active" });
+
+  // The latest event rides in the bar.
+  assert.match(await page.textContent("[data-testid=latest-event]"), /Cat followed/);
+
+  // The hub restarts while the page cannot reconnect; an alert sent then is shown
+  // once the page is back.
+  offline = true;
+  await hub.restart();
+  await page.waitForSelector("[data-testid=connection-pill]");
+  await publishEvent(hub, "channel.follow", follow("Dee"));
+  assert.equal(await page.evaluate(() => window.debug.socket.connected()), false, "page offline when Dee was sent");
+  offline = false;
+  await waitTitle(page, "Dee", 20_000);
+  await page.waitForSelector("[data-testid=connection-pill]", { state: "detached" });
+  await ctl.push("stream:queue", "skip_current");
+  await waitLayers(page, { foreground: "hidden" });
+
+  // An alert sent while the page is offline, then the hub restarts (it saves its
+  // queue): still shown when the page reconnects.
+  offline = true;
+  await page.evaluate(() => window.debug.socket.drop());
+  await page.waitForSelector("[data-testid=connection-pill]");
+  await publishEvent(hub, "channel.follow", follow("Eve"));
+  await hub.restart();
+  offline = false;
+  await waitTitle(page, "Eve", 20_000);
+
+  assert.deepEqual(errors, []);
+  assert.deepEqual(Object.keys(await layerState(page)), ["foreground", "midground", "background"]);
+});

@@ -1,0 +1,66 @@
+// Takeovers from the dashboard's panel to /overlays/takeover in Chromium against a
+// real landale: show, replace, expire (the hub's clock), clear.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { controlClient, launchChromium, missing, pixels, startLandale } from "./harness.mjs";
+
+test("takeover: show, replace, expire and clear from the dashboard", { timeout: 120_000 }, async (t) => {
+  const why = missing({ obs: false });
+  if (why) return t.skip(why);
+  const hub = await startLandale();
+  t.after(() => hub.stop());
+  const browser = await launchChromium();
+  t.after(() => browser.close());
+  const ctl = await controlClient(hub);
+  t.after(() => ctl.close());
+
+  const overlay = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
+  const dash = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const errors = [];
+  for (const p of [overlay, dash]) p.on("pageerror", (e) => errors.push(String(e)));
+  await overlay.goto(`${hub.base}/overlays/takeover?debug=1`);
+  await dash.goto(`${hub.base}/dashboard`);
+  await overlay.waitForFunction(() => window.debug?.socket.connected());
+  const root = overlay.getByTestId("takeover-root");
+  assert.equal(await root.getAttribute("data-active"), "false");
+  let shot = await pixels(await overlay.screenshot({ omitBackground: true }));
+  assert.equal(shot.drawn(0, 0, 1920, 1080, 0), 0, "fully transparent with no takeover");
+
+  // Show: technical difficulties, until cleared.
+  const panel = dash.getByTestId("takeover-panel");
+  await panel.getByTestId("takeover-type").selectOption("technical-difficulties");
+  await panel.getByTestId("takeover-message").fill("Router is rebooting");
+  await panel.getByTestId("takeover-seconds").fill("0");
+  await panel.getByTestId("takeover-send").click();
+  await overlay.waitForSelector('[data-testid=takeover][data-type="technical-difficulties"]');
+  assert.equal(await overlay.textContent("[data-testid=takeover-line]"), "Router is rebooting");
+  await dash.waitForSelector("[data-testid=takeover-active]");
+  await overlay.waitForFunction(() => getComputedStyle(document.querySelector("[data-testid=takeover]")).opacity === "1");
+  shot = await pixels(await overlay.screenshot({ omitBackground: true }));
+  assert.ok(shot.drawn(0, 0, 1920, 1080, 250) > 0.99, "the takeover covers the whole canvas");
+  if (process.env.SCREENSHOT_DIR) await overlay.screenshot({ path: `${process.env.SCREENSHOT_DIR}/takeover.png` });
+
+  // Replace: a custom message replaces it at once.
+  await panel.getByTestId("takeover-type").selectOption("custom");
+  await panel.getByTestId("takeover-message").fill("Back after this match");
+  await panel.getByTestId("takeover-send").click();
+  await overlay.waitForSelector('[data-testid=takeover][data-type="custom"]');
+  assert.match(await overlay.textContent("[data-testid=takeover]"), /Back after this match/);
+
+  // Clear from the dashboard.
+  await panel.getByTestId("takeover-clear").click();
+  await overlay.waitForSelector('[data-testid=takeover-root][data-active="false"]');
+  await overlay.waitForSelector("[data-testid=takeover]", { state: "detached" });
+  await dash.waitForSelector("[data-testid=takeover-active]", { state: "detached" });
+
+  // Expire: a 1.5 s screen cover ends by itself (the hub sends takeover_clear).
+  const sent = Date.now();
+  await ctl.push("stream:overlays", "takeover", { type: "screen-cover", message: "", duration: 1500 });
+  await overlay.waitForSelector('[data-testid=takeover][data-type="screen-cover"]');
+  await overlay.waitForSelector("[data-testid=takeover]", { state: "detached", timeout: 10_000 });
+  const took = Date.now() - sent;
+  assert.ok(took >= 1400, `hid after ${took} ms, not before its 1.5 s`);
+
+  assert.deepEqual(errors, []);
+});
