@@ -36,6 +36,22 @@ pub fn obs(args: &[String]) -> Result<()> {
     crate::status(bench, "cargo bench -p landale --bench obs")
 }
 
+/// Omnibar frame times in Chromium during an alert burst (web/bench/frames.mjs).
+pub fn frames() -> Result<()> {
+    crate::web_build()?;
+    let mut build = crate::cargo();
+    build.args(["build", "--release", "-p", "landale"]);
+    crate::status(build, "cargo build --release -p landale")?;
+    let mut node = std::process::Command::new("node");
+    node.arg("bench/frames.mjs")
+        .current_dir(crate::root().join("web"))
+        .env(
+            "LANDALE_BIN",
+            crate::target_dir().join("release").join("landale"),
+        );
+    crate::status(node, "node web/bench/frames.mjs")
+}
+
 pub fn hub(args: &[String]) -> Result<()> {
     if std::env::var_os("LANDALE_BENCH_INNER").is_none() {
         // Build the hub and re-run this command from a release xtask.

@@ -1,4 +1,4 @@
-//! `cargo xtask run | test | lint | bench hub | bench producer | bench obs`: the one place that knows about npm,
+//! `cargo xtask run | test | lint | bench hub | bench producer | bench obs | bench frames`: the one place that knows about npm,
 //! browsers and how the pieces are started together.
 
 mod bench;
@@ -17,6 +17,7 @@ const USAGE: &str = "usage: cargo xtask <command>
   bench hub    fan-out benchmark against a bare WebSocket broadcast floor (writes bench-results/hub.json)
   bench producer  the stream producer's cost per event against a serialisation floor (bench-results/producer.json)
   bench obs    real OBS scene switch → overlay push, against a bare obs-websocket client (bench-results/obs.json)
+  bench frames omnibar frame times in Chromium during an alert burst, against the idle page (bench-results/frames.json)
 ";
 
 fn main() {
@@ -29,9 +30,10 @@ fn main() {
             Some("hub") => bench::hub(&args[2..]),
             Some("producer") => bench::producer(&args[2..]),
             Some("obs") => bench::obs(&args[2..]),
+            Some("frames") => bench::frames(),
             Some("floor-server") => bench::floor_server(&args[2..]),
             _ => Err(anyhow::anyhow!(
-                "unknown benchmark; available: hub, producer, obs\n\n{USAGE}"
+                "unknown benchmark; available: hub, producer, obs, frames\n\n{USAGE}"
             )),
         },
         _ => {
@@ -161,7 +163,7 @@ fn newest(dir: &Path) -> Option<std::time::SystemTime> {
 }
 
 /// `npm run build` in web/ (type check + Vite) when a source is newer than the build.
-fn web_build() -> Result<()> {
+pub fn web_build() -> Result<()> {
     let web = root().join("web");
     npm_ci_if_needed(&web)?;
     let built = modified(&web.join("dist").join("dashboard").join("index.html"));
@@ -191,7 +193,10 @@ fn e2e() -> Result<()> {
     node.args(["--test", "--test-concurrency=1", "tests/e2e/"])
         .current_dir(&web)
         .env("LANDALE_BIN", target_dir().join("debug").join("landale"));
-    status(node, "node --test web/tests/e2e (Chromium; real OBS for the OBS panel)")
+    status(
+        node,
+        "node --test web/tests/e2e (Chromium; real OBS for the OBS panel)",
+    )
 }
 
 /// A free loopback port.

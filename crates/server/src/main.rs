@@ -85,6 +85,9 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let obs = running.hub.config.obs.url.clone();
     println!("Landale is running at {base}");
     println!("  Dashboard:  {base}/dashboard");
+    println!(
+        "  Overlays:   {base}/overlays/omnibar (and /takeover, /captions, /ironmon: OBS browser sources, 1920x1080)"
+    );
     println!("  WebSocket:  ws://{}/socket/websocket", running.addr);
     println!("  Health:     {base}/api/health");
     println!("  Metrics:    {base}/metrics");

@@ -254,6 +254,44 @@ export const subscribe = (name, tier = "1000") => ({
   is_gift: false,
 });
 
+export const chat = (name, text) => ({
+  broadcaster_user_id: "12826",
+  broadcaster_user_login: "avalonstar",
+  broadcaster_user_name: "Avalonstar",
+  message_id: randomBytes(16).toString("hex"),
+  chatter_user_id: String(100000 + (++eventCounter % 800000)),
+  chatter_user_login: name.toLowerCase(),
+  chatter_user_name: name,
+  message: {
+    text,
+    fragments: text.split(" ").map((w) =>
+      w.startsWith("avalon") || w === "Kappa"
+        ? { type: "emote", text: w, emote: { id: w, emote_set_id: "0" } }
+        : { type: "text", text: w },
+    ),
+  },
+  color: "#9146FF",
+  badges: [],
+  message_type: "text",
+});
+
+/** Browser-side figures through the DevTools protocol: JS heap after a full GC,
+ * DOM nodes and event listeners. */
+export async function pageMemory(page) {
+  const cdp = await page.context().newCDPSession(page);
+  try {
+    await cdp.send("Performance.enable");
+    await cdp.send("HeapProfiler.collectGarbage");
+    await cdp.send("HeapProfiler.collectGarbage");
+    const heap = await cdp.send("Runtime.getHeapUsage");
+    const { metrics } = await cdp.send("Performance.getMetrics");
+    const m = Object.fromEntries(metrics.map((x) => [x.name, x.value]));
+    return { heapBytes: heap.usedSize, nodes: m.Nodes, listeners: m.JSEventListeners };
+  } finally {
+    await cdp.detach();
+  }
+}
+
 /**
  * A control client: the official phoenix client in Node with the token, joined to
  * the stream topics. `push` resolves with the reply envelope's data or rejects.
