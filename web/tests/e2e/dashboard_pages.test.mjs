@@ -83,5 +83,21 @@ test("dashboard panels and captions round-trip", { timeout: 120_000 }, async (t)
   const caps = await cap.$$eval("[data-testid=caption]", (els) => els.map((e) => e.textContent));
   assert.deepEqual(caps, ["this was said while the overlay was offline", "and so was this"], "two lines, oldest first");
 
+  // The ironmon overlay before any run: a clear empty state. A wrong overlay name: 404.
+  const iron = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
+  iron.on("pageerror", (e) => errors.push(String(e)));
+  await iron.goto(`${hub.base}/overlays/ironmon`);
+  await iron.waitForSelector('[data-testid=ironmon-empty] >> text=/No run yet/');
+  const missingPage = await fetch(`${hub.base}/overlays/nope`);
+  assert.equal(missingPage.status, 404);
+  assert.match(await missingPage.text(), /omnibar, takeover, captions, ironmon/);
+
+  // On a phone: the dashboard fits the width (no sideways scrolling).
+  const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });
+  await phone.goto(`${hub.base}/dashboard`);
+  await phone.waitForSelector("[data-testid=hub-online]");
+  const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `the dashboard is ${overflow} px wider than a phone`);
+
   assert.deepEqual(errors, []);
 });

@@ -5,7 +5,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { controlClient, follow, launchChromium, missing, pixels, publishEvent, startLandale, subscribe } from "./harness.mjs";
+import { chat, controlClient, follow, launchChromium, missing, pixels, publishEvent, startLandale, subscribe } from "./harness.mjs";
 
 const layerState = (page) => page.evaluate(() => window.debug.layers.state());
 const waitLayers = (page, want, timeout = 10_000) =>
@@ -40,6 +40,14 @@ test("omnibar: layers, interruption and resume, pixels, restart", { timeout: 120
   // The ticker (background) comes with the first stream_state; nothing else is up.
   await waitLayers(page, { foreground: "hidden", midground: "hidden", background: "active" });
   assert.equal(await page.locator("[data-testid=connection-pill]").count(), 0, "no pill while online");
+
+  // Emote increments: chat with an emote bumps today's count in the ticker at once
+  // (the variety show's ticker starts on emote stats).
+  await page.waitForSelector('[data-testid=ticker][data-ticker-type="emote_stats"]');
+  await publishEvent(hub, "channel.chat.message", chat("Zed", "avalonHYPE"));
+  await page.waitForSelector('[data-emote="avalonHYPE"] b >> text="1"');
+  await publishEvent(hub, "channel.chat.message", chat("Zed", "avalonHYPE gg avalonHYPE"));
+  await page.waitForSelector('[data-emote="avalonHYPE"] b >> text="3"');
 
   // Pixels with nothing but the ticker bar: the canvas is transparent above the bar.
   let shot = await pixels(await page.screenshot({ omitBackground: true }));
@@ -82,6 +90,23 @@ test("omnibar: layers, interruption and resume, pixels, restart", { timeout: 120
 
   // The latest event rides in the bar.
   assert.match(await page.textContent("[data-testid=latest-event]"), /Cat followed/);
+
+  // The show follows the Twitch category: FireRed/LeafGreen is the ironmon show, and
+  // the omnibar takes its colours.
+  const accent = () => page.evaluate(() => getComputedStyle(document.querySelector(".bar-brand")).backgroundColor);
+  const varietyAccent = await accent();
+  await publishEvent(hub, "channel.update", {
+    broadcaster_user_id: "12826",
+    broadcaster_user_login: "avalonstar",
+    broadcaster_user_name: "Avalonstar",
+    title: "IronMON attempt 1000",
+    language: "en",
+    category_id: "490100",
+    category_name: "Pokémon FireRed/LeafGreen",
+    content_classification_labels: [],
+  }, "2");
+  await page.waitForSelector('[data-testid=omnibar][data-show="ironmon"]');
+  assert.notEqual(await accent(), varietyAccent, "the ironmon show has its own accent");
 
   // The hub restarts while the page cannot reconnect; an alert sent then is shown
   // once the page is back.
