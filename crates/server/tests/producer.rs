@@ -172,7 +172,11 @@ async fn restart_resumes_alerts_and_takeovers() {
         hub.restart().await;
 
         let mut overlay = ws_anon(&hub.ws_url(), "").await;
-        join(&mut overlay, "stream:overlays", json!({})).await;
+        let reply = join(&mut overlay, "stream:overlays", json!({})).await;
+        assert_eq!(
+            reply["takeover"]["type"], "technical-difficulties",
+            "{db:?}: the join reply names the takeover that is up"
+        );
         let s = next_event(&mut overlay, "stream_state").await[4].clone();
         check_state(&s);
         assert_eq!(
@@ -206,6 +210,11 @@ async fn restart_resumes_alerts_and_takeovers() {
         );
         clock.advance(Duration::from_secs(60));
         next_event(&mut overlay, "takeover_clear").await;
+        // A page that rejoins after missing that clear learns from the reply.
+        let mut late = ws_anon(&hub.ws_url(), "").await;
+        let reply = join(&mut late, "stream:overlays", json!({})).await;
+        assert_eq!(reply["takeover"], Value::Null, "{db:?}: no takeover up");
+        assert!(reply.as_object().unwrap().contains_key("takeover"));
         hub.stop().await;
     }
 }

@@ -14,7 +14,7 @@ import { QueuePanel, type QueueState } from "./QueuePanel";
 import { TakeoverPanel } from "./TakeoverPanel";
 import { LayersPanel } from "./LayersPanel";
 import { ActivityPanel } from "./ActivityPanel";
-import { ServicesPanel, type Telemetry } from "./ServicesPanel";
+import { ServicesPanel, type ServiceResult, type Telemetry } from "./ServicesPanel";
 import { TranscriptPanel, type Transcript } from "./TranscriptPanel";
 import { StreamInfoPanel } from "./StreamInfoPanel";
 import { fromPush, fromRest, merge, type Activity } from "./activity";
@@ -33,7 +33,8 @@ export function App() {
   const [activity, setActivity] = createSignal<Activity[]>([]);
   const [activityError, setActivityError] = createSignal<string | null>(null);
   const [telemetry, setTelemetry] = createSignal<Telemetry | null>(null);
-  const [serviceResult, setServiceResult] = createSignal<string | null>(null);
+  const [serviceResult, setServiceResult] = createSignal<ServiceResult | null>(null);
+  let lastServiceCommand = "";
   const [lines, setLines] = createSignal<Transcript[]>([]);
 
   /** Run a control command; an `unauthorized` answer asks for the token once. */
@@ -98,20 +99,38 @@ export function App() {
       takeover_clear: () => setTakeover(null),
     },
     { overlay_type: "dashboard" },
+    (reply) => reply && "takeover" in reply && reply.takeover === null && setTakeover(null),
   );
   link.join("stream:queue", { queue_state: (p) => p && Array.isArray(p.queue) && setQueue(p as QueueState) });
   const services = link.join(
     "dashboard:services",
     {
       telemetry_update: (t) => setTelemetry(t as Telemetry),
-      command_result: (r) =>
+      // The answer to start/stop/restart (through nurvus), then fresh health.
+      command_result: (r) => {
         setServiceResult(
-          r?.success === false ? `${r?.error?.message ?? "the command failed"}` : `${r?.data?.service ?? "service"}: ${r?.data?.status ?? "done"}`,
-        ),
+          r?.success === false
+            ? { ok: false, text: `${lastServiceCommand}: ${r?.error?.message ?? "failed"}` }
+            : { ok: true, text: `${lastServiceCommand}: done` },
+        );
+        services.push("get_telemetry", {});
+      },
     },
     {},
     () => void services.push("get_telemetry", {}),
   );
+  /** Service commands answer with a `command_result` push, not a reply; only a
+   * refusal (unauthorized, busy, unknown service) comes back as an error reply. */
+  const sendService = (action: string, service: string) => {
+    lastServiceCommand = `${action} ${service}`;
+    setServiceResult({ ok: true, text: `${lastServiceCommand}: sent` });
+    services
+      .push(action, { service }, 15_000)
+      .receive("error", (r: any) => {
+        if (r?.error?.code === "unauthorized") setNeedToken(true);
+        setServiceResult({ ok: false, text: `${lastServiceCommand}: ${r?.error?.message ?? "refused"}` });
+      });
+  };
   const telemetryTimer = setInterval(() => link.socket.isConnected() && services.push("get_telemetry", {}), TELEMETRY_EVERY_MS);
   link.join("transcription:live", {
     new_transcription: (t) => {
@@ -165,7 +184,7 @@ export function App() {
         <LayersPanel state={stream()} />
         <ActivityPanel items={activity()} error={activityError()} />
         <StreamInfoPanel control={control} online={link.online() === true} />
-        <ServicesPanel telemetry={telemetry()} result={serviceResult()} control={control} />
+        <ServicesPanel telemetry={telemetry()} result={serviceResult()} send={sendService} />
         <TranscriptPanel lines={lines()} />
       </div>
     </main>

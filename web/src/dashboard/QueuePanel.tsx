@@ -1,6 +1,6 @@
 // The alert queue (`stream:queue`): what is on screen and waiting, with pause,
 // skip, remove, clear and replay. Every button waits for the hub's answer.
-import { createSignal, For, Show } from "solid-js";
+import { createMemo, createSignal, For, onCleanup, Show } from "solid-js";
 import type { Control } from "./control";
 
 export interface QueueItem {
@@ -29,6 +29,13 @@ export function QueuePanel(props: { state: QueueState | null; control: Control }
     props.control("stream:queue", event, payload).catch((e) => setError(e.message));
   };
   const s = () => props.state;
+  // The hub sends `remaining` when the queue changes; the item on screen counts down here.
+  const [now, setNow] = createSignal(Date.now());
+  const tick = setInterval(() => setNow(Date.now()), 1000);
+  onCleanup(() => clearInterval(tick));
+  const receivedAt = createMemo(() => (props.state, Date.now()));
+  const left = (i: QueueItem) =>
+    i.status === "active" ? Math.max(0, i.remaining - (now() - receivedAt())) : i.remaining;
   return (
     <section class="panel" data-testid="queue-panel" aria-label="Alert queue">
       <header>
@@ -70,7 +77,7 @@ export function QueuePanel(props: { state: QueueState | null; control: Control }
             <li data-testid="queue-item" data-id={i.id} data-status={i.status}>
               <span class={`tag ${i.status}`}>{i.status}</span>
               <b>{i.data.type ?? i.content_type}</b> {who(i)}
-              <span class="muted"> {Math.ceil(i.remaining / 1000)} s</span>
+              <span class="muted"> {Math.ceil(left(i) / 1000)} s</span>
               <button class="small" data-testid="queue-remove" onClick={() => run("remove_queue_item", { id: i.id })}>
                 Remove
               </button>

@@ -1,7 +1,6 @@
 // Services (`dashboard:services`): health from `telemetry_update`, and start, stop,
 // restart of phononmaser and seed through nurvus (answered by `command_result`).
-import { createSignal, For, Show } from "solid-js";
-import type { Control } from "./control";
+import { For, Show } from "solid-js";
 
 export interface Telemetry {
   services?: Record<string, { connected?: boolean; error?: string | null; status?: string }>;
@@ -10,12 +9,19 @@ export interface Telemetry {
 
 const CONTROLLED = ["phononmaser", "seed"];
 
-export function ServicesPanel(props: { telemetry: Telemetry | null; result: string | null; control: Control }) {
-  const [error, setError] = createSignal<string | null>(null);
-  const run = (event: string, service: string) => {
-    setError(null);
-    props.control("dashboard:services", event, { service }).catch((e) => setError(e.message));
-  };
+/** What the last command said: `ok` false for a refusal or a failure. */
+export interface ServiceResult {
+  ok: boolean;
+  text: string;
+}
+
+export function ServicesPanel(props: {
+  telemetry: Telemetry | null;
+  result: ServiceResult | null;
+  /** Send start/stop/restart; the answer arrives later as `command_result`. */
+  send: (action: string, service: string) => void;
+}) {
+  const run = (action: string, service: string) => props.send(action, service);
   const entries = () => Object.entries(props.telemetry?.services ?? {});
   return (
     <section class="panel" data-testid="services-panel" aria-label="Services">
@@ -33,18 +39,22 @@ export function ServicesPanel(props: { telemetry: Telemetry | null; result: stri
               <span class="muted">{s.connected ? (s.status ?? "connected") : (s.error ?? "not connected")}</span>
               <Show when={CONTROLLED.includes(name)}>
                 <span class="row inline">
-                  <button class="small" onClick={() => run("start", name)}>Start</button>
-                  <button class="small" onClick={() => run("stop", name)}>Stop</button>
-                  <button class="small" onClick={() => run("restart", name)}>Restart</button>
+                  <For each={["start", "stop", "restart"]}>
+                    {(action) => (
+                      <button class="small" data-action={action} onClick={() => run(action, name)}>
+                        {action[0].toUpperCase() + action.slice(1)}
+                      </button>
+                    )}
+                  </For>
                 </span>
               </Show>
             </li>
           )}
         </For>
       </ul>
-      <Show when={error() ?? props.result}>
-        <p class={error() ? "problem" : "muted"} data-testid="services-result">
-          {error() ?? props.result}
+      <Show when={props.result}>
+        <p class={props.result!.ok ? "muted" : "problem"} data-testid="services-result">
+          {props.result!.text}
         </p>
       </Show>
     </section>

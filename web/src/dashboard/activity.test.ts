@@ -14,6 +14,11 @@ suite("activity log", () => {
     expect(list.map((a) => a.id)).toEqual(["c", "b", "a"]);
   });
 
+  it("orders by time whatever the fraction digits", () => {
+    const list = merge([], [push("a", "2026-01-01T10:00:05.120Z"), push("b", "2026-01-01T10:00:05.120500Z")]);
+    expect(list.map((x) => x.id)).toEqual(["b", "a"]);
+  });
+
   it("keeps at most CAP entries, dropping the oldest", () => {
     const many = Array.from({ length: CAP + 25 }, (_, i) => push(`e${i}`, new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString()));
     const list = merge([], many);

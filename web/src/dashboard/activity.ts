@@ -37,10 +37,18 @@ export function fromPush(e: any): Activity | null {
   };
 }
 
+/** Microseconds since the epoch: by time, not by string (the REST rows and the pushes
+ * write 0, 3 or 6 fraction digits), and finer than Date.parse's milliseconds. */
+export function micros(ts: string): number {
+  const frac = /\.(\d+)/.exec(ts)?.[1] ?? "";
+  const whole = Date.parse(ts.replace(/\.\d+/, ""));
+  return Number.isFinite(whole) ? whole * 1000 + Number((frac + "000000").slice(0, 6)) : 0;
+}
+
 export function merge(list: Activity[], more: Activity[]): Activity[] {
   const byId = new Map(list.map((a) => [a.id, a]));
   for (const a of more) byId.set(a.id, a);
-  return [...byId.values()].sort((a, b) => (a.timestamp < b.timestamp ? 1 : a.timestamp > b.timestamp ? -1 : 0)).slice(0, CAP);
+  return [...byId.values()].sort((a, b) => micros(b.timestamp) - micros(a.timestamp)).slice(0, CAP);
 }
 
 /** One line of text for an activity row. */

@@ -12,6 +12,9 @@ export interface PageDebug {
   counters?: () => Record<string, number>;
 }
 
+/** At most 10 minutes of frames at 60 fps: a forgotten start() cannot grow forever. */
+const MAX_FRAMES = 36_000;
+
 /** Frame deltas from requestAnimationFrame, in ms. */
 function frameRecorder() {
   let deltas: number[] = [];
@@ -20,7 +23,7 @@ function frameRecorder() {
   const tick = (t: number) => {
     if (last) deltas.push(t - last);
     last = t;
-    raf = requestAnimationFrame(tick);
+    raf = deltas.length < MAX_FRAMES ? requestAnimationFrame(tick) : 0;
   };
   return {
     start() {

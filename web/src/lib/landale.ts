@@ -52,7 +52,7 @@ export interface Link {
   /** null until the first open or failure, then whether the socket is open. */
   online: Accessor<boolean | null>;
   /** Join `topic` once with `handlers`; rejoins carry `last_seq`. */
-  join(topic: string, handlers: Handlers, params?: object, onJoined?: () => void): Channel;
+  join(topic: string, handlers: Handlers, params?: object, onJoined?: (reply: any) => void): Channel;
   channel(topic: string): Channel | undefined;
   lastSeq(topic: string): number | null;
   dispose(): void;
@@ -104,8 +104,12 @@ export function connect(name: string): Link {
       }
       ch.join()
         .receive("ok", (reply: { seq?: number }) => {
-          note(topic, seqOf(reply));
-          onJoined?.();
+          // The reply's seq is the hub's head when the join was answered. After a
+          // rejoin with last_seq the replay follows the reply, so taking the head now
+          // would skip what a drop mid-replay left undelivered: only the first join
+          // takes it; later ones advance from delivered messages.
+          if (!seqs.has(topic)) note(topic, seqOf(reply));
+          onJoined?.(reply);
         })
         .receive("error", (r: unknown) => console.warn(`[landale] join ${topic} refused`, r))
         .receive("timeout", () => console.warn(`[landale] join ${topic} timed out`));

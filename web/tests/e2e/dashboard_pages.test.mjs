@@ -18,7 +18,8 @@ const said = (text) => ({
 test("dashboard panels and captions round-trip", { timeout: 120_000 }, async (t) => {
   const why = missing({ obs: false });
   if (why) return t.skip(why);
-  const hub = await startLandale();
+  // Nurvus on a port where nothing listens: its absence is the answer under test.
+  const hub = await startLandale({ NURVUS_URL: "http://127.0.0.1:9" });
   t.after(() => hub.stop());
   const browser = await launchChromium();
   t.after(() => browser.close());
@@ -82,6 +83,14 @@ test("dashboard panels and captions round-trip", { timeout: 120_000 }, async (t)
   await cap.waitForSelector('[data-testid=caption] >> text="and so was this"', { timeout: 20_000 });
   const caps = await cap.$$eval("[data-testid=caption]", (els) => els.map((e) => e.textContent));
   assert.deepEqual(caps, ["this was said while the overlay was offline", "and so was this"], "two lines, oldest first");
+
+  // Services: a start goes to nurvus (not running here) and its answer comes back as
+  // command_result, shown in words; health comes from telemetry.
+  const services = dash.getByTestId("services-panel");
+  await services.locator('[data-testid=service][data-service="phononmaser"]').waitFor();
+  await services.locator('[data-service="phononmaser"] button[data-action="start"]').click();
+  await dash.waitForSelector('[data-testid=services-result] >> text=/start phononmaser: .*Nurvus/');
+  assert.match(await dash.getAttribute("[data-testid=services-result]", "class"), /problem/);
 
   // The ironmon overlay before any run: a clear empty state. A wrong overlay name: 404.
   const iron = await browser.newPage({ viewport: { width: 1920, height: 1080 } });

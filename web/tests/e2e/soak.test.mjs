@@ -40,7 +40,6 @@ test(`soak: ${ALERTS} alerts, chat, reconnects and restarts`, { timeout: 30 * 60
       const s = window.debug.layers.state();
       return s.foreground === "hidden" && s.midground === "hidden" && s.background === "active" && window.debug.counters().tweens === 0;
     }, null, { timeout: 20_000 });
-  let n = 0;
   const oneAlert = async (i) => {
     const name = `Viewer${i}`;
     await publishEvent(hub, "channel.follow", follow(name));
@@ -50,7 +49,6 @@ test(`soak: ${ALERTS} alerts, chat, reconnects and restarts`, { timeout: 30 * 60
     await page.waitForFunction((name) => document.querySelector("[data-testid=alert-title]")?.textContent === name, name, {
       timeout: 20_000,
     });
-    n++;
     await ctl.push("stream:queue", "skip_current");
   };
   const settle = async () => {
@@ -71,7 +69,7 @@ test(`soak: ${ALERTS} alerts, chat, reconnects and restarts`, { timeout: 30 * 60
       await page.waitForFunction(() => window.debug.socket.connected());
       drops++;
     }
-    if (i > 0 && i % Math.floor(ALERTS / 3) === 0 && restarts < 2) {
+    if (i > 0 && i % Math.max(1, Math.floor(ALERTS / 3)) === 0 && restarts < 2) {
       ctl.close();
       await hub.restart();
       ctl = await controlClient(hub);
@@ -92,7 +90,6 @@ test(`soak: ${ALERTS} alerts, chat, reconnects and restarts`, { timeout: 30 * 60
   t.diagnostic(
     `soak figures: ${JSON.stringify({ alerts: ALERTS, seconds: Math.round(seconds), perAlertMs: Math.round((seconds * 1000) / ALERTS), drops, restarts, before, after, growth })}`,
   );
-  assert.equal(n, WARMUP + ALERTS, "every alert was seen on screen");
   assert.ok(after.alertsShown >= WARMUP + ALERTS, `alerts shown by the page: ${after.alertsShown}`);
   assert.ok(growth.heapBytes < MAX_HEAP_GROWTH, `JS heap grew ${growth.heapBytes} bytes`);
   assert.ok(growth.nodes <= MAX_NODE_GROWTH, `DOM nodes grew by ${growth.nodes}`);

@@ -19,6 +19,8 @@ test("takeover: show, replace, expire and clear from the dashboard", { timeout: 
   const dash = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   const errors = [];
   for (const p of [overlay, dash]) p.on("pageerror", (e) => errors.push(String(e)));
+  let offline = false;
+  await overlay.routeWebSocket(/\/socket\/websocket/, (ws) => (offline ? ws.close() : ws.connectToServer()));
   await overlay.goto(`${hub.base}/overlays/takeover?debug=1`);
   await dash.goto(`${hub.base}/dashboard`);
   await overlay.waitForFunction(() => window.debug?.socket.connected());
@@ -54,13 +56,28 @@ test("takeover: show, replace, expire and clear from the dashboard", { timeout: 
   await overlay.waitForSelector("[data-testid=takeover]", { state: "detached" });
   await dash.waitForSelector("[data-testid=takeover-active]", { state: "detached" });
 
-  // Expire: a 1.5 s screen cover ends by itself (the hub sends takeover_clear).
+  // Expire: a 1.5 s screen cover ends by itself. The dashboard has no timer of its
+  // own, so its "on screen" mark going away is the hub's takeover_clear.
   const sent = Date.now();
   await ctl.push("stream:overlays", "takeover", { type: "screen-cover", message: "", duration: 1500 });
   await overlay.waitForSelector('[data-testid=takeover][data-type="screen-cover"]');
+  await dash.waitForSelector("[data-testid=takeover-active]");
   await overlay.waitForSelector("[data-testid=takeover]", { state: "detached", timeout: 10_000 });
+  await dash.waitForSelector("[data-testid=takeover-active]", { state: "detached", timeout: 10_000 });
   const took = Date.now() - sent;
   assert.ok(took >= 1400, `hid after ${took} ms, not before its 1.5 s`);
+
+  // Cleared while the overlay was offline: an until-cleared cover must still come
+  // down when the page reconnects (the join reply says no takeover is up).
+  await ctl.push("stream:overlays", "takeover", { type: "please-stand-by", message: "", duration: 0 });
+  await overlay.waitForSelector('[data-testid=takeover][data-type="please-stand-by"]');
+  offline = true;
+  await overlay.evaluate(() => window.debug.socket.drop());
+  await overlay.waitForSelector("[data-testid=connection-pill]");
+  await ctl.push("stream:overlays", "takeover_clear");
+  offline = false;
+  await overlay.waitForSelector("[data-testid=connection-pill]", { state: "detached", timeout: 20_000 });
+  await overlay.waitForSelector("[data-testid=takeover]", { state: "detached", timeout: 5_000 });
 
   assert.deepEqual(errors, []);
 });

@@ -19,12 +19,15 @@ pub fn join_overlays(ctx: &Ctx<'_>, payload: &Value) -> Joined {
     );
     let mut pushes = vec![("stream_state", ctx.hub.producer.stream_state())];
     // A page loading in the middle of a takeover shows it for the time it has left.
-    if let Some(t) = ctx.hub.producer.takeover_push() {
-        pushes.push(("takeover", t));
+    let takeover = ctx.hub.producer.takeover_push();
+    if let Some(t) = &takeover {
+        pushes.push(("takeover", t.clone()));
     }
     Joined {
         channel: Channel::StreamOverlays,
-        response: json!({}),
+        // `takeover` (null when none is up) lets a page that rejoins after missing a
+        // `takeover_clear` take its cover down: stream channels do not replay.
+        response: json!({ "takeover": takeover }),
         pushes,
     }
 }

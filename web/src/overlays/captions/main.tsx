@@ -12,6 +12,8 @@ import "./captions.css";
 function Page() {
   const link = connect("captions");
   const [lines, setLines] = createSignal<Line[]>([]);
+  // Kept apart from the lines so a fading line keeps its element (and its transition).
+  const [fading, setFading] = createSignal<ReadonlySet<string>>(new Set());
   const timers = new Map<string, ReturnType<typeof setTimeout>>();
   let received = 0;
 
@@ -19,13 +21,19 @@ function Page() {
     const t = timers.get(id);
     if (t) clearTimeout(t);
     timers.delete(id);
+    setFading((f) => {
+      if (!f.has(id)) return f;
+      const n = new Set(f);
+      n.delete(id);
+      return n;
+    });
   };
   const expire = (id: string) => {
-    setLines((ls) => ls.map((l) => (l.id === id ? { ...l, fading: true } : l)));
+    setFading((f) => new Set(f).add(id));
     timers.set(
       id,
       setTimeout(() => {
-        timers.delete(id);
+        forget(id);
         setLines((ls) => ls.filter((l) => l.id !== id));
       }, FADE_MS),
     );
@@ -56,7 +64,7 @@ function Page() {
         <For each={lines()}>
           {(l, i) => (
             <div
-              class={`caption ${i() < lines().length - 1 ? "older" : ""} ${l.fading ? "fading" : ""}`}
+              class={`caption ${i() < lines().length - 1 ? "older" : ""} ${fading().has(l.id) ? "fading" : ""}`}
               data-testid="caption"
             >
               {l.text}

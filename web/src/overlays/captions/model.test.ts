@@ -17,5 +17,9 @@ describe("captions", () => {
     expect(captionOf({ id: "x", text: "   " })).toBeNull();
     expect(captionOf({ id: "x", text: " hello\n  chat " })).toEqual({ id: "x", text: "hello chat" });
     expect(captionOf(null)).toBeNull();
+    // A line from long ago (replayed after an outage) is not shown as live.
+    const now = Date.parse("2026-11-24T12:00:00Z");
+    expect(captionOf({ id: "o", text: "old", timestamp: "2026-11-24T11:59:00Z" }, now)).toBeNull();
+    expect(captionOf({ id: "n", text: "new", timestamp: "2026-11-24T11:59:55Z" }, now)?.text).toBe("new");
   });
 });

@@ -58,6 +58,8 @@ function Page() {
       takeover_clear: () => hide(),
     },
     { overlay_type: "takeover" },
+    // A rejoin after missing a takeover_clear: the reply says none is up.
+    (reply) => reply && "takeover" in reply && reply.takeover === null && hide(),
   );
   installDebug("takeover", link, { state: () => ({ active: active(), takeover: shown() }), counters: () => ({ shows }) });
   onCleanup(() => {
