@@ -37,6 +37,7 @@ function summarise(deltas) {
   };
 }
 
+/** Measurement windows and the burst's pacing (load shape, not synchronisation). */
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function scenario(browser, hub, ctl, throttle) {
@@ -44,8 +45,12 @@ async function scenario(browser, hub, ctl, throttle) {
   const cdp = await page.context().newCDPSession(page);
   await cdp.send("Emulation.setCPUThrottlingRate", { rate: throttle });
   await page.goto(`${hub.base}/overlays/omnibar?debug=1`);
-  await page.waitForFunction(() => window.debug?.layers.state()?.background === "active");
-  await sleep(500);
+  const atRest = () =>
+    page.waitForFunction(() => {
+      const s = window.debug?.layers.state();
+      return s?.foreground === "hidden" && s?.background === "active" && window.debug.counters().tweens === 0;
+    });
+  await atRest();
 
   // Floor: the same page, nothing animating.
   await page.evaluate(() => window.debug.frames.start());
@@ -60,7 +65,7 @@ async function scenario(browser, hub, ctl, throttle) {
     await ctl.push("stream:queue", "skip_current");
   }
   await ctl.push("stream:queue", "clear_queue");
-  await sleep(1000); // the last exits finish inside the window
+  await atRest(); // the last exits finish inside the window
   const burst = summarise(await page.evaluate(() => window.debug.frames.stop()));
   await page.close();
   // Idle drops nothing at 60 fps here, so a ratio would divide by zero: report the

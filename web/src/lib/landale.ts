@@ -113,8 +113,6 @@ export function connect(name: string): Link {
         })
         .receive("error", (r: unknown) => console.warn(`[landale] join ${topic} refused`, r))
         .receive("timeout", () => console.warn(`[landale] join ${topic} timed out`));
-      // Rejoins after a reconnect also report here.
-      ch.onError(() => undefined);
       channels.set(topic, ch);
       return ch;
     },

@@ -2,9 +2,8 @@
 // Each layer keeps showing its last content while it animates out, so nothing
 // vanishes before its exit; a new alert in a visible layer swaps in.
 import { createEffect, createSignal, For, Match, on, onCleanup, onMount, Show, Switch, type Accessor, type JSX } from "solid-js";
-import type { Layer, LayerState, Orchestrator } from "../../lib/orchestrator";
+import type { Layer, LayerState, Orchestrator, Running } from "../../lib/orchestrator";
 import { swapIn } from "../../lib/motion";
-import type { Running } from "../../lib/orchestrator";
 import { alertText, tierLabel, timelineText, topEmotes, type Background, type Item, type Layers } from "./model";
 
 const PRIORITY: Record<Layer, number> = { foreground: 100, midground: 50, background: 10 };
