@@ -20,3 +20,4 @@ pub mod producer;
 pub mod server;
 pub mod socket;
 pub mod store;
+pub mod twitch;
