@@ -1,0 +1,19 @@
+//! A faithful local Twitch, for tests and demos (`fake-twitch` binary).
+//!
+//! It follows Twitch's public documentation: the OAuth endpoints of `id.twitch.tv`
+//! (`/oauth2/device`, `/oauth2/token`, `/oauth2/validate`, `/oauth2/revoke`,
+//! `/oauth2/authorize`), the Helix endpoints Landale uses (`/helix/channels`,
+//! `/helix/search/categories`, `/helix/goals`, `/helix/eventsub/subscriptions`) with
+//! `Ratelimit-*` headers, and the EventSub WebSocket (`/ws`: welcome, keepalive,
+//! notification, session_reconnect, revocation, close codes 4000–4007).
+//!
+//! Faults are scripted through [`FakeTwitch`] in process, or `POST /_fake/<fault>` on
+//! the binary: keepalive silence, session_reconnect, revocation, any close code, 429
+//! with reset headers, invalid access tokens, an expired refresh token, redelivery.
+
+mod eventsub;
+mod helix;
+mod oauth;
+mod state;
+
+pub use state::{FakeConfig, FakeTwitch, Fault};
