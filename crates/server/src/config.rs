@@ -67,6 +67,25 @@ pub struct ConfigArgs {
     /// The password from OBS → Tools → WebSocket Server Settings (if authentication is on).
     #[arg(long, env = "OBS_WEBSOCKET_PASSWORD", hide_env_values = true)]
     pub obs_websocket_password: Option<String>,
+    /// The Twitch application's client id (dev.twitch.tv/console). Unset: Twitch is off.
+    #[arg(long, env = "TWITCH_CLIENT_ID")]
+    pub twitch_client_id: Option<String>,
+    /// The Twitch application's client secret (needed to refresh tokens).
+    #[arg(long, env = "TWITCH_CLIENT_SECRET", hide_env_values = true)]
+    pub twitch_client_secret: Option<String>,
+    /// Base64 of 32 bytes: the key tokens are encrypted with at rest. Unset: a key is
+    /// generated in the data dir (`vault.key`) on first use.
+    #[arg(long, env = "CLOAK_SECRET_KEY", hide_env_values = true)]
+    pub cloak_secret_key: Option<String>,
+    /// Twitch OAuth base URL (default https://id.twitch.tv/oauth2; the fake Twitch in tests).
+    #[arg(long, env = "TWITCH_AUTH_URL")]
+    pub twitch_auth_url: Option<String>,
+    /// Helix base URL (default https://api.twitch.tv/helix).
+    #[arg(long, env = "TWITCH_API_URL")]
+    pub twitch_api_url: Option<String>,
+    /// EventSub WebSocket URL (default wss://eventsub.wss.twitch.tv/ws).
+    #[arg(long, env = "TWITCH_EVENTSUB_URL")]
+    pub twitch_eventsub_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,6 +117,8 @@ pub struct Config {
     pub clock: crate::clock::Clock,
     /// OBS connection (URL, password, timeouts); `Debug` hides the password.
     pub obs: crate::obs::ObsSettings,
+    /// Twitch (client id and secret, vault key, base URLs); `Debug` hides the secrets.
+    pub twitch: crate::twitch::TwitchSettings,
 }
 
 impl std::fmt::Debug for Config {
@@ -117,6 +138,7 @@ impl std::fmt::Debug for Config {
             .field("trust_loopback", &self.trust_loopback)
             .field("nurvus_url", &self.nurvus_url)
             .field("obs", &self.obs)
+            .field("twitch", &self.twitch)
             .finish_non_exhaustive()
     }
 }
@@ -163,6 +185,52 @@ where
         Ok(n) if n >= min && n <= max => Ok(n),
         _ => Err(bad(var, v, format!("expected {what}"))),
     }
+}
+
+fn twitch_settings(
+    a: &ConfigArgs,
+    data_dir: &std::path::Path,
+) -> Result<crate::twitch::TwitchSettings, ConfigError> {
+    let nonempty = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
+    let mut s = crate::twitch::TwitchSettings {
+        client_id: nonempty(&a.twitch_client_id),
+        client_secret: nonempty(&a.twitch_client_secret),
+        ..Default::default()
+    };
+    if let Some(v) = &a.twitch_auth_url {
+        s.auth_url = parse_url("TWITCH_AUTH_URL", v)?;
+    }
+    if let Some(v) = &a.twitch_api_url {
+        s.api_url = parse_url("TWITCH_API_URL", v)?;
+    }
+    if let Some(v) = a.twitch_eventsub_url.as_deref().map(str::trim) {
+        if !(v.starts_with("ws://") || v.starts_with("wss://")) {
+            return Err(bad(
+                "TWITCH_EVENTSUB_URL",
+                v,
+                "expected a ws:// or wss:// URL",
+            ));
+        }
+        s.eventsub_url = v.to_string();
+    }
+    s.vault = match nonempty(&a.cloak_secret_key) {
+        Some(k) => Some(
+            crate::twitch::vault::Vault::from_base64(&k)
+                .map_err(|e| bad("CLOAK_SECRET_KEY", "<hidden>", e.to_string()))?,
+        ),
+        // Only with Twitch configured: a key file appears when it is needed.
+        None if s.client_id.is_some() => Some(
+            crate::twitch::vault::load_or_create_key(data_dir)
+                .map_err(|e| bad("CLOAK_SECRET_KEY", "", format!("unset, and {e}")))?,
+        ),
+        None => None,
+    };
+    Ok(s)
 }
 
 fn parse_url(var: &'static str, v: &str) -> Result<String, ConfigError> {
@@ -329,6 +397,7 @@ impl Config {
             password: a.obs_websocket_password.clone().filter(|p| !p.is_empty()),
             ..Default::default()
         };
+        let twitch = twitch_settings(a, &data_dir)?;
         Ok(Config {
             port,
             bind_ip,
@@ -348,6 +417,7 @@ impl Config {
             replay_ring,
             clock: crate::clock::Clock::system(),
             obs,
+            twitch,
         })
     }
 }
@@ -365,6 +435,52 @@ mod tests {
         assert!(!c.demo);
         assert_eq!(c.idle_timeout, Duration::from_secs(90));
         assert!(c.database_url.is_none());
+    }
+
+    #[test]
+    fn twitch_settings_and_the_vault_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let data_dir = Some(dir.path().display().to_string());
+        // No client id: Twitch off, no key file made.
+        let c = Config::from_args(&ConfigArgs {
+            data_dir: data_dir.clone(),
+            ..Default::default()
+        })
+        .unwrap();
+        assert!(c.twitch.client_id.is_none() && c.twitch.vault.is_none());
+        assert!(!dir.path().join("vault.key").exists());
+        assert_eq!(c.twitch.eventsub_url, "wss://eventsub.wss.twitch.tv/ws");
+        // A client id without CLOAK_SECRET_KEY: a key is made once and reused.
+        let args = ConfigArgs {
+            data_dir,
+            twitch_client_id: Some("abc".into()),
+            twitch_client_secret: Some("s3cret-value".into()),
+            twitch_api_url: Some("http://127.0.0.1:9/helix/".into()),
+            ..Default::default()
+        };
+        let c = Config::from_args(&args).unwrap();
+        let key = std::fs::read_to_string(dir.path().join("vault.key")).unwrap();
+        let sealed = c.twitch.vault.as_ref().unwrap().encrypt("x").unwrap();
+        let again = Config::from_args(&args).unwrap();
+        assert_eq!(again.twitch.vault.unwrap().decrypt(&sealed).unwrap(), "x");
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("vault.key")).unwrap(),
+            key
+        );
+        assert_eq!(c.twitch.api_url, "http://127.0.0.1:9/helix");
+        let debug = format!("{c:?}");
+        assert!(
+            !debug.contains("s3cret-value") && !debug.contains(key.trim()),
+            "{debug}"
+        );
+        // A bad key names the variable and never echoes it.
+        let e = Config::from_args(&ConfigArgs {
+            cloak_secret_key: Some("bm90LTMyLWJ5dGVz".into()),
+            ..Default::default()
+        })
+        .unwrap_err();
+        assert_eq!(e.var, "CLOAK_SECRET_KEY");
+        assert!(!e.to_string().contains("bm90LTMyLWJ5dGVz"));
     }
 
     #[test]

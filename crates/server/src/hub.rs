@@ -26,6 +26,8 @@ pub struct Hub {
     pub producer: Arc<Producer>,
     /// OBS over obs-websocket (off when `OBS_WEBSOCKET_URL` is unset).
     pub obs: Arc<Obs>,
+    /// The Twitch token pair (off when `TWITCH_CLIENT_ID` is unset).
+    pub twitch_tokens: Arc<crate::twitch::tokens::Tokens>,
     /// Outbound HTTP (nurvus, health probes): 10 s timeout on every request.
     pub http: reqwest::Client,
     pub started: Instant,
@@ -86,6 +88,8 @@ impl Hub {
             .build()?;
 
         let obs = Obs::new(config.obs.clone());
+        let twitch_tokens = crate::twitch::tokens::Tokens::new(&config.twitch, store.clone());
+        twitch_tokens.load().await;
         let hub = Arc::new(Hub {
             config,
             store,
@@ -95,6 +99,7 @@ impl Hub {
             auth,
             producer: producer.clone(),
             obs,
+            twitch_tokens,
             http,
             started: Instant::now(),
             shutdown: shutdown.clone(),
@@ -102,6 +107,7 @@ impl Hub {
         tokio::spawn(producer.clone().run(shutdown.clone()));
         tokio::spawn(producer.saver(hub.store.clone(), shutdown.clone()));
         hub.obs.spawn(hub.pipeline.clone(), shutdown.clone());
+        tokio::spawn(hub.twitch_tokens.clone().run(shutdown.clone()));
         tokio::spawn(seq_reserver(hub.clone(), head + SEQ_BLOCK));
         tokio::spawn(retention(hub.clone()));
         if hub.config.demo {

@@ -1,5 +1,5 @@
 //! `landale`: the hub. `landale` (or `landale serve`) runs it; `landale token`
-//! prints the control token.
+//! prints the control token; `landale twitch login` signs in to Twitch.
 
 use clap::{Parser, Subcommand};
 use landale::config::{Config, ConfigArgs};
@@ -23,6 +23,21 @@ enum Command {
     Serve,
     /// Print the control token (generating and saving it on first use).
     Token,
+    /// Twitch sign-in.
+    Twitch {
+        #[command(subcommand)]
+        action: TwitchCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum TwitchCommand {
+    /// Sign in with Twitch's device code flow (works on a machine with no browser):
+    /// open the printed address anywhere, enter the code, done. The tokens are stored
+    /// encrypted; a running hub picks them up within seconds.
+    Login,
+    /// Show whether Twitch tokens are stored and valid.
+    Status,
 }
 
 fn main() -> std::process::ExitCode {
@@ -53,6 +68,22 @@ fn main() -> std::process::ExitCode {
                         "landale: cannot read or create the token in {}: {e}",
                         config.data_dir.display()
                     );
+                    std::process::ExitCode::from(1)
+                }
+            }
+        }
+        Command::Twitch { action } => {
+            let rt = match tokio::runtime::Runtime::new() {
+                Ok(rt) => rt,
+                Err(e) => {
+                    eprintln!("landale: cannot start the runtime: {e}");
+                    return std::process::ExitCode::from(1);
+                }
+            };
+            match rt.block_on(twitch(config, action)) {
+                Ok(()) => std::process::ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("landale: {e:#}");
                     std::process::ExitCode::from(1)
                 }
             }
@@ -124,5 +155,67 @@ async fn wait_for_signal() {
     #[cfg(not(unix))]
     {
         let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+async fn twitch(config: Config, action: TwitchCommand) -> anyhow::Result<()> {
+    use landale::twitch::oauth::Poll;
+    use landale::twitch::tokens::{TokenState, Tokens};
+    let store =
+        landale::store::Store::connect(config.database_url.as_deref(), &config.data_dir).await?;
+    let tokens = Tokens::new(&config.twitch, store);
+    match action {
+        TwitchCommand::Status => {
+            let state = tokens.load().await;
+            if matches!(state, TokenState::Valid { .. }) {
+                match tokens.validate().await {
+                    Ok(v) => println!(
+                        "Twitch: signed in as {} (user {}), {} scopes",
+                        v.login.unwrap_or_default(),
+                        v.user_id,
+                        v.scopes.len()
+                    ),
+                    Err(e) => println!("Twitch: stored tokens, but {e}"),
+                }
+            } else {
+                println!("Twitch: {}", serde_json::to_string(&state)?);
+            }
+            Ok(())
+        }
+        TwitchCommand::Login => {
+            if let TokenState::NotConfigured { reason } = tokens.state() {
+                anyhow::bail!("Twitch is not configured: {reason}");
+            }
+            let scopes = landale::twitch::SCOPES;
+            let device = tokens.oauth().device(scopes).await?;
+            println!("To sign in to Twitch, open {}", device.verification_uri);
+            println!("and enter the code {}", device.user_code);
+            println!("(waiting up to {} minutes)", device.expires_in / 60);
+            let until =
+                std::time::Instant::now() + std::time::Duration::from_secs(device.expires_in);
+            let every = std::time::Duration::from_secs(device.interval.max(1));
+            loop {
+                if std::time::Instant::now() > until {
+                    anyhow::bail!(
+                        "the code expired before it was entered; run `landale twitch login` again"
+                    );
+                }
+                tokio::time::sleep(every).await;
+                match tokens.oauth().poll(&device.device_code, scopes).await? {
+                    Poll::Pending => continue,
+                    Poll::Done(t) => {
+                        tokens.put(t).await?;
+                        let v = tokens.validate().await?;
+                        println!(
+                            "Signed in as {} (user {}) with {} scopes. Tokens are stored encrypted.",
+                            v.login.unwrap_or_default(),
+                            v.user_id,
+                            v.scopes.len()
+                        );
+                        return Ok(());
+                    }
+                }
+            }
+        }
     }
 }

@@ -6,6 +6,7 @@ pub mod community;
 pub mod contexts;
 pub mod eventsub;
 pub mod health;
+pub mod oauth;
 pub mod obs;
 pub mod pages;
 pub mod transcriptions;
@@ -179,6 +180,9 @@ pub fn router(hub: Arc<Hub>) -> Router {
             "/api/community/vocabulary/search",
             get(community::search_vocabulary),
         )
+        .route("/api/oauth/status", get(oauth::status))
+        .route("/api/oauth/refresh", post(oauth::refresh))
+        .route("/api/oauth/upload", post(oauth::upload))
         .route("/api/obs/status", get(obs::status))
         .route("/api/obs/scenes", get(obs::scenes))
         .route("/api/obs/scene/current", get(obs::current_scene))

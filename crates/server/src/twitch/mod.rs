@@ -2,4 +2,81 @@
 //! Base URLs are settings (`TWITCH_AUTH_URL`, `TWITCH_API_URL`, `TWITCH_EVENTSUB_URL`)
 //! so the whole integration runs against the local fake Twitch in tests and demos.
 
+pub mod oauth;
+pub mod tokens;
 pub mod vault;
+
+/// Scopes `landale twitch login` asks for (reference §9.3, plus what the EventSub
+/// subscriptions of §9.1 need).
+pub const SCOPES: &[&str] = &[
+    "bits:read",
+    "channel:bot",
+    "channel:edit:commercial",
+    "channel:manage:ads",
+    "channel:manage:broadcast",
+    "channel:manage:redemptions",
+    "channel:manage:videos",
+    "channel:read:ads",
+    "channel:read:charity",
+    "channel:read:goals",
+    "channel:read:hype_train",
+    "channel:read:polls",
+    "channel:read:predictions",
+    "channel:read:redemptions",
+    "channel:read:subscriptions",
+    "channel:read:vips",
+    "chat:edit",
+    "chat:read",
+    "clips:edit",
+    "moderator:manage:announcements",
+    "moderator:read:banned_users",
+    "moderator:read:chat_settings",
+    "moderator:read:followers",
+    "moderator:read:moderators",
+    "moderator:read:shield_mode",
+    "moderator:read:shoutouts",
+    "user:bot",
+    "user:read:chat",
+    "user:write:chat",
+];
+
+/// Twitch settings. `Debug` hides the client secret and the vault key.
+#[derive(Clone)]
+pub struct TwitchSettings {
+    pub client_id: Option<String>,
+    pub client_secret: Option<String>,
+    /// From `CLOAK_SECRET_KEY`, checked at start.
+    pub vault: Option<vault::Vault>,
+    pub auth_url: String,
+    pub api_url: String,
+    pub eventsub_url: String,
+}
+
+impl Default for TwitchSettings {
+    fn default() -> Self {
+        TwitchSettings {
+            client_id: None,
+            client_secret: None,
+            vault: None,
+            auth_url: "https://id.twitch.tv/oauth2".into(),
+            api_url: "https://api.twitch.tv/helix".into(),
+            eventsub_url: "wss://eventsub.wss.twitch.tv/ws".into(),
+        }
+    }
+}
+
+impl std::fmt::Debug for TwitchSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TwitchSettings")
+            .field("client_id", &self.client_id)
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| "<redacted>"),
+            )
+            .field("vault", &self.vault.as_ref().map(|_| "<key set>"))
+            .field("auth_url", &self.auth_url)
+            .field("api_url", &self.api_url)
+            .field("eventsub_url", &self.eventsub_url)
+            .finish()
+    }
+}

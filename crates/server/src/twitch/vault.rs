@@ -126,6 +126,40 @@ impl Vault {
     }
 }
 
+/// The key in `<data_dir>/vault.key` (made on first use, readable by the owner
+/// only), for setups without `CLOAK_SECRET_KEY`.
+pub fn load_or_create_key(data_dir: &std::path::Path) -> Result<Vault, String> {
+    let path = data_dir.join("vault.key");
+    match std::fs::read_to_string(&path) {
+        Ok(k) => Vault::from_base64(&k)
+            .map_err(|e| format!("{} is not a vault key: {e}", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let mut key = [0u8; 32];
+            rand::rng().fill_bytes(&mut key);
+            let text = STANDARD.encode(key);
+            std::fs::create_dir_all(data_dir)
+                .map_err(|e| format!("cannot create {}: {e}", data_dir.display()))?;
+            write_private(&path, &text)
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            tracing::info!(path = %path.display(), "generated the token vault key (set CLOAK_SECRET_KEY to use your own)");
+            Vault::from_base64(&text).map_err(|e| e.to_string())
+        }
+        Err(e) => Err(format!("cannot read {}: {e}", path.display())),
+    }
+}
+
+fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o600);
+    }
+    o.open(path)?.write_all(text.as_bytes())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -97,6 +97,8 @@ pub struct Opts {
     pub clock: Option<landale::clock::Clock>,
     /// OBS connection settings (URL, password, shortened timings).
     pub obs: Option<landale::obs::ObsSettings>,
+    /// Twitch settings (the fake Twitch's URLs, client id and secret, vault key).
+    pub twitch: Option<landale::twitch::TwitchSettings>,
 }
 
 pub struct TestHub {
@@ -125,6 +127,9 @@ pub fn config(opts: &Opts, dir: &std::path::Path) -> Config {
     }
     if let Some(obs) = &opts.obs {
         c.obs = obs.clone();
+    }
+    if let Some(t) = &opts.twitch {
+        c.twitch = t.clone();
     }
     c
 }
