@@ -42,6 +42,13 @@ fn gate(fake: &FakeTwitch, headers: &HeaderMap) -> Result<Vec<String>, Response>
     {
         let mut s = fake.state();
         s.helix_calls += 1;
+        if s.server_errors > 0 {
+            s.server_errors -= 1;
+            return Err(error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Service Unavailable",
+            ));
+        }
         if let Some((count, secs)) = s.rate_limited {
             s.rate_limited = (count > 1).then(|| (count - 1, secs));
             let reset = chrono::Utc::now().timestamp() + secs as i64;

@@ -53,6 +53,8 @@ pub enum Fault {
     Close { code: u16 },
     /// The next `count` Helix calls answer 429 with `Ratelimit-Reset` in `reset_secs`.
     RateLimit { count: u32, reset_secs: u64 },
+    /// The next `count` Helix calls answer 503.
+    ServerError { count: u32 },
     /// Every access token issued so far stops being valid (401 on Helix and validate).
     InvalidateAccessTokens,
     /// Every refresh token issued so far is revoked ("Invalid refresh token").
@@ -119,6 +121,7 @@ pub(crate) struct State {
     pub conns: Vec<Conn>,
     pub next_conn: u64,
     pub rate_limited: Option<(u32, u64)>,
+    pub server_errors: u32,
     pub channel: Value,
     pub helix_calls: u64,
     pub refreshes: u64,
@@ -294,6 +297,7 @@ impl FakeTwitch {
             Fault::RateLimit { count, reset_secs } => {
                 self.state().rate_limited = Some((count, reset_secs));
             }
+            Fault::ServerError { count } => self.state().server_errors = count,
             Fault::InvalidateAccessTokens => {
                 for t in self.state().tokens.values_mut() {
                     t.valid = false;

@@ -28,6 +28,8 @@ pub struct Hub {
     pub obs: Arc<Obs>,
     /// The Twitch token pair (off when `TWITCH_CLIENT_ID` is unset).
     pub twitch_tokens: Arc<crate::twitch::tokens::Tokens>,
+    /// Helix calls (channel info, categories, goals) with the rate-limit rules.
+    pub helix: Arc<crate::twitch::helix::Helix>,
     /// Outbound HTTP (nurvus, health probes): 10 s timeout on every request.
     pub http: reqwest::Client,
     pub started: Instant,
@@ -90,6 +92,7 @@ impl Hub {
         let obs = Obs::new(config.obs.clone());
         let twitch_tokens = crate::twitch::tokens::Tokens::new(&config.twitch, store.clone());
         twitch_tokens.load().await;
+        let helix = crate::twitch::helix::Helix::new(&config.twitch, twitch_tokens.clone());
         let hub = Arc::new(Hub {
             config,
             store,
@@ -100,6 +103,7 @@ impl Hub {
             producer: producer.clone(),
             obs,
             twitch_tokens,
+            helix,
             http,
             started: Instant::now(),
             shutdown: shutdown.clone(),

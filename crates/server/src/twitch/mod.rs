@@ -2,6 +2,7 @@
 //! Base URLs are settings (`TWITCH_AUTH_URL`, `TWITCH_API_URL`, `TWITCH_EVENTSUB_URL`)
 //! so the whole integration runs against the local fake Twitch in tests and demos.
 
+pub mod helix;
 pub mod oauth;
 pub mod tokens;
 pub mod vault;

@@ -1,0 +1,202 @@
+//! Helix against the fake Twitch: the dashboard's stream info commands over the
+//! socket, rate-limit headers, 429 and 5xx retries, 401 → one refresh, and the
+//! circuit breaker.
+
+mod common;
+
+use common::{join, push, ws, ws_anon, Opts, TestHub};
+use fake_twitch::{FakeConfig, FakeTwitch, Fault};
+use landale::twitch::helix::{HelixError, BREAKER_THRESHOLD};
+use landale::twitch::oauth::TokenSet;
+use landale::twitch::vault::Vault;
+use landale::twitch::TwitchSettings;
+use serde_json::json;
+use std::time::{Duration, Instant};
+
+const KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+
+/// A hub signed in to a fresh fake Twitch (tokens stored and validated).
+async fn signed_in() -> (FakeTwitch, TestHub) {
+    let f = FakeTwitch::start(FakeConfig::default(), ([127, 0, 0, 1], 0).into())
+        .await
+        .unwrap()
+        .0;
+    let hub = TestHub::start(Opts {
+        twitch: Some(TwitchSettings {
+            client_id: Some("fake-client-id".into()),
+            client_secret: Some("fake-client-secret".into()),
+            vault: Some(Vault::from_base64(KEY).unwrap()),
+            auth_url: f.auth_url(),
+            api_url: f.api_url(),
+            eventsub_url: f.eventsub_url(),
+        }),
+        ..Opts::default()
+    })
+    .await;
+    let (access, refresh) = f.issue_tokens(&["channel:manage:broadcast", "channel:read:goals"]);
+    let tokens = &hub.hub().twitch_tokens;
+    tokens
+        .put(TokenSet {
+            access_token: access,
+            refresh_token: Some(refresh),
+            expires_at: chrono::Utc::now() + chrono::Duration::hours(4),
+            scopes: vec![],
+            user_id: None,
+            client_id: None,
+        })
+        .await
+        .unwrap();
+    tokens.validate().await.unwrap();
+    (f, hub)
+}
+
+#[tokio::test]
+async fn stream_info_commands_round_trip_over_the_socket() {
+    let (f, hub) = signed_in().await;
+    let mut dash = ws(&hub.ws_url(), "").await;
+    join(&mut dash, "stream:overlays", json!({})).await;
+
+    let (status, info) = push(&mut dash, "stream:overlays", "get_channel_info", json!({})).await;
+    assert_eq!(status, "ok", "{info}");
+    assert_eq!(info["data"]["broadcaster_id"], "12826");
+    assert_eq!(info["data"]["title"], "Building Landale");
+
+    let (status, found) = push(
+        &mut dash,
+        "stream:overlays",
+        "search_categories",
+        json!({"query": "firered"}),
+    )
+    .await;
+    assert_eq!(status, "ok");
+    assert_eq!(found["data"][0]["id"], "490100");
+
+    let change =
+        json!({"title": "IronMON attempt 1001", "game_id": "490100", "broadcaster_language": "en"});
+    let (status, r) = push(
+        &mut dash,
+        "stream:overlays",
+        "update_channel_info",
+        change.clone(),
+    )
+    .await;
+    assert_eq!(status, "ok", "{r}");
+    assert_eq!(f.channel()["title"], "IronMON attempt 1001");
+    assert_eq!(f.channel()["game_name"], "Pokémon FireRed/LeafGreen");
+
+    // Bad input is refused before Twitch sees it, by name.
+    let calls = f.counters()["helix_calls"].as_u64().unwrap();
+    let (status, r) = push(
+        &mut dash,
+        "stream:overlays",
+        "update_channel_info",
+        json!({"title": ""}),
+    )
+    .await;
+    assert_eq!(status, "error");
+    assert!(
+        r["error"]["message"].as_str().unwrap().starts_with("title"),
+        "{r}"
+    );
+    let (_, r) = push(
+        &mut dash,
+        "stream:overlays",
+        "update_channel_info",
+        json!({"colour": "red"}),
+    )
+    .await;
+    assert!(
+        r["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("colour: not a channel field"),
+        "{r}"
+    );
+    assert_eq!(f.counters()["helix_calls"].as_u64().unwrap(), calls);
+
+    // A control: without the token, refused.
+    let mut anon = ws_anon(&hub.ws_url(), "").await;
+    join(&mut anon, "stream:overlays", json!({})).await;
+    let (status, r) = push(&mut anon, "stream:overlays", "update_channel_info", change).await;
+    assert_eq!(status, "error");
+    assert_eq!(r["error"]["code"], "unauthorized");
+    hub.stop().await;
+}
+
+#[tokio::test]
+async fn rate_limits_server_errors_and_401s_are_retried() {
+    let (f, hub) = signed_in().await;
+    let helix = hub.hub().helix.clone();
+
+    // 429 with a reset 1 s away: waited out, then answered.
+    f.fault(Fault::RateLimit {
+        count: 1,
+        reset_secs: 1,
+    });
+    let t = Instant::now();
+    assert_eq!(
+        helix.channel_info().await.unwrap()["broadcaster_id"],
+        "12826"
+    );
+    assert!(
+        t.elapsed() >= Duration::from_millis(900),
+        "waited for the reset: {:?}",
+        t.elapsed()
+    );
+
+    // Two 503s, then success: retried with backoff.
+    f.fault(Fault::ServerError { count: 2 });
+    let before = f.counters()["helix_calls"].as_u64().unwrap();
+    assert!(helix.search_categories("art").await.is_ok());
+    assert_eq!(f.counters()["helix_calls"].as_u64().unwrap() - before, 3);
+
+    // 401: one refresh, one retry.
+    f.fault(Fault::InvalidateAccessTokens);
+    assert_eq!(helix.goals().await.unwrap()[0]["type"], "follower");
+    assert_eq!(f.counters()["refreshes"], 1);
+
+    // A reset far away: a clear error at once, not a long hang; and until that reset
+    // no call goes to Twitch at all (its headers said nothing is left).
+    f.fault(Fault::RateLimit {
+        count: 1,
+        reset_secs: 120,
+    });
+    match helix.channel_info().await {
+        Err(HelixError::RateLimited(s)) => assert!((100..=120).contains(&s), "{s}"),
+        other => panic!("{other:?}"),
+    }
+    let calls = f.counters()["helix_calls"].as_u64().unwrap();
+    assert!(matches!(
+        helix.search_categories("art").await,
+        Err(HelixError::RateLimited(_))
+    ));
+    assert_eq!(f.counters()["helix_calls"].as_u64().unwrap(), calls);
+    hub.stop().await;
+}
+
+#[tokio::test]
+async fn the_circuit_opens_after_repeated_failures() {
+    let (f, hub) = signed_in().await;
+    let helix = hub.hub().helix.clone();
+    // Each call makes 3 attempts; enough failures for the threshold.
+    f.fault(Fault::ServerError {
+        count: 3 * BREAKER_THRESHOLD,
+    });
+    for _ in 0..BREAKER_THRESHOLD {
+        assert!(matches!(
+            helix.channel_info().await,
+            Err(HelixError::Api { status: 503, .. })
+        ));
+    }
+    let calls = f.counters()["helix_calls"].as_u64().unwrap();
+    match helix.channel_info().await {
+        Err(e @ HelixError::CircuitOpen(_)) => assert!(e.to_string().contains("paused")),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        f.counters()["helix_calls"].as_u64().unwrap(),
+        calls,
+        "no call while open"
+    );
+    hub.stop().await;
+}
