@@ -30,6 +30,8 @@ pub struct Hub {
     pub twitch_tokens: Arc<crate::twitch::tokens::Tokens>,
     /// Helix calls (channel info, categories, goals) with the rate-limit rules.
     pub helix: Arc<crate::twitch::helix::Helix>,
+    /// EventSub over WebSocket: Twitch's notifications into the pipeline.
+    pub eventsub: Arc<crate::twitch::eventsub::EventSub>,
     /// Outbound HTTP (nurvus, health probes): 10 s timeout on every request.
     pub http: reqwest::Client,
     pub started: Instant,
@@ -93,6 +95,12 @@ impl Hub {
         let twitch_tokens = crate::twitch::tokens::Tokens::new(&config.twitch, store.clone());
         twitch_tokens.load().await;
         let helix = crate::twitch::helix::Helix::new(&config.twitch, twitch_tokens.clone());
+        let eventsub = crate::twitch::eventsub::EventSub::new(
+            &config.twitch,
+            twitch_tokens.clone(),
+            helix.clone(),
+            pipeline.clone(),
+        );
         let hub = Arc::new(Hub {
             config,
             store,
@@ -104,6 +112,7 @@ impl Hub {
             obs,
             twitch_tokens,
             helix,
+            eventsub,
             http,
             started: Instant::now(),
             shutdown: shutdown.clone(),
@@ -112,6 +121,7 @@ impl Hub {
         tokio::spawn(producer.saver(hub.store.clone(), shutdown.clone()));
         hub.obs.spawn(hub.pipeline.clone(), shutdown.clone());
         tokio::spawn(hub.twitch_tokens.clone().run(shutdown.clone()));
+        tokio::spawn(hub.eventsub.clone().run(shutdown.clone()));
         tokio::spawn(seq_reserver(hub.clone(), head + SEQ_BLOCK));
         tokio::spawn(retention(hub.clone()));
         if hub.config.demo {

@@ -29,6 +29,7 @@ async fn signed_in() -> (FakeTwitch, TestHub) {
             auth_url: f.auth_url(),
             api_url: f.api_url(),
             eventsub_url: f.eventsub_url(),
+            reconnect_min: std::time::Duration::from_millis(50),
         }),
         ..Opts::default()
     })
@@ -47,6 +48,16 @@ async fn signed_in() -> (FakeTwitch, TestHub) {
         .await
         .unwrap();
     tokens.validate().await.unwrap();
+    // EventSub subscribes through Helix as soon as the token is valid: let it finish,
+    // so the counts below are this test's calls only.
+    let mut w = hub.hub().eventsub.watch();
+    tokio::time::timeout(std::time::Duration::from_secs(20), async {
+        while w.borrow_and_update().state != "ready" {
+            w.changed().await.unwrap();
+        }
+    })
+    .await
+    .expect("EventSub ready");
     (f, hub)
 }
 

@@ -30,6 +30,7 @@ fn settings(f: &FakeTwitch, key: &str) -> TwitchSettings {
         auth_url: f.auth_url(),
         api_url: f.api_url(),
         eventsub_url: f.eventsub_url(),
+        reconnect_min: std::time::Duration::from_millis(50),
     }
 }
 

@@ -2,6 +2,7 @@
 //! Base URLs are settings (`TWITCH_AUTH_URL`, `TWITCH_API_URL`, `TWITCH_EVENTSUB_URL`)
 //! so the whole integration runs against the local fake Twitch in tests and demos.
 
+pub mod eventsub;
 pub mod helix;
 pub mod oauth;
 pub mod tokens;
@@ -51,6 +52,8 @@ pub struct TwitchSettings {
     pub auth_url: String,
     pub api_url: String,
     pub eventsub_url: String,
+    /// First EventSub reconnect delay (doubles to 60 s); tests shorten it.
+    pub reconnect_min: std::time::Duration,
 }
 
 impl Default for TwitchSettings {
@@ -62,6 +65,7 @@ impl Default for TwitchSettings {
             auth_url: "https://id.twitch.tv/oauth2".into(),
             api_url: "https://api.twitch.tv/helix".into(),
             eventsub_url: "wss://eventsub.wss.twitch.tv/ws".into(),
+            reconnect_min: std::time::Duration::from_secs(1),
         }
     }
 }
@@ -80,4 +84,27 @@ impl std::fmt::Debug for TwitchSettings {
             .field("eventsub_url", &self.eventsub_url)
             .finish()
     }
+}
+
+/// The `twitch` entry of `/api/health` and `system:status`: the token and the
+/// EventSub session, with what to do when something is wrong.
+pub fn summary(tokens: &tokens::Tokens, eventsub: &eventsub::EventSub) -> serde_json::Value {
+    use tokens::TokenState;
+    let es = eventsub.status();
+    let (status, reason) = match tokens.state() {
+        TokenState::NotConfigured { reason } => ("not_configured", Some(reason)),
+        TokenState::NeedsLogin { reason } => ("needs_login", Some(reason)),
+        TokenState::VaultError { reason } => ("vault_error", Some(reason)),
+        TokenState::Degraded { reason, .. } => ("degraded", Some(reason)),
+        TokenState::Valid { .. } if es.state == "ready" && es.subscription_count > 0 => {
+            ("healthy", None)
+        }
+        TokenState::Valid { .. } => ("degraded", es.last_error.clone()),
+    };
+    serde_json::json!({
+        "connected": es.connected,
+        "status": status,
+        "reason": reason,
+        "eventsub": es,
+    })
 }

@@ -1,0 +1,744 @@
+//! EventSub over WebSocket (`TWITCH_EVENTSUB_URL`), one task per hub.
+//!
+//! ```text
+//! wait for a valid token ─▶ connect ─welcome─▶ subscribe (scope-gated, §9.1) ─▶ read
+//!        ▲                                                                      │
+//!        └──── backoff 1 s doubling to 60 s, ±20 % (reset after 30 s up) ◀──────┘
+//!              close 4000–4007, keepalive silence, network loss
+//! ```
+//!
+//! - Every frame re-arms the keepalive deadline (`keepalive_timeout_seconds` plus a
+//!   quarter): a busy chat suppresses keepalives, and must not look like silence.
+//! - Notifications are de-duplicated by `message_id` (the last 10,000) and published
+//!   through the hub pipeline with the message id as the event id (the pipeline also
+//!   drops a producer id it has seen).
+//! - `session_reconnect`: a second connection to the `reconnect_url` is opened while
+//!   the first keeps being read; after its welcome the first is drained until Twitch
+//!   closes it, so nothing in flight is lost. Subscriptions carry over.
+//! - Revocations drop the subscription from the count; a new session re-creates all.
+//! - Status: `twitch.service_status` events on every change, and [`EventSub::status`].
+
+use super::helix::Helix;
+use super::tokens::{TokenState, Tokens};
+use crate::pipeline::normalize::Envelope;
+use crate::pipeline::{Input, Pipeline};
+use futures_util::StreamExt;
+use rand::Rng;
+use serde::Serialize;
+use serde_json::{json, Value};
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::{mpsc, watch};
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::Message;
+
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+const DEDUP: usize = 10_000;
+const BACKOFF_MAX: Duration = Duration::from_secs(60);
+const STABLE: Duration = Duration::from_secs(30);
+/// How long the old connection is drained after a reconnect's welcome.
+const DRAIN: Duration = Duration::from_secs(5);
+
+/// The subscriptions of reference §9.1: (type, version, scope needed, condition kind).
+pub const SUBSCRIPTIONS: &[(&str, &str, Option<&str>, Cond)] = &[
+    ("stream.online", "1", None, Cond::Broadcaster),
+    ("stream.offline", "1", None, Cond::Broadcaster),
+    ("channel.update", "2", None, Cond::Broadcaster),
+    (
+        "channel.follow",
+        "2",
+        Some("moderator:read:followers"),
+        Cond::Moderator,
+    ),
+    (
+        "channel.chat.message",
+        "1",
+        Some("user:read:chat"),
+        Cond::User,
+    ),
+    ("channel.raid", "1", None, Cond::RaidTo),
+    ("user.update", "1", None, Cond::UserOnly),
+    (
+        "channel.subscribe",
+        "1",
+        Some("channel:read:subscriptions"),
+        Cond::Broadcaster,
+    ),
+    (
+        "channel.subscription.end",
+        "1",
+        Some("channel:read:subscriptions"),
+        Cond::Broadcaster,
+    ),
+    (
+        "channel.subscription.gift",
+        "1",
+        Some("channel:read:subscriptions"),
+        Cond::Broadcaster,
+    ),
+    (
+        "channel.subscription.message",
+        "1",
+        Some("channel:read:subscriptions"),
+        Cond::Broadcaster,
+    ),
+    ("channel.cheer", "1", Some("bits:read"), Cond::Broadcaster),
+    (
+        "channel.chat.clear",
+        "1",
+        Some("moderator:read:chat_settings"),
+        Cond::User,
+    ),
+    (
+        "channel.chat.clear_user_messages",
+        "1",
+        Some("moderator:read:chat_settings"),
+        Cond::User,
+    ),
+    (
+        "channel.chat.message_delete",
+        "1",
+        Some("moderator:read:chat_settings"),
+        Cond::User,
+    ),
+    (
+        "channel.chat_settings.update",
+        "1",
+        Some("moderator:read:chat_settings"),
+        Cond::User,
+    ),
+    (
+        "channel.chat.notification",
+        "1",
+        Some("user:read:chat"),
+        Cond::User,
+    ),
+    (
+        "channel.channel_points_custom_reward.add",
+        "1",
+        Some("channel:read:redemptions"),
+        Cond::Broadcaster,
+    ),
+    (
+        "channel.channel_points_custom_reward.update",
+        "1",
+        Some("channel:read:redemptions"),
+        Cond::Broadcaster,
+    ),
+    (
+        "channel.channel_points_custom_reward.remove",
+        "1",
+        Some("channel:read:redemptions"),
+        Cond::Broadcaster,
+    ),
+    (
+        "channel.channel_points_custom_reward_redemption.add",
+        "1",
+        Some("channel:read:redemptions"),
+        Cond::Broadcaster,
+    ),
+    (
+        "channel.channel_points_custom_reward_redemption.update",
+        "1",
+        Some("channel:read:redemptions"),
+        Cond::Broadcaster,
+    ),
+    (
+        "channel.poll.begin",
+        "1",
+        Some("channel:read:polls"),
+        Cond::Broadcaster,
+    ),
+    (
+        "channel.poll.progress",
+        "1",
+        Some("channel:read:polls"),
+        Cond::Broadcaster,
+    ),
+    (
+        "channel.poll.end",
+        "1",
+        Some("channel:read:polls"),
+        Cond::Broadcaster,
+    ),
+    (
+        "channel.prediction.begin",
+        "1",
+        Some("channel:read:predictions"),
+        Cond::Broadcaster,
+    ),
+    (
+        "channel.prediction.progress",
+        "1",
+        Some("channel:read:predictions"),
+        Cond::Broadcaster,
+    ),
+    (
+        "channel.prediction.lock",
+        "1",
+        Some("channel:read:predictions"),
+        Cond::Broadcaster,
+    ),
+    (
+        "channel.prediction.end",
+        "1",
+        Some("channel:read:predictions"),
+        Cond::Broadcaster,
+    ),
+    (
+        "channel.charity_campaign.donate",
+        "1",
+        Some("channel:read:charity"),
+        Cond::Broadcaster,
+    ),
+    (
+        "channel.charity_campaign.progress",
+        "1",
+        Some("channel:read:charity"),
+        Cond::Broadcaster,
+    ),
+    (
+        "channel.hype_train.begin",
+        "1",
+        Some("channel:read:hype_train"),
+        Cond::Broadcaster,
+    ),
+    (
+        "channel.hype_train.progress",
+        "1",
+        Some("channel:read:hype_train"),
+        Cond::Broadcaster,
+    ),
+    (
+        "channel.hype_train.end",
+        "1",
+        Some("channel:read:hype_train"),
+        Cond::Broadcaster,
+    ),
+    (
+        "channel.goal.begin",
+        "1",
+        Some("channel:read:goals"),
+        Cond::Broadcaster,
+    ),
+    (
+        "channel.goal.progress",
+        "1",
+        Some("channel:read:goals"),
+        Cond::Broadcaster,
+    ),
+    (
+        "channel.goal.end",
+        "1",
+        Some("channel:read:goals"),
+        Cond::Broadcaster,
+    ),
+    (
+        "channel.shoutout.create",
+        "1",
+        Some("moderator:read:shoutouts"),
+        Cond::Moderator,
+    ),
+    (
+        "channel.shoutout.receive",
+        "1",
+        Some("moderator:read:shoutouts"),
+        Cond::Moderator,
+    ),
+    (
+        "channel.vip.add",
+        "1",
+        Some("channel:read:vips"),
+        Cond::Broadcaster,
+    ),
+    (
+        "channel.vip.remove",
+        "1",
+        Some("channel:read:vips"),
+        Cond::Broadcaster,
+    ),
+    (
+        "channel.ad_break.begin",
+        "1",
+        Some("channel:read:ads"),
+        Cond::Broadcaster,
+    ),
+];
+
+#[derive(Clone, Copy, Debug)]
+pub enum Cond {
+    Broadcaster,
+    Moderator,
+    User,
+    UserOnly,
+    RaidTo,
+}
+
+impl Cond {
+    pub fn condition(self, user: &str) -> Value {
+        match self {
+            Cond::Broadcaster => json!({"broadcaster_user_id": user}),
+            Cond::Moderator => json!({"broadcaster_user_id": user, "moderator_user_id": user}),
+            Cond::User => json!({"broadcaster_user_id": user, "user_id": user}),
+            Cond::UserOnly => json!({"user_id": user}),
+            Cond::RaidTo => json!({"to_broadcaster_user_id": user}),
+        }
+    }
+}
+
+/// What the dashboard and `/api/health` show.
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+pub struct Status {
+    pub connected: bool,
+    /// `waiting_for_login`, `connecting`, `subscribing`, `ready`, `reconnecting`, `disconnected`.
+    pub state: String,
+    pub session_id: Option<String>,
+    pub subscription_count: usize,
+    pub subscription_cost: u64,
+    /// Types skipped because the token lacks their scope.
+    pub skipped: Vec<String>,
+    pub last_error: Option<String>,
+    pub reconnects: u64,
+    pub notifications: u64,
+    pub duplicates: u64,
+}
+
+pub struct EventSub {
+    url: String,
+    backoff_min: Duration,
+    tokens: Arc<Tokens>,
+    helix: Arc<Helix>,
+    pipeline: Pipeline,
+    status: watch::Sender<Status>,
+    seen: Mutex<(HashSet<String>, VecDeque<String>)>,
+}
+
+enum End {
+    Shutdown,
+    /// Reconnect after the backoff (`now`: at once).
+    Again {
+        reason: String,
+        now: bool,
+    },
+}
+
+fn close_meaning(code: u16) -> (&'static str, bool) {
+    match code {
+        4000 => ("Twitch internal server error (4000)", false),
+        4001 => ("Twitch says the client sent inbound traffic (4001)", false),
+        4002 => ("the client failed ping-pong (4002)", false),
+        4003 => ("connection unused: no subscription in time (4003)", true),
+        4004 => ("reconnect grace time expired (4004)", true),
+        4005 => ("network timeout (4005)", false),
+        4006 => ("network error (4006)", false),
+        4007 => ("invalid reconnect URL (4007)", true),
+        _ => ("closed by Twitch", false),
+    }
+}
+
+impl EventSub {
+    pub fn new(
+        settings: &super::TwitchSettings,
+        tokens: Arc<Tokens>,
+        helix: Arc<Helix>,
+        pipeline: Pipeline,
+    ) -> Arc<EventSub> {
+        Arc::new(EventSub {
+            url: settings.eventsub_url.clone(),
+            backoff_min: settings.reconnect_min.min(BACKOFF_MAX),
+            tokens,
+            helix,
+            pipeline,
+            status: watch::Sender::new(Status {
+                state: "waiting_for_login".into(),
+                ..Status::default()
+            }),
+            seen: Mutex::new((HashSet::new(), VecDeque::new())),
+        })
+    }
+
+    pub fn status(&self) -> Status {
+        self.status.borrow().clone()
+    }
+
+    pub fn watch(&self) -> watch::Receiver<Status> {
+        self.status.subscribe()
+    }
+
+    fn update(&self, f: impl FnOnce(&mut Status)) {
+        let mut changed = false;
+        self.status.send_if_modified(|s| {
+            let before = s.clone();
+            f(s);
+            changed = *s != before;
+            changed
+        });
+        if changed {
+            let s = self.status();
+            // Counters move with every notification: publish state changes only.
+            let mut data = serde_json::to_value(&s).unwrap_or(Value::Null);
+            data["service"] = json!("twitch");
+            data["status"] = json!(if s.state == "ready" {
+                "healthy"
+            } else if s.connected {
+                "degraded"
+            } else {
+                "unhealthy"
+            });
+            let _ = self.pipeline.ingest(Input {
+                event_type: "twitch.service_status".into(),
+                data,
+                envelope: Envelope::default(),
+            });
+        }
+    }
+
+    /// True the first time a message id is seen.
+    fn first_time(&self, id: &str) -> bool {
+        let mut g = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        let (set, order) = &mut *g;
+        if !set.insert(id.to_string()) {
+            return false;
+        }
+        order.push_back(id.to_string());
+        if order.len() > DEDUP {
+            if let Some(old) = order.pop_front() {
+                set.remove(&old);
+            }
+        }
+        true
+    }
+
+    pub async fn run(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
+        if matches!(self.tokens.state(), TokenState::NotConfigured { .. }) {
+            return;
+        }
+        let mut backoff = self.backoff_min;
+        loop {
+            // A token with a user id first (validation fills it in).
+            let user = loop {
+                if let TokenState::Valid {
+                    user_id: Some(u), ..
+                } = self.tokens.state()
+                {
+                    break u;
+                }
+                self.update(|s| {
+                    s.state = "waiting_for_login".into();
+                    s.connected = false;
+                });
+                let mut w = self.tokens.watch();
+                tokio::select! {
+                    _ = shutdown.changed() => return,
+                    _ = w.changed() => {}
+                }
+            };
+            let started = tokio::time::Instant::now();
+            match self.session(&user, &mut shutdown).await {
+                End::Shutdown => return,
+                End::Again { reason, now } => {
+                    tracing::warn!(reason = %reason, "EventSub connection ended; reconnecting");
+                    self.update(|s| {
+                        s.connected = false;
+                        s.state = "reconnecting".into();
+                        s.session_id = None;
+                        s.subscription_count = 0;
+                        s.subscription_cost = 0;
+                        s.last_error = Some(reason);
+                        s.reconnects += 1;
+                    });
+                    if started.elapsed() >= STABLE {
+                        backoff = self.backoff_min;
+                    }
+                    let wait = if now {
+                        Duration::ZERO
+                    } else {
+                        let j = rand::rng().random_range(0.8..1.2);
+                        backoff.mul_f64(j)
+                    };
+                    backoff = (backoff * 2).min(BACKOFF_MAX);
+                    tokio::select! {
+                        _ = shutdown.changed() => return,
+                        _ = tokio::time::sleep(wait) => {}
+                    }
+                }
+            }
+        }
+    }
+
+    async fn connect(url: &str) -> Result<(Ws, Value), String> {
+        let (mut ws, _) =
+            tokio::time::timeout(CONNECT_TIMEOUT, tokio_tungstenite::connect_async(url))
+                .await
+                .map_err(|_| format!("no connection to {url} within 10 s"))?
+                .map_err(|e| format!("cannot connect to {url}: {e}"))?;
+        let welcome = tokio::time::timeout(CONNECT_TIMEOUT, async {
+            loop {
+                match ws.next().await {
+                    Some(Ok(Message::Text(t))) => {
+                        return serde_json::from_str::<Value>(&t).map_err(|e| e.to_string())
+                    }
+                    Some(Ok(Message::Close(c))) => {
+                        let code = c.map(|c| u16::from(c.code)).unwrap_or(1005);
+                        return Err(close_meaning(code).0.to_string());
+                    }
+                    Some(Ok(_)) => continue,
+                    Some(Err(e)) => return Err(e.to_string()),
+                    None => return Err("closed before the welcome".into()),
+                }
+            }
+        })
+        .await
+        .map_err(|_| "no welcome within 10 s".to_string())??;
+        if welcome["metadata"]["message_type"] != "session_welcome" {
+            return Err(format!(
+                "expected session_welcome, got {}",
+                welcome["metadata"]["message_type"]
+            ));
+        }
+        Ok((ws, welcome))
+    }
+
+    async fn session(self: &Arc<Self>, user: &str, shutdown: &mut watch::Receiver<bool>) -> End {
+        self.update(|s| s.state = "connecting".into());
+        let (mut ws, welcome) = match Self::connect(&self.url).await {
+            Ok(x) => x,
+            Err(reason) => return End::Again { reason, now: false },
+        };
+        let session = welcome["payload"]["session"]["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let mut keepalive = keepalive_of(&welcome);
+        self.update(|s| {
+            s.connected = true;
+            s.state = "subscribing".into();
+            s.session_id = Some(session.clone());
+        });
+        tracing::info!(session = %session, "EventSub connected");
+
+        // Subscribe while reading (notifications and keepalives arrive meanwhile).
+        let (made_tx, mut made_rx) = mpsc::channel::<SubResult>(64);
+        let creator = tokio::spawn(subscribe_all(
+            self.clone(),
+            user.to_string(),
+            session.clone(),
+            made_tx,
+        ));
+        let mut subs: HashMap<String, u64> = HashMap::new();
+        let mut subscribing = true;
+        let (swap_tx, mut swap_rx) = mpsc::channel::<Result<(Ws, Value), String>>(1);
+        let mut old: Option<Ws> = None;
+        let drain_until = tokio::time::sleep(Duration::ZERO);
+        tokio::pin!(drain_until);
+        let deadline = tokio::time::sleep(keepalive);
+        tokio::pin!(deadline);
+
+        let end = loop {
+            tokio::select! {
+                _ = shutdown.changed() => break End::Shutdown,
+                _ = &mut deadline => break End::Again {
+                    reason: format!("no message from Twitch within {} s (keepalive timeout)", keepalive.as_secs()),
+                    now: false,
+                },
+                r = made_rx.recv(), if subscribing => match r {
+                    Some(SubResult::Made { id, cost }) => {
+                        subs.insert(id, cost);
+                        let (n, c) = (subs.len(), subs.values().sum());
+                        self.update(|s| { s.subscription_count = n; s.subscription_cost = c; });
+                    }
+                    Some(SubResult::Skipped(t)) => self.update(|s| if !s.skipped.contains(&t) { s.skipped.push(t) }),
+                    Some(SubResult::Failed(t, why)) => self.update(|s| s.last_error = Some(format!("{t}: {why}"))),
+                    None => {
+                        subscribing = false;
+                        self.update(|s| s.state = "ready".into());
+                    }
+                },
+                r = swap_rx.recv() => match r {
+                    Some(Ok((new, welcome))) => {
+                        tracing::info!("EventSub reconnected to the new URL; draining the old connection");
+                        keepalive = keepalive_of(&welcome);
+                        old = Some(std::mem::replace(&mut ws, new));
+                        drain_until.as_mut().reset(tokio::time::Instant::now() + DRAIN);
+                        deadline.as_mut().reset(tokio::time::Instant::now() + keepalive);
+                        self.update(|s| s.state = "ready".into());
+                    }
+                    Some(Err(reason)) => break End::Again { reason: format!("session_reconnect failed: {reason}"), now: true },
+                    None => {}
+                },
+                _ = &mut drain_until, if old.is_some() => { old = None; }
+                frame = async { old.as_mut().unwrap().next().await }, if old.is_some() => match frame {
+                    Some(Ok(Message::Text(t))) => { self.handle(&t, &mut subs, &swap_tx); }
+                    Some(Ok(_)) => {}
+                    _ => old = None, // closed, as Twitch does after the handover
+                },
+                frame = ws.next() => {
+                    deadline.as_mut().reset(tokio::time::Instant::now() + keepalive);
+                    match frame {
+                        Some(Ok(Message::Text(t))) => {
+                            if let Some(end) = self.handle(&t, &mut subs, &swap_tx) { break end; }
+                        }
+                        Some(Ok(Message::Close(c))) => {
+                            let code = c.as_ref().map(|c| u16::from(c.code)).unwrap_or(1005);
+                            if c.as_ref().is_some_and(|c| c.code == CloseCode::Normal) && old.is_none() {
+                                break End::Again { reason: "Twitch closed the connection".into(), now: false };
+                            }
+                            let (why, now) = close_meaning(code);
+                            break End::Again { reason: why.to_string(), now };
+                        }
+                        Some(Ok(_)) => {}
+                        Some(Err(e)) => break End::Again { reason: format!("connection lost: {e}"), now: false },
+                        None => break End::Again { reason: "connection lost".into(), now: false },
+                    }
+                }
+            }
+        };
+        creator.abort();
+        end
+    }
+
+    /// One message. Returns an end for a fatal one.
+    fn handle(
+        self: &Arc<Self>,
+        text: &str,
+        subs: &mut HashMap<String, u64>,
+        swap: &mpsc::Sender<Result<(Ws, Value), String>>,
+    ) -> Option<End> {
+        let Ok(m) = serde_json::from_str::<Value>(text) else {
+            tracing::warn!("EventSub sent a message that is not JSON");
+            return None;
+        };
+        let meta = &m["metadata"];
+        match meta["message_type"].as_str().unwrap_or_default() {
+            "session_keepalive" => {}
+            "notification" => {
+                let id = meta["message_id"].as_str().unwrap_or_default().to_string();
+                if !self.first_time(&id) {
+                    self.status.send_modify(|s| s.duplicates += 1);
+                    return None;
+                }
+                let kind = m["payload"]["subscription"]["type"]
+                    .as_str()
+                    .or(meta["subscription_type"].as_str())
+                    .unwrap_or_default()
+                    .to_string();
+                let input = Input {
+                    event_type: kind.clone(),
+                    data: m["payload"]["event"].clone(),
+                    envelope: Envelope {
+                        id: Some(id.clone()),
+                        source_id: Some(id),
+                        correlation_id: None,
+                    },
+                };
+                if let Err(e) = self.pipeline.ingest(input) {
+                    tracing::warn!(event_type = %kind, error = %e, "EventSub notification refused by the pipeline");
+                }
+                self.status.send_modify(|s| s.notifications += 1);
+            }
+            "session_reconnect" => {
+                let Some(url) = m["payload"]["session"]["reconnect_url"]
+                    .as_str()
+                    .map(str::to_owned)
+                else {
+                    return Some(End::Again {
+                        reason: "session_reconnect without a URL".into(),
+                        now: true,
+                    });
+                };
+                self.update(|s| s.state = "reconnecting".into());
+                let tx = swap.clone();
+                tokio::spawn(async move {
+                    let _ = tx.send(Self::connect(&url).await).await;
+                });
+            }
+            "revocation" => {
+                let sub = &m["payload"]["subscription"];
+                let id = sub["id"].as_str().unwrap_or_default();
+                subs.remove(id);
+                let (n, c) = (subs.len(), subs.values().sum());
+                let why = format!(
+                    "{} revoked: {}",
+                    sub["type"].as_str().unwrap_or("?"),
+                    sub["status"].as_str().unwrap_or("?")
+                );
+                tracing::warn!("EventSub subscription {why}");
+                self.update(|s| {
+                    s.subscription_count = n;
+                    s.subscription_cost = c;
+                    s.last_error = Some(why);
+                });
+            }
+            other => tracing::debug!(message_type = other, "EventSub message ignored"),
+        }
+        None
+    }
+}
+
+fn keepalive_of(welcome: &Value) -> Duration {
+    let secs = welcome["payload"]["session"]["keepalive_timeout_seconds"]
+        .as_u64()
+        .unwrap_or(10)
+        .max(1);
+    // A quarter of grace (at least a second) for network jitter.
+    let base = Duration::from_secs(secs);
+    base + (base / 4).max(Duration::from_secs(1))
+}
+
+enum SubResult {
+    Made { id: String, cost: u64 },
+    Skipped(String),
+    Failed(String, String),
+}
+
+/// Create every subscription the token's scopes allow, the §9.1 list in order (the
+/// critical ones first, so the 10 s "unused" window is met).
+async fn subscribe_all(
+    es: Arc<EventSub>,
+    user: String,
+    session: String,
+    out: mpsc::Sender<SubResult>,
+) {
+    let scopes = match es.tokens.state() {
+        TokenState::Valid { scopes, .. } => scopes,
+        _ => vec![],
+    };
+    for (kind, version, scope, cond) in SUBSCRIPTIONS {
+        if let Some(scope) = scope {
+            if !scopes.iter().any(|s| s == scope) {
+                let _ = out.send(SubResult::Skipped(kind.to_string())).await;
+                continue;
+            }
+        }
+        let body = json!({
+            "type": kind, "version": version, "condition": cond.condition(&user),
+            "transport": {"method": "websocket", "session_id": session},
+        });
+        let r = es
+            .helix
+            .call(
+                reqwest::Method::POST,
+                "/eventsub/subscriptions",
+                &[],
+                Some(&body),
+            )
+            .await;
+        let msg = match r {
+            Ok((_, b)) => SubResult::Made {
+                id: b["data"][0]["id"].as_str().unwrap_or(kind).to_string(),
+                cost: b["data"][0]["cost"].as_u64().unwrap_or(0),
+            },
+            Err(e) => {
+                tracing::warn!(subscription = kind, error = %e, "EventSub subscription failed");
+                SubResult::Failed(kind.to_string(), e.to_string())
+            }
+        };
+        if out.send(msg).await.is_err() {
+            return;
+        }
+    }
+}

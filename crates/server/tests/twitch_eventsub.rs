@@ -1,0 +1,275 @@
+//! EventSub against the fake Twitch, end to end to a channel subscriber: scope-gated
+//! subscriptions, notifications through the pipeline (a redelivery once), the
+//! session_reconnect handover with nothing lost, keepalive silence, every close code
+//! 4000–4007, and a revocation.
+
+mod common;
+
+use common::{join, next, ws, Opts, TestHub, Ws};
+use fake_twitch::{FakeConfig, FakeTwitch, Fault};
+use landale::twitch::oauth::TokenSet;
+use landale::twitch::vault::Vault;
+use landale::twitch::TwitchSettings;
+use serde_json::{json, Value};
+use std::time::Duration;
+
+const KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+const SCOPES: &[&str] = &[
+    "moderator:read:followers",
+    "user:read:chat",
+    "channel:read:subscriptions",
+];
+
+async fn signed_in() -> (FakeTwitch, TestHub) {
+    let config = FakeConfig {
+        keepalive_secs: 1,
+        ..FakeConfig::default()
+    };
+    let f = FakeTwitch::start(config, ([127, 0, 0, 1], 0).into())
+        .await
+        .unwrap()
+        .0;
+    let hub = TestHub::start(Opts {
+        twitch: Some(TwitchSettings {
+            client_id: Some("fake-client-id".into()),
+            client_secret: Some("fake-client-secret".into()),
+            vault: Some(Vault::from_base64(KEY).unwrap()),
+            auth_url: f.auth_url(),
+            api_url: f.api_url(),
+            eventsub_url: f.eventsub_url(),
+            reconnect_min: Duration::from_millis(50),
+        }),
+        ..Opts::default()
+    })
+    .await;
+    let (access, refresh) = f.issue_tokens(SCOPES);
+    let tokens = &hub.hub().twitch_tokens;
+    tokens
+        .put(TokenSet {
+            access_token: access,
+            refresh_token: Some(refresh),
+            expires_at: chrono::Utc::now() + chrono::Duration::hours(4),
+            scopes: vec![],
+            user_id: None,
+            client_id: None,
+        })
+        .await
+        .unwrap();
+    tokens.validate().await.unwrap();
+    (f, hub)
+}
+
+/// Wait until the EventSub status satisfies `want`.
+async fn status_until(
+    hub: &TestHub,
+    what: &str,
+    want: impl Fn(&landale::twitch::eventsub::Status) -> bool,
+) -> landale::twitch::eventsub::Status {
+    let mut w = hub.hub().eventsub.watch();
+    tokio::time::timeout(Duration::from_secs(20), async {
+        loop {
+            let s = w.borrow_and_update().clone();
+            if want(&s) {
+                return s;
+            }
+            w.changed().await.unwrap();
+        }
+    })
+    .await
+    .unwrap_or_else(|_| {
+        panic!(
+            "EventSub never reached: {what}; status {:?}",
+            hub.hub().eventsub.status()
+        )
+    })
+}
+
+async fn ready(hub: &TestHub) -> landale::twitch::eventsub::Status {
+    status_until(hub, "ready", |s| {
+        s.state == "ready" && s.subscription_count > 0
+    })
+    .await
+}
+
+fn follow(name: &str) -> Value {
+    json!({"user_id": "9001", "user_login": name.to_lowercase(), "user_name": name,
+           "broadcaster_user_id": "12826", "broadcaster_user_login": "avalonstar", "broadcaster_user_name": "Avalonstar",
+           "followed_at": chrono::Utc::now().to_rfc3339()})
+}
+
+/// Follows seen on `events:all`, in order, until `last` arrives.
+async fn follows_until(sock: &mut Ws, last: &str) -> Vec<String> {
+    let mut seen = vec![];
+    loop {
+        let Some(f) = next(sock).await else {
+            panic!("socket closed")
+        };
+        let p = &f[4];
+        if p["type"] == "channel.follow" {
+            let n = p["user_name"].as_str().unwrap_or_default().to_string();
+            seen.push(n.clone());
+            if n == last {
+                return seen;
+            }
+        }
+    }
+}
+
+async fn listener(hub: &TestHub) -> Ws {
+    let mut sock = ws(&hub.ws_url(), "").await;
+    join(&mut sock, "events:all", json!({})).await;
+    sock
+}
+
+#[tokio::test]
+async fn subscriptions_notifications_and_redelivery() {
+    let (f, hub) = signed_in().await;
+    let s = ready(&hub).await;
+    let subs = f.subscriptions();
+    let types: Vec<&str> = subs.iter().map(|s| s.0.as_str()).collect();
+    assert!(
+        types.contains(&"channel.follow")
+            && types.contains(&"channel.chat.message")
+            && types.contains(&"stream.online")
+    );
+    assert!(
+        !types.contains(&"channel.cheer"),
+        "no bits:read, no cheer subscription"
+    );
+    assert!(s.skipped.contains(&"channel.cheer".to_string()));
+    let follow_sub = subs.iter().find(|s| s.0 == "channel.follow").unwrap();
+    assert_eq!(follow_sub.1, "2");
+    assert_eq!(
+        follow_sub.2,
+        json!({"broadcaster_user_id": "12826", "moderator_user_id": "12826"})
+    );
+    let raid = subs.iter().find(|s| s.0 == "channel.raid").unwrap();
+    assert_eq!(raid.2, json!({"to_broadcaster_user_id": "12826"}));
+    assert_eq!(s.subscription_count, subs.len());
+    let health: Value = reqwest::get(hub.http("/api/health"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let tw = &health["services"]["twitch"];
+    assert_eq!(tw["status"], "healthy", "{tw}");
+    assert_eq!(tw["eventsub"]["session_id"], json!(s.session_id));
+
+    let mut sock = listener(&hub).await;
+    assert_eq!(
+        f.notify("channel.follow", follow("Ann"), Some("msg-ann")),
+        1
+    );
+    assert_eq!(
+        f.notify("channel.follow", follow("Ann"), Some("msg-ann")),
+        1,
+        "Twitch redelivers"
+    );
+    f.notify("channel.follow", follow("Bob"), None);
+    assert_eq!(
+        follows_until(&mut sock, "Bob").await,
+        ["Ann", "Bob"],
+        "Ann once, then Bob"
+    );
+    status_until(&hub, "one duplicate counted", |s| s.duplicates == 1).await;
+    hub.stop().await;
+}
+
+#[tokio::test]
+async fn session_reconnect_hands_over_without_losing_anything() {
+    let (f, hub) = signed_in().await;
+    ready(&hub).await;
+    let mut sock = listener(&hub).await;
+    let created = f.counters()["helix_calls"].as_u64().unwrap();
+    let count = f.subscriptions().len();
+
+    f.fault(Fault::Reconnect);
+    // Sent during the handover: to the old connection until the new one is welcomed.
+    f.notify("channel.follow", follow("Cy"), None);
+    status_until(&hub, "ready after the handover", |s| s.state == "ready").await;
+    f.notify("channel.follow", follow("Di"), None);
+    assert_eq!(follows_until(&mut sock, "Di").await, ["Cy", "Di"]);
+    assert_eq!(f.subscriptions().len(), count, "subscriptions carried over");
+    assert_eq!(
+        f.counters()["helix_calls"].as_u64().unwrap(),
+        created,
+        "none re-created"
+    );
+    assert_eq!(
+        hub.hub().eventsub.status().reconnects,
+        0,
+        "a handover is not a reconnect"
+    );
+    hub.stop().await;
+}
+
+#[tokio::test]
+async fn keepalive_silence_reconnects_and_resubscribes() {
+    let (f, hub) = signed_in().await;
+    let before = ready(&hub).await;
+    f.fault(Fault::SilenceKeepalives);
+    let s = status_until(&hub, "a reconnect after silence", |s| s.reconnects >= 1).await;
+    assert!(
+        s.last_error
+            .as_deref()
+            .unwrap_or_default()
+            .contains("keepalive"),
+        "{s:?}"
+    );
+    let after = ready(&hub).await;
+    assert_ne!(after.session_id, before.session_id, "a new session");
+    let mut sock = listener(&hub).await;
+    f.notify("channel.follow", follow("Eve"), None);
+    assert_eq!(follows_until(&mut sock, "Eve").await, ["Eve"]);
+    hub.stop().await;
+}
+
+#[tokio::test]
+async fn every_close_code_reconnects_with_a_clear_reason() {
+    let (f, hub) = signed_in().await;
+    ready(&hub).await;
+    let mut sock = listener(&hub).await;
+    for (i, code) in (4000u16..=4007).enumerate() {
+        f.fault(Fault::Close { code });
+        let s = status_until(&hub, &format!("a reconnect after {code}"), |s| {
+            s.reconnects as usize > i
+        })
+        .await;
+        assert!(
+            s.last_error
+                .as_deref()
+                .unwrap_or_default()
+                .contains(&format!("({code})")),
+            "{code}: {s:?}"
+        );
+        ready(&hub).await;
+        let name = format!("After{code}");
+        f.notify("channel.follow", follow(&name), None);
+        assert_eq!(
+            follows_until(&mut sock, &name).await,
+            vec![name.clone()],
+            "{code}: events flow again"
+        );
+    }
+    hub.stop().await;
+}
+
+#[tokio::test]
+async fn a_revocation_updates_the_count() {
+    let (f, hub) = signed_in().await;
+    let s = ready(&hub).await;
+    f.fault(Fault::Revoke {
+        sub_type: "channel.follow".into(),
+        status: "authorization_revoked".into(),
+    });
+    let after = status_until(&hub, "one fewer subscription", |x| {
+        x.subscription_count == s.subscription_count - 1
+    })
+    .await;
+    assert!(after
+        .last_error
+        .unwrap()
+        .contains("channel.follow revoked: authorization_revoked"));
+    hub.stop().await;
+}
