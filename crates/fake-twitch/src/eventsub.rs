@@ -91,6 +91,7 @@ async fn serve(fake: FakeTwitch, socket: WebSocket, reconnect: Option<String>) {
                 session_id: session.clone(),
                 tx: tx.clone(),
             });
+            fake.0.conns_changed.notify_waiters();
             (id, session, replaced)
         })
     };
@@ -183,6 +184,7 @@ async fn serve(fake: FakeTwitch, socket: WebSocket, reconnect: Option<String>) {
 fn forget(fake: &FakeTwitch, conn_id: u64, session_id: &str, handed_over: bool) {
     let mut s = fake.state();
     s.conns.retain(|c| c.id != conn_id);
+    fake.0.conns_changed.notify_waiters();
     if !handed_over && !s.conns.iter().any(|c| c.session_id == session_id) {
         s.subscriptions
             .retain(|_, sub| sub.session_id != session_id);

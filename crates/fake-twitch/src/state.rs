@@ -133,6 +133,8 @@ pub(crate) struct Inner {
     pub config: FakeConfig,
     pub state: Mutex<State>,
     pub addr: Mutex<Option<SocketAddr>>,
+    /// Woken whenever a WebSocket connection opens or ends.
+    pub conns_changed: tokio::sync::Notify,
 }
 
 /// The running fake. Cheap to clone.
@@ -164,6 +166,7 @@ impl FakeTwitch {
             config,
             state: Mutex::new(state),
             addr: Mutex::new(None),
+            conns_changed: tokio::sync::Notify::new(),
         }))
     }
 
@@ -366,6 +369,17 @@ impl FakeTwitch {
 
     pub fn live_connections(&self) -> usize {
         self.state().conns.len()
+    }
+
+    /// Wait until exactly `n` EventSub connections are open.
+    pub async fn wait_connections(&self, n: usize) {
+        loop {
+            let changed = self.0.conns_changed.notified();
+            if self.live_connections() == n {
+                return;
+            }
+            changed.await;
+        }
     }
 
     pub fn channel(&self) -> Value {

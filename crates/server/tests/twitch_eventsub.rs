@@ -187,7 +187,13 @@ async fn session_reconnect_hands_over_without_losing_anything() {
     f.fault(Fault::Reconnect);
     // Sent during the handover: to the old connection until the new one is welcomed.
     f.notify("channel.follow", follow("Cy"), None);
-    status_until(&hub, "ready after the handover", |s| s.state == "ready").await;
+    status_until(&hub, "the handover done", |s| {
+        s.handovers == 1 && s.state == "ready"
+    })
+    .await;
+    tokio::time::timeout(Duration::from_secs(10), f.wait_connections(1))
+        .await
+        .expect("the old connection closed");
     f.notify("channel.follow", follow("Di"), None);
     assert_eq!(follows_until(&mut sock, "Di").await, ["Cy", "Di"]);
     assert_eq!(f.subscriptions().len(), count, "subscriptions carried over");

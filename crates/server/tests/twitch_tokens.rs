@@ -276,6 +276,19 @@ async fn oauth_routes_upload_status_refresh() {
         "no token in the status"
     );
 
+    // A pair Twitch refuses changes nothing: the working login stays.
+    let bogus = json!({"access_token": "not-a-token", "refresh_token": "nope"});
+    let r = http
+        .post(hub.http("/api/oauth/upload"))
+        .bearer_auth(TOKEN)
+        .json(&bogus)
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(r.status(), 200);
+    assert_eq!(status().await["user_id"], "12826");
+    assert_eq!(status().await["state"], "valid");
+
     let r = http
         .post(hub.http("/api/oauth/refresh"))
         .bearer_auth(TOKEN)

@@ -55,7 +55,7 @@ pub async fn refresh(State(hub): State<Arc<Hub>>, peer: Peer, headers: HeaderMap
 }
 
 /// `{access_token, refresh_token, expires_in?, scope? (space-separated) | scopes?}`.
-/// The pair is validated with Twitch before it is stored.
+/// The pair is validated with Twitch before it is stored (a refused pair changes nothing).
 pub async fn upload(
     State(hub): State<Arc<Hub>>,
     peer: Peer,
@@ -89,11 +89,17 @@ pub async fn upload(
         user_id: b["user_id"].as_str().map(str::to_owned),
         client_id: None,
     };
+    // Check the pair with Twitch first: a bad upload must not replace a working login.
+    let v = hub
+        .twitch_tokens
+        .oauth()
+        .validate(&tokens.access_token)
+        .await
+        .map_err(|e| token_error(TokenError::Oauth(e)))?;
+    let mut tokens = tokens;
+    tokens.user_id = Some(v.user_id);
+    tokens.scopes = v.scopes;
+    tokens.client_id = Some(v.client_id);
     hub.twitch_tokens.put(tokens).await.map_err(token_error)?;
-    // Learn the user id and scopes from Twitch (a refused pair is reported, and
-    // the state says what to do).
-    if let Err(e) = hub.twitch_tokens.validate().await {
-        return Err(token_error(e));
-    }
     Ok(Json(json!({"success": true, "message": "Tokens stored successfully"})).into_response())
 }

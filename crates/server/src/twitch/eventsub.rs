@@ -44,6 +44,8 @@ const STABLE: Duration = Duration::from_secs(30);
 const DRAIN: Duration = Duration::from_secs(5);
 
 /// The subscriptions of reference §9.1: (type, version, scope needed, condition kind).
+/// Departure: the four chat moderation types need `user:read:chat`, as Twitch's
+/// EventSub reference says (the original gated them on `moderator:read:chat_settings`).
 pub const SUBSCRIPTIONS: &[(&str, &str, Option<&str>, Cond)] = &[
     ("stream.online", "1", None, Cond::Broadcaster),
     ("stream.offline", "1", None, Cond::Broadcaster),
@@ -90,25 +92,25 @@ pub const SUBSCRIPTIONS: &[(&str, &str, Option<&str>, Cond)] = &[
     (
         "channel.chat.clear",
         "1",
-        Some("moderator:read:chat_settings"),
+        Some("user:read:chat"),
         Cond::User,
     ),
     (
         "channel.chat.clear_user_messages",
         "1",
-        Some("moderator:read:chat_settings"),
+        Some("user:read:chat"),
         Cond::User,
     ),
     (
         "channel.chat.message_delete",
         "1",
-        Some("moderator:read:chat_settings"),
+        Some("user:read:chat"),
         Cond::User,
     ),
     (
         "channel.chat_settings.update",
         "1",
-        Some("moderator:read:chat_settings"),
+        Some("user:read:chat"),
         Cond::User,
     ),
     (
@@ -303,6 +305,8 @@ pub struct Status {
     pub skipped: Vec<String>,
     pub last_error: Option<String>,
     pub reconnects: u64,
+    /// `session_reconnect` handovers completed (not counted as reconnects).
+    pub handovers: u64,
     pub notifications: u64,
     pub duplicates: u64,
 }
@@ -331,7 +335,8 @@ fn close_meaning(code: u16) -> (&'static str, bool) {
         4000 => ("Twitch internal server error (4000)", false),
         4001 => ("Twitch says the client sent inbound traffic (4001)", false),
         4002 => ("the client failed ping-pong (4002)", false),
-        4003 => ("connection unused: no subscription in time (4003)", true),
+        // Subscribing failed or was too slow: at once would repeat it in a storm.
+        4003 => ("connection unused: no subscription in time (4003)", false),
         4004 => ("reconnect grace time expired (4004)", true),
         4005 => ("network timeout (4005)", false),
         4006 => ("network error (4006)", false),
@@ -420,18 +425,22 @@ impl EventSub {
         let mut backoff = self.backoff_min;
         loop {
             // A token with a user id first (validation fills it in).
+            // Subscribed before the check, so a change in between is not missed.
+            let mut w = self.tokens.watch();
             let user = loop {
-                if let TokenState::Valid {
-                    user_id: Some(u), ..
-                } = self.tokens.state()
-                {
+                let valid = match &*w.borrow_and_update() {
+                    TokenState::Valid {
+                        user_id: Some(u), ..
+                    } => Some(u.clone()),
+                    _ => None,
+                };
+                if let Some(u) = valid {
                     break u;
                 }
                 self.update(|s| {
                     s.state = "waiting_for_login".into();
                     s.connected = false;
                 });
-                let mut w = self.tokens.watch();
                 tokio::select! {
                     _ = shutdown.changed() => return,
                     _ = w.changed() => {}
@@ -533,6 +542,9 @@ impl EventSub {
         let mut subscribing = true;
         let (swap_tx, mut swap_rx) = mpsc::channel::<Result<(Ws, Value), String>>(1);
         let mut old: Option<Ws> = None;
+        // A session_reconnect is under way: a close of the current socket then waits
+        // for the new connection instead of ending the session.
+        let mut handover = false;
         let drain_until = tokio::time::sleep(Duration::ZERO);
         tokio::pin!(drain_until);
         let deadline = tokio::time::sleep(keepalive);
@@ -562,25 +574,41 @@ impl EventSub {
                     Some(Ok((new, welcome))) => {
                         tracing::info!("EventSub reconnected to the new URL; draining the old connection");
                         keepalive = keepalive_of(&welcome);
-                        old = Some(std::mem::replace(&mut ws, new));
+                                                old = Some(std::mem::replace(&mut ws, new));
+                        handover = false;
                         drain_until.as_mut().reset(tokio::time::Instant::now() + DRAIN);
                         deadline.as_mut().reset(tokio::time::Instant::now() + keepalive);
-                        self.update(|s| s.state = "ready".into());
+                        self.update(|s| { s.state = "ready".into(); s.handovers += 1; });
                     }
                     Some(Err(reason)) => break End::Again { reason: format!("session_reconnect failed: {reason}"), now: true },
                     None => {}
                 },
                 _ = &mut drain_until, if old.is_some() => { old = None; }
                 frame = async { old.as_mut().unwrap().next().await }, if old.is_some() => match frame {
-                    Some(Ok(Message::Text(t))) => { self.handle(&t, &mut subs, &swap_tx); }
+                                    Some(Ok(Message::Text(t))) => { self.handle(&t, &mut subs, &swap_tx, &mut handover); }
                     Some(Ok(_)) => {}
                     _ => old = None, // closed, as Twitch does after the handover
                 },
                 frame = ws.next() => {
                     deadline.as_mut().reset(tokio::time::Instant::now() + keepalive);
                     match frame {
-                        Some(Ok(Message::Text(t))) => {
-                            if let Some(end) = self.handle(&t, &mut subs, &swap_tx) { break end; }
+                                                Some(Ok(Message::Text(t))) => {
+                            if let Some(end) = self.handle(&t, &mut subs, &swap_tx, &mut handover) { break end; }
+                        }
+                        // Twitch may close the old socket before the new welcome is read
+                        // here: wait for the new connection rather than start over.
+                        Some(Ok(Message::Close(_))) | None | Some(Err(_)) if handover => {
+                            match tokio::time::timeout(CONNECT_TIMEOUT, swap_rx.recv()).await {
+                                Ok(Some(Ok((new, welcome)))) => {
+                                    keepalive = keepalive_of(&welcome);
+                                    ws = new;
+                                    handover = false;
+                                    deadline.as_mut().reset(tokio::time::Instant::now() + keepalive);
+                                    self.update(|s| { s.state = "ready".into(); s.handovers += 1; });
+                                }
+                                Ok(Some(Err(reason))) => break End::Again { reason: format!("session_reconnect failed: {reason}"), now: true },
+                                _ => break End::Again { reason: "session_reconnect: no new connection in time".into(), now: false },
+                            }
                         }
                         Some(Ok(Message::Close(c))) => {
                             let code = c.as_ref().map(|c| u16::from(c.code)).unwrap_or(1005);
@@ -607,6 +635,7 @@ impl EventSub {
         text: &str,
         subs: &mut HashMap<String, u64>,
         swap: &mpsc::Sender<Result<(Ws, Value), String>>,
+        handover: &mut bool,
     ) -> Option<End> {
         let Ok(m) = serde_json::from_str::<Value>(text) else {
             tracing::warn!("EventSub sent a message that is not JSON");
@@ -651,6 +680,7 @@ impl EventSub {
                     });
                 };
                 self.update(|s| s.state = "reconnecting".into());
+                *handover = true;
                 let tx = swap.clone();
                 tokio::spawn(async move {
                     let _ = tx.send(Self::connect(&url).await).await;

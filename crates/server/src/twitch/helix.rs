@@ -77,8 +77,9 @@ fn reset_in(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
         .ok()?
         .parse()
         .ok()?;
+    // Whole seconds, so a reset "now" may still be up to a second away: add one.
     let now = chrono::Utc::now().timestamp();
-    Some(Duration::from_secs((at - now).max(0) as u64))
+    Some(Duration::from_secs((at - now).max(0) as u64 + 1))
 }
 
 fn backoff(attempt: u32) -> Duration {
@@ -194,7 +195,8 @@ impl Helix {
                             self.note_outcome(true);
                             return Ok((status, body));
                         }
-                        401 if !refreshed => {
+                        // A missing scope is also a 401: no refresh fixes that.
+                        401 if !refreshed && !message().to_lowercase().contains("scope") => {
                             refreshed = true;
                             attempt -= 1;
                             token = self

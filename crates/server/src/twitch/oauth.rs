@@ -223,29 +223,25 @@ impl OauthClient {
 
     /// Refresh. A 400 means the refresh token is gone (revoked, expired, used).
     pub async fn refresh(&self, old: &TokenSet) -> Result<TokenSet, OauthError> {
-        let secret = self
-            .client_secret
-            .as_deref()
-            .ok_or(OauthError::NoClientSecret)?;
         let refresh = old
             .refresh_token
             .as_deref()
             .ok_or_else(|| OauthError::RefreshRevoked("no refresh token stored".into()))?;
-        let (status, body) = self
-            .post(
-                "token",
-                &[
-                    ("client_id", self.client_id()?),
-                    ("client_secret", secret),
-                    ("grant_type", "refresh_token"),
-                    ("refresh_token", refresh),
-                ],
-            )
-            .await?;
-        if status == 400 || status == 401 {
-            return Err(OauthError::RefreshRevoked(
-                body["message"].as_str().unwrap_or("refused").to_string(),
-            ));
+        let mut form = vec![
+            ("client_id", self.client_id()?),
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh),
+        ];
+        // Public clients (the device flow's usual kind) refresh without a secret.
+        if let Some(secret) = self.client_secret.as_deref() {
+            form.push(("client_secret", secret));
+        }
+        let (status, body) = self.post("token", &form).await?;
+        let message = body["message"].as_str().unwrap_or("refused").to_string();
+        // Only Twitch's own verdict on the refresh token means a new login; a wrong
+        // client id or secret is a setting to fix, reported as such.
+        if (status == 400 || status == 401) && message.to_lowercase().contains("refresh token") {
+            return Err(OauthError::RefreshRevoked(message));
         }
         if status != 200 {
             return Err(Self::twitch_error(status, &body));

@@ -25,8 +25,8 @@ pub const SERVICE: &str = "twitch";
 pub const REFRESH_BEFORE: chrono::TimeDelta = chrono::TimeDelta::minutes(5);
 /// Twitch asks apps to validate tokens at start and every hour.
 pub const VALIDATE_EVERY: Duration = Duration::from_secs(3600);
-/// While logged out (or the key is wrong), look for a new row this often (a
-/// `landale twitch login` from another terminal is picked up without a restart).
+/// Look for a new row this often (a `landale twitch login` from another terminal is
+/// picked up without a restart, whether or not the hub was signed in).
 pub const RELOAD_EVERY: Duration = Duration::from_secs(5);
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -74,7 +74,7 @@ pub struct Tokens {
     current: Mutex<Option<TokenSet>>,
     /// The refresh token Twitch refused: a stored row still holding it stays
     /// `needs_login` (no retry loop against Twitch) until a new login replaces it.
-    rejected: std::sync::Mutex<Option<String>>,
+    rejected: std::sync::Mutex<Option<Option<String>>>,
     state: watch::Sender<TokenState>,
     refreshes: AtomicU64,
 }
@@ -148,7 +148,7 @@ impl Tokens {
             .unwrap_or_else(|e| e.into_inner())
             .clone();
         let next = match self.read_row().await {
-            Ok(Some(t)) if rejected.is_some() && t.refresh_token == rejected => {
+            Ok(Some(t)) if rejected.as_ref() == Some(&t.refresh_token) => {
                 // Still the pair Twitch refused: keep saying so.
                 self.state()
             }
@@ -290,15 +290,19 @@ impl Tokens {
         self.refreshes.fetch_add(1, Ordering::Relaxed);
         match self.oauth.refresh(&old).await {
             Ok(t) => {
-                self.write_row(&t).await?;
+                // Use the new pair at once (the old refresh token may be spent); a
+                // failed write is logged, and the next validation writes it again.
                 self.state.send_replace(Self::valid_state(&t));
                 **cur = Some(t.clone());
+                if let Err(e) = self.write_row(&t).await {
+                    tracing::error!(error = %e, "storing the refreshed Twitch tokens failed; using them from memory");
+                }
                 tracing::info!(expires_at = %t.expires_at, "Twitch tokens refreshed");
                 Ok(t)
             }
             Err(OauthError::RefreshRevoked(why)) => {
                 *self.rejected.lock().unwrap_or_else(|e| e.into_inner()) =
-                    old.refresh_token.clone();
+                    Some(old.refresh_token.clone());
                 let reason =
                     format!("Twitch refused the refresh token ({why}): run `landale twitch login`");
                 tracing::error!("{reason}");
@@ -319,20 +323,38 @@ impl Tokens {
         }
     }
 
+    /// A login written by another process (`landale twitch login` while the hub runs):
+    /// when the stored refresh token differs from ours, the stored pair wins.
+    pub async fn adopt_stored(&self) {
+        let Ok(Some(stored)) = self.read_row().await else {
+            return;
+        };
+        let mut cur = self.current.lock().await;
+        if cur
+            .as_ref()
+            .is_some_and(|c| c.refresh_token != stored.refresh_token)
+        {
+            tracing::info!("a newer Twitch login was stored; using it");
+            self.state.send_replace(Self::valid_state(&stored));
+            *cur = Some(stored);
+        }
+    }
+
     /// Validate the current access token; a 401 refreshes once and validates again.
     /// Records the user id and scopes Twitch reports.
     pub async fn validate(&self) -> Result<Validation, TokenError> {
-        let t = self.access().await?;
+        let mut t = self.access().await?;
         let v = match self.oauth.validate(&t.access_token).await {
             Err(OauthError::InvalidToken) => {
-                let t = self.after_unauthorized(&t.access_token).await?;
+                t = self.after_unauthorized(&t.access_token).await?;
                 self.oauth.validate(&t.access_token).await
             }
             other => other,
         }
         .map_err(TokenError::Oauth)?;
         let mut cur = self.current.lock().await;
-        if let Some(c) = cur.as_mut() {
+        // Only to the pair that was validated (a login may have replaced it meanwhile).
+        if let Some(c) = cur.as_mut().filter(|c| c.access_token == t.access_token) {
             c.user_id = Some(v.user_id.clone());
             c.scopes = v.scopes.clone();
             c.client_id = Some(v.client_id.clone());
@@ -351,6 +373,8 @@ impl Tokens {
         }
         self.load().await;
         let mut next_validate = tokio::time::Instant::now();
+        // After a failed refresh: 60 s doubling to 1 h, +10 % jitter (reference §9.3).
+        let mut degraded_wait = Duration::from_secs(60);
         loop {
             let wait = match self.state() {
                 TokenState::Valid { expires_at, .. } | TokenState::Degraded { expires_at, .. } => {
@@ -359,12 +383,15 @@ impl Tokens {
                         .unwrap_or(Duration::ZERO);
                     let validate_in =
                         next_validate.saturating_duration_since(tokio::time::Instant::now());
-                    let degraded = matches!(self.state(), TokenState::Degraded { .. });
-                    let w = refresh_in.min(validate_in);
-                    if degraded {
-                        w.min(Duration::from_secs(60))
-                    } else {
+                    if matches!(self.state(), TokenState::Degraded { .. }) {
+                        let jitter = rand::Rng::random_range(&mut rand::rng(), 1.0..1.1);
+                        let w = degraded_wait.mul_f64(jitter);
+                        degraded_wait = (degraded_wait * 2).min(Duration::from_secs(3600));
                         w
+                    } else {
+                        degraded_wait = Duration::from_secs(60);
+                        // Wake at least every RELOAD_EVERY to adopt a newer login.
+                        refresh_in.min(validate_in).min(RELOAD_EVERY)
                     }
                 }
                 _ => RELOAD_EVERY,
@@ -380,6 +407,7 @@ impl Tokens {
                     }
                 }
                 _ => {
+                    self.adopt_stored().await;
                     if tokio::time::Instant::now() >= next_validate {
                         match self.validate().await {
                             Ok(_) => next_validate = tokio::time::Instant::now() + VALIDATE_EVERY,
