@@ -5,15 +5,11 @@
 
 mod common;
 
-use common::{join, next, ws, Opts, TestHub, Ws};
+use common::{join, next, twitch, ws, TestHub, Ws};
 use fake_twitch::{FakeConfig, FakeTwitch, Fault};
-use landale::twitch::oauth::TokenSet;
-use landale::twitch::vault::Vault;
-use landale::twitch::TwitchSettings;
 use serde_json::{json, Value};
 use std::time::Duration;
 
-const KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
 const SCOPES: &[&str] = &[
     "moderator:read:followers",
     "user:read:chat",
@@ -25,67 +21,11 @@ async fn signed_in() -> (FakeTwitch, TestHub) {
         keepalive_secs: 1,
         ..FakeConfig::default()
     };
-    let f = FakeTwitch::start(config, ([127, 0, 0, 1], 0).into())
-        .await
-        .unwrap()
-        .0;
-    let hub = TestHub::start(Opts {
-        twitch: Some(TwitchSettings {
-            client_id: Some("fake-client-id".into()),
-            client_secret: Some("fake-client-secret".into()),
-            vault: Some(Vault::from_base64(KEY).unwrap()),
-            auth_url: f.auth_url(),
-            api_url: f.api_url(),
-            eventsub_url: f.eventsub_url(),
-            reconnect_min: Duration::from_millis(50),
-        }),
-        ..Opts::default()
-    })
-    .await;
-    let (access, refresh) = f.issue_tokens(SCOPES);
-    let tokens = &hub.hub().twitch_tokens;
-    tokens
-        .put(TokenSet {
-            access_token: access,
-            refresh_token: Some(refresh),
-            expires_at: chrono::Utc::now() + chrono::Duration::hours(4),
-            scopes: vec![],
-            user_id: None,
-            client_id: None,
-        })
-        .await
-        .unwrap();
-    tokens.validate().await.unwrap();
-    (f, hub)
-}
-
-/// Wait until the EventSub status satisfies `want`.
-async fn status_until(
-    hub: &TestHub,
-    what: &str,
-    want: impl Fn(&landale::twitch::eventsub::Status) -> bool,
-) -> landale::twitch::eventsub::Status {
-    let mut w = hub.hub().eventsub.watch();
-    tokio::time::timeout(Duration::from_secs(20), async {
-        loop {
-            let s = w.borrow_and_update().clone();
-            if want(&s) {
-                return s;
-            }
-            w.changed().await.unwrap();
-        }
-    })
-    .await
-    .unwrap_or_else(|_| {
-        panic!(
-            "EventSub never reached: {what}; status {:?}",
-            hub.hub().eventsub.status()
-        )
-    })
+    twitch::signed_in(config, SCOPES).await
 }
 
 async fn ready(hub: &TestHub) -> landale::twitch::eventsub::Status {
-    status_until(hub, "ready", |s| {
+    twitch::eventsub_until(hub, "ready", |s| {
         s.state == "ready" && s.subscription_count > 0
     })
     .await
@@ -172,7 +112,7 @@ async fn subscriptions_notifications_and_redelivery() {
         ["Ann", "Bob"],
         "Ann once, then Bob"
     );
-    status_until(&hub, "one duplicate counted", |s| s.duplicates == 1).await;
+    twitch::eventsub_until(&hub, "one duplicate counted", |s| s.duplicates == 1).await;
     hub.stop().await;
 }
 
@@ -187,7 +127,7 @@ async fn session_reconnect_hands_over_without_losing_anything() {
     f.fault(Fault::Reconnect);
     // Sent during the handover: to the old connection until the new one is welcomed.
     f.notify("channel.follow", follow("Cy"), None);
-    status_until(&hub, "the handover done", |s| {
+    twitch::eventsub_until(&hub, "the handover done", |s| {
         s.handovers == 1 && s.state == "ready"
     })
     .await;
@@ -215,7 +155,7 @@ async fn keepalive_silence_reconnects_and_resubscribes() {
     let (f, hub) = signed_in().await;
     let before = ready(&hub).await;
     f.fault(Fault::SilenceKeepalives);
-    let s = status_until(&hub, "a reconnect after silence", |s| s.reconnects >= 1).await;
+    let s = twitch::eventsub_until(&hub, "a reconnect after silence", |s| s.reconnects >= 1).await;
     assert!(
         s.last_error
             .as_deref()
@@ -238,7 +178,7 @@ async fn every_close_code_reconnects_with_a_clear_reason() {
     let mut sock = listener(&hub).await;
     for (i, code) in (4000u16..=4007).enumerate() {
         f.fault(Fault::Close { code });
-        let s = status_until(&hub, &format!("a reconnect after {code}"), |s| {
+        let s = twitch::eventsub_until(&hub, &format!("a reconnect after {code}"), |s| {
             s.reconnects as usize > i
         })
         .await;
@@ -269,7 +209,7 @@ async fn a_revocation_updates_the_count() {
         sub_type: "channel.follow".into(),
         status: "authorization_revoked".into(),
     });
-    let after = status_until(&hub, "one fewer subscription", |x| {
+    let after = twitch::eventsub_until(&hub, "one fewer subscription", |x| {
         x.subscription_count == s.subscription_count - 1
     })
     .await;

@@ -4,60 +4,22 @@
 
 mod common;
 
-use common::{join, push, ws, ws_anon, Opts, TestHub};
+use common::{join, push, twitch, ws, ws_anon, TestHub};
 use fake_twitch::{FakeConfig, FakeTwitch, Fault};
 use landale::twitch::helix::{HelixError, BREAKER_THRESHOLD};
-use landale::twitch::oauth::TokenSet;
-use landale::twitch::vault::Vault;
-use landale::twitch::TwitchSettings;
 use serde_json::json;
 use std::time::{Duration, Instant};
 
-const KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
-
-/// A hub signed in to a fresh fake Twitch (tokens stored and validated).
+/// A hub signed in to a fresh fake Twitch, with EventSub's own Helix calls done.
 async fn signed_in() -> (FakeTwitch, TestHub) {
-    let f = FakeTwitch::start(FakeConfig::default(), ([127, 0, 0, 1], 0).into())
-        .await
-        .unwrap()
-        .0;
-    let hub = TestHub::start(Opts {
-        twitch: Some(TwitchSettings {
-            client_id: Some("fake-client-id".into()),
-            client_secret: Some("fake-client-secret".into()),
-            vault: Some(Vault::from_base64(KEY).unwrap()),
-            auth_url: f.auth_url(),
-            api_url: f.api_url(),
-            eventsub_url: f.eventsub_url(),
-            reconnect_min: std::time::Duration::from_millis(50),
-        }),
-        ..Opts::default()
-    })
+    let (f, hub) = twitch::signed_in(
+        FakeConfig::default(),
+        &["channel:manage:broadcast", "channel:read:goals"],
+    )
     .await;
-    let (access, refresh) = f.issue_tokens(&["channel:manage:broadcast", "channel:read:goals"]);
-    let tokens = &hub.hub().twitch_tokens;
-    tokens
-        .put(TokenSet {
-            access_token: access,
-            refresh_token: Some(refresh),
-            expires_at: chrono::Utc::now() + chrono::Duration::hours(4),
-            scopes: vec![],
-            user_id: None,
-            client_id: None,
-        })
-        .await
-        .unwrap();
-    tokens.validate().await.unwrap();
     // EventSub subscribes through Helix as soon as the token is valid: let it finish,
     // so the counts below are this test's calls only.
-    let mut w = hub.hub().eventsub.watch();
-    tokio::time::timeout(std::time::Duration::from_secs(20), async {
-        while w.borrow_and_update().state != "ready" {
-            w.changed().await.unwrap();
-        }
-    })
-    .await
-    .expect("EventSub ready");
+    twitch::eventsub_until(&hub, "ready", |s| s.state == "ready").await;
     (f, hub)
 }
 

@@ -4,34 +4,17 @@
 
 mod common;
 
-use common::{backends, Db, Opts, PgDb, TestHub, TOKEN};
+use common::twitch::{settings, KEY};
+use common::{backends, twitch, Db, Opts, PgDb, TestHub, TOKEN};
 use fake_twitch::{FakeConfig, FakeTwitch, Fault};
 use landale::twitch::oauth::TokenSet;
 use landale::twitch::tokens::{TokenState, Tokens};
 use landale::twitch::vault::Vault;
-use landale::twitch::TwitchSettings;
 use serde_json::{json, Value};
 use std::time::Duration;
 
-const KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
-
 async fn fake() -> FakeTwitch {
-    FakeTwitch::start(FakeConfig::default(), ([127, 0, 0, 1], 0).into())
-        .await
-        .unwrap()
-        .0
-}
-
-fn settings(f: &FakeTwitch, key: &str) -> TwitchSettings {
-    TwitchSettings {
-        client_id: Some("fake-client-id".into()),
-        client_secret: Some("fake-client-secret".into()),
-        vault: Some(Vault::from_base64(key).unwrap()),
-        auth_url: f.auth_url(),
-        api_url: f.api_url(),
-        eventsub_url: f.eventsub_url(),
-        reconnect_min: std::time::Duration::from_millis(50),
-    }
+    twitch::fake(FakeConfig::default()).await
 }
 
 /// A pair from the fake, expiring `in_secs` from now (as the hub would store it).

@@ -4,6 +4,7 @@
 
 pub mod obs;
 pub mod stream;
+pub mod twitch;
 
 use futures_util::{SinkExt, StreamExt};
 use landale::config::{Config, ConfigArgs};
