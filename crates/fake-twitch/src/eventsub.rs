@@ -125,10 +125,12 @@ async fn serve(fake: FakeTwitch, socket: WebSocket, reconnect: Option<String>) {
         }
     }
 
+    // Twitch promises no silence longer than `keepalive_timeout_seconds`: look four
+    // times per period and send a keepalive once three quarters have passed quietly.
     let keepalive = Duration::from_secs(cfg.keepalive_secs.max(1));
-    let mut tick = tokio::time::interval(keepalive);
-    tick.tick().await;
     let mut last_sent = tokio::time::Instant::now();
+    let mut tick = tokio::time::interval(keepalive / 4);
+    tick.tick().await;
     let mut silent = false;
     let unused = tokio::time::sleep(cfg.unused_timeout);
     tokio::pin!(unused);
@@ -143,6 +145,7 @@ async fn serve(fake: FakeTwitch, socket: WebSocket, reconnect: Option<String>) {
                 }
                 Some(ConnCmd::Send(_)) => {}
                 Some(ConnCmd::Silence) => silent = true,
+                Some(ConnCmd::Drop) => break,
                 Some(ConnCmd::Close(code, reason)) => {
                     handed_over = code == 1000;
                     let _ = sink.send(Message::Close(Some(CloseFrame { code, reason: reason.into() }))).await;
@@ -151,7 +154,7 @@ async fn serve(fake: FakeTwitch, socket: WebSocket, reconnect: Option<String>) {
                 None => break,
             },
             _ = tick.tick() => {
-                if !silent && last_sent.elapsed() >= keepalive {
+                if !silent && last_sent.elapsed() >= keepalive * 3 / 4 {
                     let k = message("session_keepalive", json!({}), None);
                     if sink.send(Message::Text(k.into())).await.is_err() { break; }
                     last_sent = tokio::time::Instant::now();

@@ -7,10 +7,13 @@
 //! `Ratelimit-*` headers, and the EventSub WebSocket (`/ws`: welcome, keepalive,
 //! notification, session_reconnect, revocation, close codes 4000–4007).
 //!
-//! Faults are scripted through [`FakeTwitch`] in process, or `POST /_fake/<fault>` on
-//! the binary: keepalive silence, session_reconnect, revocation, any close code, 429
-//! with reset headers, invalid access tokens, an expired refresh token, redelivery.
+//! Faults are scripted through [`FakeTwitch`] in process, or `POST /_fake/fault` on
+//! a running fake (see `control.rs`): keepalive silence, session_reconnect,
+//! revocation, any close code, a connection dropped without a close frame, 429 with
+//! reset headers, 503s, invalid access tokens, expired refresh tokens; notifications
+//! (and redeliveries) through `POST /_fake/notify`.
 
+mod control;
 mod eventsub;
 mod helix;
 mod oauth;

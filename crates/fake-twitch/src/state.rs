@@ -40,8 +40,9 @@ impl Default for FakeConfig {
     }
 }
 
-/// A scripted failure.
-#[derive(Clone, Debug)]
+/// A scripted failure. Over HTTP: `{"fault": "<snake_case name>", ...fields}`.
+#[derive(Clone, Debug, serde::Deserialize)]
+#[serde(tag = "fault", rename_all = "snake_case")]
 pub enum Fault {
     /// Stop sending keepalives (and notifications) on the live connection.
     SilenceKeepalives,
@@ -51,6 +52,8 @@ pub enum Fault {
     Revoke { sub_type: String, status: String },
     /// Close the live connection with this code.
     Close { code: u16 },
+    /// The live connection ends with no close frame, as when the network goes away.
+    DropConnection,
     /// The next `count` Helix calls answer 429 with `Ratelimit-Reset` in `reset_secs`.
     RateLimit { count: u32, reset_secs: u64 },
     /// The next `count` Helix calls answer 503.
@@ -103,6 +106,8 @@ pub(crate) enum ConnCmd {
     Send(String),
     Close(u16, String),
     Silence,
+    /// End the TCP connection without a close frame.
+    Drop,
 }
 
 pub(crate) struct Conn {
@@ -182,6 +187,7 @@ impl FakeTwitch {
         let app = crate::oauth::routes()
             .merge(crate::helix::routes())
             .merge(crate::eventsub::routes())
+            .merge(crate::control::routes())
             .with_state(fake.clone());
         tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
@@ -295,6 +301,11 @@ impl FakeTwitch {
                         code,
                         crate::eventsub::close_reason(code).into(),
                     ));
+                }
+            }
+            Fault::DropConnection => {
+                if let Some(c) = self.state().conns.last() {
+                    let _ = c.tx.send(ConnCmd::Drop);
                 }
             }
             Fault::RateLimit { count, reset_secs } => {

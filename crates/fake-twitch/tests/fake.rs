@@ -276,3 +276,75 @@ async fn an_unused_connection_is_closed_with_4003() {
     };
     assert_eq!(code, Some(4003));
 }
+
+#[tokio::test]
+async fn control_routes_issue_tokens_script_faults_and_report_state() {
+    let fake = start(FakeConfig {
+        keepalive_secs: 1,
+        ..FakeConfig::default()
+    })
+    .await;
+    let base = format!("http://{}", fake.addr());
+    let http = reqwest::Client::new();
+    let t: Value = http
+        .post(format!("{base}/_fake/tokens"))
+        .json(&json!({"scopes": ["user:read:chat"]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let access = t["access_token"].as_str().unwrap();
+    let v = http
+        .get(format!("{}/validate", fake.auth_url()))
+        .header("authorization", format!("OAuth {access}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(v.status(), 200, "an issued token validates");
+
+    let bad = http
+        .post(format!("{base}/_fake/fault"))
+        .json(&json!({"fault": "melt"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
+    assert!(bad.text().await.unwrap().contains("not a fault"));
+
+    // A dropped connection ends without a close frame.
+    let (mut ws, _) = tokio_tungstenite::connect_async(fake.eventsub_url())
+        .await
+        .unwrap();
+    next_json(&mut ws).await.expect("welcome");
+    let ok = http
+        .post(format!("{base}/_fake/fault"))
+        .json(&json!({"fault": "drop_connection"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+    assert_eq!(next_json(&mut ws).await, Err(None), "no close frame");
+
+    let st: Value = http
+        .get(format!("{base}/_fake/state"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(st["channel"]["title"], "Building Landale");
+    assert_eq!(st["connections"], 0);
+    let n: Value = http
+        .post(format!("{base}/_fake/notify"))
+        .json(&json!({"type": "channel.follow", "event": {}}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(n["sent"], 0, "nobody subscribed");
+}

@@ -1,11 +1,12 @@
 //! EventSub against the fake Twitch, end to end to a channel subscriber: scope-gated
 //! subscriptions, notifications through the pipeline (a redelivery once), the
 //! session_reconnect handover with nothing lost, keepalive silence, every close code
-//! 4000–4007, and a revocation.
+//! 4000–4007, network loss without a close frame, 429s while subscribing, an access
+//! token that dies mid-session, and a revocation; the overlay and system reads.
 
 mod common;
 
-use common::{join, next, twitch, ws, TestHub, Ws};
+use common::{join, next, next_event, push, twitch, ws, TestHub, Ws};
 use fake_twitch::{FakeConfig, FakeTwitch, Fault};
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -113,6 +114,24 @@ async fn subscriptions_notifications_and_redelivery() {
         "Ann once, then Bob"
     );
     twitch::eventsub_until(&hub, "one duplicate counted", |s| s.duplicates == 1).await;
+
+    // Overlays read the live state (reference §5.4), without a token.
+    let mut ov = common::ws_anon(&hub.ws_url(), "").await;
+    join(&mut ov, "overlay:twitch", json!({})).await;
+    let init = next_event(&mut ov, "initial_state").await;
+    assert_eq!(init[4]["data"]["connected"], true, "{init}");
+    assert_eq!(init[4]["data"]["status"]["status"], "healthy", "{init}");
+    let (ok, status) = push(&mut ov, "overlay:twitch", "twitch:status", json!({})).await;
+    assert_eq!(ok, "ok", "{status}");
+    assert_eq!(status["eventsub"]["session_id"], json!(s.session_id));
+    join(&mut ov, "overlay:system", json!({})).await;
+    let (_, sys) = push(&mut ov, "overlay:system", "system:services", json!({})).await;
+    assert_eq!(sys["twitch"]["connected"], true, "{sys}");
+    assert_eq!(
+        sys["twitch"]["subscriptions"]["enabled_subscriptions"],
+        json!(subs.len()),
+        "{sys}"
+    );
     hub.stop().await;
 }
 
@@ -217,5 +236,119 @@ async fn a_revocation_updates_the_count() {
         .last_error
         .unwrap()
         .contains("channel.follow revoked: authorization_revoked"));
+    hub.stop().await;
+}
+
+#[tokio::test]
+async fn network_loss_without_a_close_frame_reconnects_and_resubscribes() {
+    let (f, hub) = signed_in().await;
+    let before = ready(&hub).await;
+    let mut sock = listener(&hub).await;
+    f.notify("channel.follow", follow("Fay"), None);
+    assert_eq!(follows_until(&mut sock, "Fay").await, ["Fay"]);
+
+    f.fault(Fault::DropConnection);
+    let s = twitch::eventsub_until(&hub, "a reconnect after the drop", |s| s.reconnects >= 1).await;
+    assert!(
+        s.last_error
+            .as_deref()
+            .unwrap_or_default()
+            .contains("connection lost"),
+        "{s:?}"
+    );
+    let after = ready(&hub).await;
+    assert_ne!(after.session_id, before.session_id, "a new session");
+    twitch::eventsub_until(&hub, "every subscription again", |s| {
+        s.state == "ready" && s.subscription_count == before.subscription_count
+    })
+    .await;
+    assert_eq!(f.subscriptions().len(), before.subscription_count);
+    f.notify("channel.follow", follow("Gus"), None);
+    assert_eq!(
+        follows_until(&mut sock, "Gus").await,
+        ["Gus"],
+        "Gus once, Fay not again"
+    );
+    hub.stop().await;
+}
+
+#[tokio::test]
+async fn rate_limits_while_subscribing_are_waited_out_and_retried() {
+    // Room for the waits before Twitch's "unused connection" cut-off.
+    let f = twitch::fake(FakeConfig {
+        keepalive_secs: 1,
+        unused_timeout: Duration::from_secs(30),
+        ..FakeConfig::default()
+    })
+    .await;
+    // Four 429s, each with a reset a second away: the first subscription uses up its
+    // three attempts, the second waits for the reset and gets through on a retry.
+    f.fault(Fault::RateLimit {
+        count: 4,
+        reset_secs: 1,
+    });
+    let hub = twitch::signed_in_to(&f, SCOPES).await;
+    let failing = twitch::eventsub_until(&hub, "a failed subscription", |s| {
+        s.failed.contains(&"stream.online".to_string())
+    })
+    .await;
+    let why = failing.last_error.clone().unwrap_or_default();
+    assert!(why.contains("429") && why.contains("retrying"), "{why}");
+    assert_ne!(failing.state, "ready", "not ready while one is missing");
+    let health: Value = reqwest::get(hub.http("/api/health"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        health["services"]["twitch"]["status"], "degraded",
+        "{health}"
+    );
+
+    let done = twitch::eventsub_until(&hub, "every subscription made", |s| {
+        s.state == "ready" && s.failed.is_empty()
+    })
+    .await;
+    let made = f.subscriptions();
+    assert!(made.iter().any(|s| s.0 == "stream.online"), "retried");
+    assert_eq!(done.subscription_count, made.len());
+    assert_eq!(done.reconnects, 0, "no reconnect needed: {done:?}");
+    let mut sock = listener(&hub).await;
+    f.notify("channel.follow", follow("Hal"), None);
+    assert_eq!(follows_until(&mut sock, "Hal").await, ["Hal"]);
+    hub.stop().await;
+}
+
+#[tokio::test]
+async fn an_access_token_that_dies_mid_session_is_refreshed_once_on_resubscribe() {
+    let (f, hub) = signed_in().await;
+    let before = ready(&hub).await;
+    let refreshes = f.counters()["refreshes"].as_u64().unwrap();
+    // Twitch ends the token early (a password change, say), then the session drops:
+    // the new session's first subscription gets a 401.
+    f.fault(Fault::InvalidateAccessTokens);
+    f.fault(Fault::Close { code: 4000 });
+    twitch::eventsub_until(&hub, "a reconnect", |s| s.reconnects >= 1).await;
+    let after = twitch::eventsub_until(&hub, "ready on a new session", |s| {
+        s.state == "ready"
+            && s.session_id.is_some()
+            && s.session_id != before.session_id
+            && s.subscription_count == before.subscription_count
+    })
+    .await;
+    assert!(after.failed.is_empty(), "{after:?}");
+    assert_eq!(
+        f.counters()["refreshes"].as_u64().unwrap(),
+        refreshes + 1,
+        "one refresh for the whole batch"
+    );
+    assert!(matches!(
+        hub.hub().twitch_tokens.state(),
+        landale::twitch::tokens::TokenState::Valid { .. }
+    ));
+    let mut sock = listener(&hub).await;
+    f.notify("channel.follow", follow("Ivy"), None);
+    assert_eq!(follows_until(&mut sock, "Ivy").await, ["Ivy"]);
     hub.stop().await;
 }

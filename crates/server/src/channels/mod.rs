@@ -120,7 +120,7 @@ impl Channel {
                 response: json!({}),
                 pushes: vec![],
             }),
-            ChannelTopic::Overlay(kind) => Ok(overlay::join(kind, &ctx.hub.obs)),
+            ChannelTopic::Overlay(kind) => Ok(overlay::join(kind, ctx.hub)),
             ChannelTopic::StreamOverlays => Ok(stream::join_overlays(ctx, payload)),
             ChannelTopic::StreamQueue => Ok(stream::join_queue(ctx)),
             ChannelTopic::TranscriptionLive => Ok(transcription::join(None)),

@@ -6,9 +6,13 @@ use crate::bus::BusMessage;
 use landale_protocol::topic::overlay_push_name;
 use serde_json::{json, Map, Value};
 
-pub fn join(kind: String, obs: &crate::obs::Obs) -> Joined {
+pub fn join(kind: String, hub: &crate::hub::Hub) -> Joined {
+    let twitch = || crate::twitch::summary(&hub.twitch_tokens, &hub.eventsub);
     let data = match kind.as_str() {
-        "obs" if obs.connected() => json!({"connected": true, "status": obs.status()}),
+        "obs" if hub.obs.connected() => json!({"connected": true, "status": hub.obs.status()}),
+        "twitch" if hub.eventsub.status().connected => {
+            json!({"connected": true, "status": twitch()})
+        }
         "obs" | "twitch" => json!({"connected": false}),
         "system" => json!({"connected": true, "timestamp": now_unix()}),
         _ => json!({"connected": true}),
@@ -130,7 +134,10 @@ async fn run(ctx: &Ctx<'_>, kind: &str, event: &str, payload: Value) -> Result<R
                 }
             })
         }
-        "twitch:status" => err("Twitch is not connected"),
+        "twitch:status" => Reply::Ok(crate::twitch::summary(
+            &ctx.hub.twitch_tokens,
+            &ctx.hub.eventsub,
+        )),
         "rainwave:status" => Reply::Ok(json!({"enabled": false, "connected": false})),
         other => err(format!("Unknown command: {other}")),
     })
@@ -147,7 +154,7 @@ async fn system_status(ctx: &Ctx<'_>) -> Value {
     services.insert("obs".into(), ctx.hub.obs.summary());
     services.insert(
         "twitch".into(),
-        json!({"connected": false, "error": "not configured"}),
+        crate::twitch::service_entry(&ctx.hub.twitch_tokens, &ctx.hub.eventsub),
     );
     services.insert(
         "ironmon_tcp".into(),

@@ -124,7 +124,8 @@ pub async fn telemetry(hub: &crate::hub::Hub) -> Value {
         .unwrap_or_else(|_| json!({"error": "Analytics unavailable"}));
     json!({
         "timestamp": chrono::Utc::now().timestamp_millis(),
-        "services": {"phononmaser": ph, "seed": seed},
+        "services": {"phononmaser": ph, "seed": seed,
+            "twitch": crate::twitch::service_entry(&hub.twitch_tokens, &hub.eventsub)},
         "system": {
             "uptime": hub.started.elapsed().as_secs(),
             "version": landale_protocol::envelope::SERVER_VERSION,

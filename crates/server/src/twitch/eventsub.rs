@@ -18,7 +18,7 @@
 //! - Revocations drop the subscription from the count; a new session re-creates all.
 //! - Status: `twitch.service_status` events on every change, and [`EventSub::status`].
 
-use super::helix::Helix;
+use super::helix::{Helix, HelixError};
 use super::tokens::{TokenState, Tokens};
 use crate::pipeline::normalize::Envelope;
 use crate::pipeline::{Input, Pipeline};
@@ -303,6 +303,9 @@ pub struct Status {
     pub subscription_cost: u64,
     /// Types skipped because the token lacks their scope.
     pub skipped: Vec<String>,
+    /// Types whose creation failed in this session (retried while the reason is
+    /// transient; the reason is in `last_error`).
+    pub failed: Vec<String>,
     pub last_error: Option<String>,
     pub reconnects: u64,
     /// `session_reconnect` handovers completed (not counted as reconnects).
@@ -387,7 +390,7 @@ impl EventSub {
             // Counters move with every notification: publish state changes only.
             let mut data = serde_json::to_value(&s).unwrap_or(Value::Null);
             data["service"] = json!("twitch");
-            data["status"] = json!(if s.state == "ready" {
+            data["status"] = json!(if s.state == "ready" && s.failed.is_empty() {
                 "healthy"
             } else if s.connected {
                 "degraded"
@@ -527,6 +530,7 @@ impl EventSub {
             s.connected = true;
             s.state = "subscribing".into();
             s.session_id = Some(session.clone());
+            s.failed.clear();
         });
         tracing::info!(session = %session, "EventSub connected");
 
@@ -558,13 +562,23 @@ impl EventSub {
                     now: false,
                 },
                 r = made_rx.recv(), if subscribing => match r {
-                    Some(SubResult::Made { id, cost }) => {
+                    Some(SubResult::Made { kind, id, cost }) => {
                         subs.insert(id, cost);
                         let (n, c) = (subs.len(), subs.values().sum());
-                        self.update(|s| { s.subscription_count = n; s.subscription_cost = c; });
+                        self.update(|s| {
+                            s.subscription_count = n;
+                            s.subscription_cost = c;
+                            s.failed.retain(|f| *f != kind);
+                        });
                     }
                     Some(SubResult::Skipped(t)) => self.update(|s| if !s.skipped.contains(&t) { s.skipped.push(t) }),
-                    Some(SubResult::Failed(t, why)) => self.update(|s| s.last_error = Some(format!("{t}: {why}"))),
+                    Some(SubResult::Failed { kind, why, retry }) => self.update(|s| {
+                        s.last_error = Some(match retry {
+                            Some(w) => format!("{kind}: {why} (retrying in about {} s)", w.as_secs().max(1)),
+                            None => format!("{kind}: {why}"),
+                        });
+                        if !s.failed.contains(&kind) { s.failed.push(kind); }
+                    }),
                     None => {
                         subscribing = false;
                         self.update(|s| s.state = "ready".into());
@@ -720,13 +734,28 @@ fn keepalive_of(welcome: &Value) -> Duration {
 }
 
 enum SubResult {
-    Made { id: String, cost: u64 },
+    Made {
+        kind: String,
+        id: String,
+        cost: u64,
+    },
     Skipped(String),
-    Failed(String, String),
+    /// Not created; `retry` in this long, or never (a refusal).
+    Failed {
+        kind: String,
+        why: String,
+        retry: Option<Duration>,
+    },
 }
 
+/// First wait before subscriptions that failed for a transient reason are retried.
+const RETRY_MIN: Duration = Duration::from_secs(2);
+
 /// Create every subscription the token's scopes allow, the §9.1 list in order (the
-/// critical ones first, so the 10 s "unused" window is met).
+/// critical ones first, so the 10 s "unused" window is met). Ones that fail for a
+/// transient reason (429, 5xx, network, open breaker) are retried with backoff and
+/// jitter, never sooner than a rate-limit reset, for as long as the session lives;
+/// a refusal (403, 400) is final for this session.
 async fn subscribe_all(
     es: Arc<EventSub>,
     user: String,
@@ -737,38 +766,69 @@ async fn subscribe_all(
         TokenState::Valid { scopes, .. } => scopes,
         _ => vec![],
     };
-    for (kind, version, scope, cond) in SUBSCRIPTIONS {
-        if let Some(scope) = scope {
-            if !scopes.iter().any(|s| s == scope) {
-                let _ = out.send(SubResult::Skipped(kind.to_string())).await;
-                continue;
+    let mut todo = vec![];
+    for entry in SUBSCRIPTIONS {
+        match entry.2 {
+            Some(scope) if !scopes.iter().any(|s| s == scope) => {
+                let _ = out.send(SubResult::Skipped(entry.0.to_string())).await;
+            }
+            _ => todo.push(entry),
+        }
+    }
+    let mut wait = RETRY_MIN;
+    loop {
+        let mut again = vec![];
+        let mut floor = Duration::ZERO;
+        for entry @ (kind, version, _, cond) in todo {
+            let body = json!({
+                "type": kind, "version": version, "condition": cond.condition(&user),
+                "transport": {"method": "websocket", "session_id": session},
+            });
+            let r = es
+                .helix
+                .call(
+                    reqwest::Method::POST,
+                    "/eventsub/subscriptions",
+                    &[],
+                    Some(&body),
+                )
+                .await;
+            let msg = match r {
+                Ok((_, b)) => SubResult::Made {
+                    kind: kind.to_string(),
+                    id: b["data"][0]["id"].as_str().unwrap_or(kind).to_string(),
+                    cost: b["data"][0]["cost"].as_u64().unwrap_or(0),
+                },
+                // Made by an earlier try whose answer was lost.
+                Err(HelixError::Api { status: 409, .. }) => SubResult::Made {
+                    kind: kind.to_string(),
+                    id: kind.to_string(),
+                    cost: 0,
+                },
+                Err(e) => {
+                    let retry = e.is_transient().then_some(wait);
+                    tracing::warn!(subscription = kind, error = %e, retrying = retry.is_some(), "EventSub subscription failed");
+                    if retry.is_some() {
+                        floor = floor.max(e.retry_after().unwrap_or_default());
+                        again.push(entry);
+                    }
+                    SubResult::Failed {
+                        kind: kind.to_string(),
+                        why: e.to_string(),
+                        retry,
+                    }
+                }
+            };
+            if out.send(msg).await.is_err() {
+                return;
             }
         }
-        let body = json!({
-            "type": kind, "version": version, "condition": cond.condition(&user),
-            "transport": {"method": "websocket", "session_id": session},
-        });
-        let r = es
-            .helix
-            .call(
-                reqwest::Method::POST,
-                "/eventsub/subscriptions",
-                &[],
-                Some(&body),
-            )
-            .await;
-        let msg = match r {
-            Ok((_, b)) => SubResult::Made {
-                id: b["data"][0]["id"].as_str().unwrap_or(kind).to_string(),
-                cost: b["data"][0]["cost"].as_u64().unwrap_or(0),
-            },
-            Err(e) => {
-                tracing::warn!(subscription = kind, error = %e, "EventSub subscription failed");
-                SubResult::Failed(kind.to_string(), e.to_string())
-            }
-        };
-        if out.send(msg).await.is_err() {
+        if again.is_empty() {
             return;
         }
+        let jittered = wait.mul_f64(rand::rng().random_range(0.8..1.2));
+        tokio::time::sleep(jittered.max(floor)).await;
+        wait = (wait * 2).min(BACKOFF_MAX);
+        todo = again;
     }
 }

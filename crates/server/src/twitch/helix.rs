@@ -36,6 +36,31 @@ pub enum HelixError {
 }
 
 impl HelixError {
+    /// Worth trying again later: rate limits, an open breaker, 5xx, the network, a
+    /// token refresh that failed for now. A refused request (4xx) or a missing login
+    /// is not.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            HelixError::RateLimited(_)
+            | HelixError::CircuitOpen(_)
+            | HelixError::Network(_)
+            | HelixError::NoUser => true,
+            HelixError::Api { status, .. } => *status == 429 || *status >= 500,
+            HelixError::Tokens(TokenError::Oauth(_) | TokenError::Store(_)) => true,
+            HelixError::Tokens(_) => false,
+        }
+    }
+
+    /// How long a caller should wait at least before trying again.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            HelixError::RateLimited(s) | HelixError::CircuitOpen(s) => {
+                Some(Duration::from_secs(*s))
+            }
+            _ => None,
+        }
+    }
+
     /// The envelope code for channel replies and REST.
     pub fn code(&self) -> &'static str {
         match self {

@@ -96,7 +96,9 @@ pub fn summary(tokens: &tokens::Tokens, eventsub: &eventsub::EventSub) -> serde_
         TokenState::NeedsLogin { reason } => ("needs_login", Some(reason)),
         TokenState::VaultError { reason } => ("vault_error", Some(reason)),
         TokenState::Degraded { reason, .. } => ("degraded", Some(reason)),
-        TokenState::Valid { .. } if es.state == "ready" && es.subscription_count > 0 => {
+        TokenState::Valid { .. }
+            if es.state == "ready" && es.subscription_count > 0 && es.failed.is_empty() =>
+        {
             ("healthy", None)
         }
         TokenState::Valid { .. } => ("degraded", es.last_error.clone()),
@@ -107,4 +109,26 @@ pub fn summary(tokens: &tokens::Tokens, eventsub: &eventsub::EventSub) -> serde_
         "reason": reason,
         "eventsub": es,
     })
+}
+
+/// The `twitch` entry of `system:status` and the dashboard's telemetry, in the
+/// reference shape: `{connected: true, status}` or `{connected: false, error}`, plus
+/// the subscription counts `system:services` adds.
+pub fn service_entry(tokens: &tokens::Tokens, eventsub: &eventsub::EventSub) -> serde_json::Value {
+    let s = summary(tokens, eventsub);
+    let es = eventsub.status();
+    let subscriptions = serde_json::json!({
+        "total_subscriptions": es.subscription_count + es.failed.len(),
+        "enabled_subscriptions": es.subscription_count,
+    });
+    if s["connected"] == true {
+        serde_json::json!({"connected": true, "status": s["status"], "subscriptions": subscriptions})
+    } else {
+        let error = s["reason"]
+            .as_str()
+            .map(str::to_owned)
+            .or(es.last_error)
+            .unwrap_or_else(|| "not connected".into());
+        serde_json::json!({"connected": false, "status": s["status"], "error": error, "subscriptions": subscriptions})
+    }
 }

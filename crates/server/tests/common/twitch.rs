@@ -34,8 +34,14 @@ pub fn settings(f: &FakeTwitch, key: &str) -> TwitchSettings {
 /// A hub signed in to a fresh fake Twitch with `scopes` (tokens stored and validated).
 pub async fn signed_in(config: FakeConfig, scopes: &[&str]) -> (FakeTwitch, TestHub) {
     let f = fake(config).await;
+    let hub = signed_in_to(&f, scopes).await;
+    (f, hub)
+}
+
+/// A hub signed in to `f` with `scopes` (faults scripted beforehand apply).
+pub async fn signed_in_to(f: &FakeTwitch, scopes: &[&str]) -> TestHub {
     let hub = TestHub::start(Opts {
-        twitch: Some(settings(&f, KEY)),
+        twitch: Some(settings(f, KEY)),
         ..Opts::default()
     })
     .await;
@@ -53,7 +59,7 @@ pub async fn signed_in(config: FakeConfig, scopes: &[&str]) -> (FakeTwitch, Test
         .await
         .unwrap();
     tokens.validate().await.unwrap();
-    (f, hub)
+    hub
 }
 
 /// Wait (on the status watch, at most 20 s) until EventSub's status satisfies `want`.
