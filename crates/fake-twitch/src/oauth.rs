@@ -122,14 +122,16 @@ async fn token(State(fake): State<FakeTwitch>, Form(f): Form<HashMap<String, Str
                 return error(StatusCode::BAD_REQUEST, "invalid client secret");
             }
             let code = f.get("code").cloned().unwrap_or_default();
-            let Some(scopes) = code.strip_prefix("code-").map(|s| {
-                s.split('+')
-                    .filter(|x| !x.is_empty())
-                    .map(|x| x.replace("%3A", ":"))
-                    .collect::<Vec<_>>()
-            }) else {
+            // One use only, and only with the redirect_uri it was issued for.
+            let Some((scopes, redirect)) = fake.state().codes.remove(&code) else {
                 return error(StatusCode::BAD_REQUEST, "Invalid authorization code");
             };
+            if f.get("redirect_uri") != Some(&redirect) {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    "Parameter redirect_uri does not match registered URI",
+                );
+            }
             tokens_body(&fake, scopes)
         }
         _ => error(StatusCode::BAD_REQUEST, "unsupported grant type"),
@@ -173,21 +175,72 @@ async fn revoke(
 
 #[derive(Deserialize)]
 struct Authorize {
+    client_id: Option<String>,
+    response_type: Option<String>,
     redirect_uri: String,
     state: Option<String>,
     scope: Option<String>,
 }
 
-/// The user approves at once: redirect back with a code that carries the scopes.
-async fn authorize(Query(q): Query<Authorize>) -> Response {
-    let scopes = q
+/// The user approves at once (or denies, when scripted): Twitch sends the browser
+/// back to `redirect_uri` with a one-time code, or with `error=access_denied`.
+async fn authorize(State(fake): State<FakeTwitch>, Query(q): Query<Authorize>) -> Response {
+    if q.client_id.as_deref() != Some(fake.config().client_id.as_str()) {
+        return error(StatusCode::BAD_REQUEST, "invalid client");
+    }
+    if q.response_type.as_deref() != Some("code") {
+        return error(StatusCode::BAD_REQUEST, "unsupported response_type");
+    }
+    let scopes: Vec<String> = q
         .scope
         .unwrap_or_default()
-        .replace(' ', "+")
-        .replace(':', "%3A");
-    let mut url = format!("{}?code=code-{scopes}", q.redirect_uri);
-    if let Some(s) = q.state {
-        url.push_str(&format!("&state={s}"));
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect();
+    let mut back = match query_start(&q.redirect_uri) {
+        Some(u) => u,
+        None => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "Parameter redirect_uri does not match registered URI",
+            )
+        }
+    };
+    let deny = std::mem::take(&mut fake.state().deny_next_authorization);
+    if deny {
+        back.push_str("error=access_denied&error_description=The+user+denied+you+access");
+    } else {
+        let code = random_token(30);
+        back.push_str(&format!("code={code}&scope={}", encode(&scopes.join(" "))));
+        fake.state()
+            .codes
+            .insert(code, (scopes, q.redirect_uri.clone()));
     }
-    Redirect::to(&url).into_response()
+    if let Some(s) = q.state {
+        back.push_str(&format!("&state={}", encode(&s)));
+    }
+    Redirect::to(&back).into_response()
+}
+
+/// `uri` ready for query parameters to be appended (`?` or `&`), if it is http(s).
+fn query_start(uri: &str) -> Option<String> {
+    if !(uri.starts_with("http://") || uri.starts_with("https://")) {
+        return None;
+    }
+    Some(if uri.contains('?') {
+        format!("{uri}&")
+    } else {
+        format!("{uri}?")
+    })
+}
+
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

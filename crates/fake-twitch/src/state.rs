@@ -62,6 +62,8 @@ pub enum Fault {
     InvalidateAccessTokens,
     /// Every refresh token issued so far is revoked ("Invalid refresh token").
     ExpireRefreshTokens,
+    /// The user clicks "Cancel" on the next authorization page.
+    DenyAuthorization,
 }
 
 #[derive(Clone, Debug)]
@@ -121,6 +123,10 @@ pub(crate) struct State {
     pub tokens: HashMap<String, Token>,
     pub refresh: HashMap<String, (Vec<String>, bool)>,
     pub devices: HashMap<String, Device>,
+    /// Authorization codes: scopes and the redirect_uri they were issued for.
+    pub codes: HashMap<String, (Vec<String>, String)>,
+    /// The next authorization is denied by the user.
+    pub deny_next_authorization: bool,
     pub subscriptions: HashMap<String, Subscription>,
     /// Live connections, newest last. A session_reconnect moves a session to a new one.
     pub conns: Vec<Conn>,
@@ -317,6 +323,7 @@ impl FakeTwitch {
                     t.valid = false;
                 }
             }
+            Fault::DenyAuthorization => self.state().deny_next_authorization = true,
             Fault::ExpireRefreshTokens => {
                 for r in self.state().refresh.values_mut() {
                     r.1 = false;

@@ -32,10 +32,20 @@ enum Command {
 
 #[derive(Subcommand)]
 enum TwitchCommand {
-    /// Sign in with Twitch's device code flow (works on a machine with no browser):
-    /// open the printed address anywhere, enter the code, done. The tokens are stored
+    /// Sign in to Twitch. By default with the device code flow (works on a machine
+    /// with no browser): open the printed address anywhere, enter the code, done.
+    /// With --browser, the authorization code flow: approve in a browser on this
+    /// machine, which Twitch sends back to a local address. The tokens are stored
     /// encrypted; a running hub picks them up within seconds.
-    Login,
+    Login {
+        /// Use the authorization code flow with a local redirect instead.
+        #[arg(long)]
+        browser: bool,
+        /// Where Twitch sends the browser back (--browser); it must be registered as
+        /// an OAuth Redirect URL of your application in the Twitch console.
+        #[arg(long, env = "TWITCH_REDIRECT_URI", default_value = landale::twitch::login::DEFAULT_REDIRECT)]
+        redirect_uri: String,
+    },
     /// Show whether Twitch tokens are stored and valid.
     Status,
 }
@@ -159,7 +169,6 @@ async fn wait_for_signal() {
 }
 
 async fn twitch(config: Config, action: TwitchCommand) -> anyhow::Result<()> {
-    use landale::twitch::oauth::Poll;
     use landale::twitch::tokens::{TokenState, Tokens};
     let store =
         landale::store::Store::connect(config.database_url.as_deref(), &config.data_dir).await?;
@@ -182,40 +191,29 @@ async fn twitch(config: Config, action: TwitchCommand) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        TwitchCommand::Login => {
-            if let TokenState::NotConfigured { reason } = tokens.state() {
-                anyhow::bail!("Twitch is not configured: {reason}");
-            }
-            let scopes = landale::twitch::SCOPES;
-            let device = tokens.oauth().device(scopes).await?;
-            println!("To sign in to Twitch, open {}", device.verification_uri);
-            println!("and enter the code {}", device.user_code);
-            println!("(waiting up to {} minutes)", device.expires_in / 60);
-            let until =
-                std::time::Instant::now() + std::time::Duration::from_secs(device.expires_in);
-            let every = std::time::Duration::from_secs(device.interval.max(1));
-            loop {
-                if std::time::Instant::now() > until {
-                    anyhow::bail!(
-                        "the code expired before it was entered; run `landale twitch login` again"
-                    );
-                }
-                tokio::time::sleep(every).await;
-                match tokens.oauth().poll(&device.device_code, scopes).await? {
-                    Poll::Pending => continue,
-                    Poll::Done(t) => {
-                        tokens.put(t).await?;
-                        let v = tokens.validate().await?;
-                        println!(
-                            "Signed in as {} (user {}) with {} scopes. Tokens are stored encrypted.",
-                            v.login.unwrap_or_default(),
-                            v.user_id,
-                            v.scopes.len()
-                        );
-                        return Ok(());
-                    }
-                }
-            }
+        TwitchCommand::Login {
+            browser,
+            redirect_uri,
+        } => {
+            let say = |line: String| println!("{line}");
+            let v = if browser {
+                landale::twitch::login::browser(
+                    &tokens,
+                    &redirect_uri,
+                    landale::twitch::login::BROWSER_WAIT,
+                    say,
+                )
+                .await?
+            } else {
+                landale::twitch::login::device(&tokens, say).await?
+            };
+            println!(
+                "Signed in as {} (user {}) with {} scopes. Tokens are stored encrypted.",
+                v.login.unwrap_or_default(),
+                v.user_id,
+                v.scopes.len()
+            );
+            Ok(())
         }
     }
 }

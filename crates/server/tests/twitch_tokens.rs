@@ -1,6 +1,7 @@
 //! Twitch tokens against the fake Twitch: the vault in the database (SQLite and
 //! PostgreSQL), a wrong key, one refresh under concurrency, 401 → one refresh and a
-//! retry, a revoked refresh token, the OAuth REST routes and `landale twitch login`.
+//! retry, a revoked refresh token, the OAuth REST routes and `landale twitch login`
+//! (device code, and the browser flow with its forged and denied callbacks).
 
 mod common;
 
@@ -327,4 +328,117 @@ async fn landale_twitch_login_with_the_device_flow() {
         }
         s => panic!("{s:?}"),
     }
+}
+
+/// `landale twitch login --browser` against `f`, its stdout read until it prints the
+/// address to open. Returns the child, the authorize URL and the redirect URI.
+async fn browser_login(
+    f: &FakeTwitch,
+    dir: &std::path::Path,
+) -> (tokio::process::Child, String, String) {
+    use tokio::io::AsyncBufReadExt;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let redirect = format!("http://localhost:{port}/callback");
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_landale"))
+        .args(["twitch", "login", "--browser", "--redirect-uri", &redirect])
+        .env("LANDALE_DATA_DIR", dir)
+        .env("TWITCH_CLIENT_ID", "fake-client-id")
+        .env("TWITCH_CLIENT_SECRET", "fake-client-secret")
+        .env("CLOAK_SECRET_KEY", KEY)
+        .env("TWITCH_AUTH_URL", f.auth_url())
+        .env("TWITCH_API_URL", f.api_url())
+        .env_remove("DATABASE_URL")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let url = tokio::time::timeout(Duration::from_secs(20), async {
+        while let Some(l) = lines.next_line().await.unwrap() {
+            if let Some(u) = l.trim().strip_prefix("http") {
+                return format!("http{u}");
+            }
+        }
+        panic!("landale ended without printing the address")
+    })
+    .await
+    .expect("the address within 20 s");
+    // Keep reading so the child never blocks on a full pipe.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    (child, url, redirect)
+}
+
+#[tokio::test]
+async fn landale_twitch_login_with_the_browser_flow() {
+    let f = fake().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, url, redirect) = browser_login(&f, dir.path()).await;
+    let u = reqwest::Url::parse(&url).unwrap();
+    let q: std::collections::HashMap<_, _> = u.query_pairs().into_owned().collect();
+    assert_eq!(q["client_id"], "fake-client-id");
+    assert_eq!(q["redirect_uri"], redirect);
+    assert!(q["scope"].contains("moderator:read:followers"), "{url}");
+    assert!(q["state"].len() >= 16, "{url}");
+
+    // A callback that is not from this login (a forged or stale link) is refused, and
+    // the login keeps waiting.
+    let forged = reqwest::get(format!("{redirect}?code=abc&state=not-ours"))
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 400);
+    assert!(forged.text().await.unwrap().contains("does not belong"));
+
+    // The browser: Twitch's page approves and sends it back to the local address.
+    let back = reqwest::get(&url).await.unwrap();
+    assert_eq!(back.status(), 200);
+    assert!(back
+        .text()
+        .await
+        .unwrap()
+        .contains("Signed in to Twitch as avalonstar"),);
+    let status = tokio::time::timeout(Duration::from_secs(20), child.wait())
+        .await
+        .expect("login exits")
+        .unwrap();
+    assert!(status.success());
+    let tokens = Tokens::new(&settings(&f, KEY), store(dir.path(), None).await);
+    match tokens.load().await {
+        TokenState::Valid { user_id, .. } => assert_eq!(user_id.as_deref(), Some("12826")),
+        s => panic!("{s:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_denied_browser_login_says_so_and_stores_nothing() {
+    let f = fake().await;
+    f.fault(Fault::DenyAuthorization);
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, url, _) = browser_login(&f, dir.path()).await;
+    let back = reqwest::get(&url).await.unwrap();
+    assert_eq!(back.status(), 400);
+    assert!(back
+        .text()
+        .await
+        .unwrap()
+        .contains("Twitch said: The user denied you access"));
+    let mut stderr = String::new();
+    tokio::io::AsyncReadExt::read_to_string(child.stderr.as_mut().unwrap(), &mut stderr)
+        .await
+        .unwrap();
+    let status = child.wait().await.unwrap();
+    assert!(!status.success());
+    assert!(
+        stderr.contains("Twitch did not authorize Landale: The user denied you access"),
+        "{stderr}"
+    );
+    let tokens = Tokens::new(&settings(&f, KEY), store(dir.path(), None).await);
+    assert!(
+        matches!(tokens.load().await, TokenState::NeedsLogin { .. }),
+        "nothing stored"
+    );
 }

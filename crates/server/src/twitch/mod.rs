@@ -4,6 +4,7 @@
 
 pub mod eventsub;
 pub mod helix;
+pub mod login;
 pub mod oauth;
 pub mod tokens;
 pub mod vault;

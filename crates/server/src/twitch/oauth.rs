@@ -148,6 +148,30 @@ impl OauthClient {
         }
     }
 
+    /// The address the user opens for the authorization code flow.
+    pub fn authorize_url(
+        &self,
+        redirect_uri: &str,
+        scopes: &[&str],
+        state: &str,
+    ) -> Result<String, OauthError> {
+        let url = reqwest::Url::parse_with_params(
+            &format!("{}/authorize", self.base),
+            &[
+                ("response_type", "code"),
+                ("client_id", self.client_id()?),
+                ("redirect_uri", redirect_uri),
+                ("scope", &scopes.join(" ")),
+                ("state", state),
+            ],
+        )
+        .map_err(|e| OauthError::Twitch {
+            status: 0,
+            message: format!("TWITCH_AUTH_URL is not a URL: {e}"),
+        })?;
+        Ok(url.to_string())
+    }
+
     /// Start the device code flow.
     pub async fn device(&self, scopes: &[&str]) -> Result<DeviceCode, OauthError> {
         let scopes = scopes.join(" ");
