@@ -188,11 +188,18 @@ pub fn web_build() -> Result<()> {
 /// Browser end-to-end tests (playwright-core + Debian's Chromium, real OBS).
 fn e2e() -> Result<()> {
     web_build()?;
+    let mut build = cargo();
+    build.args(["build", "-p", "landale", "-p", "fake-twitch"]);
+    status(build, "cargo build -p landale -p fake-twitch")?;
     let web = root().join("web");
     let mut node = Command::new("node");
     node.args(["--test", "--test-concurrency=1", "tests/e2e/"])
         .current_dir(&web)
-        .env("LANDALE_BIN", target_dir().join("debug").join("landale"));
+        .env("LANDALE_BIN", target_dir().join("debug").join("landale"))
+        .env(
+            "FAKE_TWITCH_BIN",
+            target_dir().join("debug").join("fake-twitch"),
+        );
     status(
         node,
         "node --test web/tests/e2e (Chromium; real OBS for the OBS panel)",

@@ -170,6 +170,16 @@ async fn patch_channel(
             s.channel[k] = v;
         }
     }
+    // Twitch tells channel.update subscribers about the change (version 2 payload).
+    let c = s.channel.clone();
+    drop(s);
+    fake.notify(
+        "channel.update",
+        json!({"broadcaster_user_id": c["broadcaster_id"], "broadcaster_user_login": c["broadcaster_login"],
+            "broadcaster_user_name": c["broadcaster_name"], "title": c["title"], "language": c["broadcaster_language"],
+            "category_id": c["game_id"], "category_name": c["game_name"], "content_classification_labels": []}),
+        None,
+    );
     ok(StatusCode::NO_CONTENT, None)
 }
 

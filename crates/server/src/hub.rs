@@ -122,6 +122,7 @@ impl Hub {
         hub.obs.spawn(hub.pipeline.clone(), shutdown.clone());
         tokio::spawn(hub.twitch_tokens.clone().run(shutdown.clone()));
         tokio::spawn(hub.eventsub.clone().run(shutdown.clone()));
+        tokio::spawn(hub.eventsub.clone().follow_tokens(shutdown.clone()));
         tokio::spawn(seq_reserver(hub.clone(), head + SEQ_BLOCK));
         tokio::spawn(retention(hub.clone()));
         if hub.config.demo {

@@ -78,6 +78,8 @@ export function App() {
         if (refetch) void refreshObs();
       },
       twitch_event: (e) => {
+        // A change in the Twitch connection: fresh health for the services panel now.
+        if (e?.type === "twitch.service_status") return void services.push("get_telemetry", {});
         const a = fromPush(e);
         if (a) setActivity((list) => merge(list, [a]));
       },

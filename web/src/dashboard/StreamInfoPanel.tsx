@@ -1,6 +1,7 @@
 // Stream info (title, category, language) through the hub's Twitch commands on
-// `stream:overlays`. Until Twitch is connected the hub says so, and the panel shows it.
-import { createSignal, For, onCleanup, Show } from "solid-js";
+// `stream:overlays`. It loads once the socket is up; until Twitch is connected the hub
+// says why (no login, a refused token), and the panel shows it.
+import { createEffect, createSignal, For, on, onCleanup, Show } from "solid-js";
 import type { Control } from "./control";
 
 interface ChannelInfo {
@@ -39,6 +40,8 @@ export function StreamInfoPanel(props: { control: Control; online: boolean }) {
       setStatus({ ok: false, text: (e as Error).message });
     }
   };
+  // First load when the socket comes up (and again after an outage, if it failed).
+  createEffect(on(() => props.online, (online) => online && !info() && void load()));
   const search = (q: string) => {
     setQuery(q);
     clearTimeout(debounce);
@@ -62,8 +65,9 @@ export function StreamInfoPanel(props: { control: Control; online: boolean }) {
     if (Object.keys(changes).length === 0) return setStatus({ ok: true, text: "No changes to save" });
     try {
       await props.control("stream:overlays", "update_channel_info", changes);
-      setStatus({ ok: true, text: "Saved to Twitch" });
+      // Read back what Twitch now has, then say so (a load clears the message).
       await load();
+      setStatus({ ok: true, text: "Saved to Twitch" });
     } catch (e) {
       setStatus({ ok: false, text: (e as Error).message });
     }

@@ -29,6 +29,8 @@ suite("activity log", () => {
 
   it("refuses rows without an id and describes the common types", () => {
     expect(fromRest({ event_type: "x" })).toBeNull();
+    expect(fromRest({ id: "s", event_type: "twitch.service_status", data: {} })).toBeNull();
+    expect(fromPush({ id: "s", type: "twitch.service_status" })).toBeNull();
     expect(fromPush(null)).toBeNull();
     expect(describe(push("x", "2026-01-01T00:00:00Z"))).toBe("x followed");
     const chat = fromPush({ id: "m", type: "channel.chat.message", user_name: "Ann", message: { text: "hi" } })!;

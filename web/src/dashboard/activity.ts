@@ -13,9 +13,12 @@ export interface Activity {
 
 const str = (v: unknown) => (typeof v === "string" ? v : null);
 
+/** Service health reports (`twitch.service_status`, ...) are not viewer activity. */
+export const isServiceStatus = (type: string) => type.endsWith(".service_status");
+
 /** A row from `GET /api/activity/events`. */
 export function fromRest(r: any): Activity | null {
-  if (!r || typeof r.id !== "string" || typeof r.event_type !== "string") return null;
+  if (!r || typeof r.id !== "string" || typeof r.event_type !== "string" || isServiceStatus(r.event_type)) return null;
   return {
     id: r.id,
     timestamp: str(r.timestamp) ?? "",
@@ -27,7 +30,7 @@ export function fromRest(r: any): Activity | null {
 
 /** A flat `twitch_event` push. */
 export function fromPush(e: any): Activity | null {
-  if (!e || typeof e.id !== "string" || typeof e.type !== "string") return null;
+  if (!e || typeof e.id !== "string" || typeof e.type !== "string" || isServiceStatus(e.type)) return null;
   return {
     id: e.id,
     timestamp: str(e.timestamp) ?? new Date().toISOString(),

@@ -33,6 +33,50 @@ export function missing({ obs = true } = {}) {
   return null;
 }
 
+export const FAKE_TWITCH_BIN = process.env.FAKE_TWITCH_BIN || "";
+
+/** The fake Twitch binary on a free port, quiet (no demo events): its settings for
+ * landale, `control(path, body)` for `/_fake/*`, and `stop()`. */
+export async function startFakeTwitch() {
+  if (!FAKE_TWITCH_BIN) throw new Error("FAKE_TWITCH_BIN is not set: run through cargo xtask test");
+  const child = spawn(FAKE_TWITCH_BIN, ["--port", "0", "--quiet"], { stdio: ["ignore", "pipe", "inherit"] });
+  // It prints its address first: the signal that it is listening.
+  const addr = await new Promise((resolve, reject) => {
+    let out = "";
+    const timer = setTimeout(() => reject(new Error(`fake-twitch printed no address: ${out}`)), 20_000);
+    child.once("exit", (code) => reject(new Error(`fake-twitch exited (${code}): ${out}`)));
+    child.stdout.on("data", (d) => {
+      out += d;
+      const m = /fake Twitch on (\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+  });
+  const base = `http://${addr}`;
+  return {
+    base,
+    env: {
+      TWITCH_CLIENT_ID: "fake-client-id",
+      TWITCH_CLIENT_SECRET: "fake-client-secret",
+      TWITCH_AUTH_URL: `${base}/oauth2`,
+      TWITCH_API_URL: `${base}/helix`,
+      TWITCH_EVENTSUB_URL: `ws://${addr}/ws`,
+    },
+    async control(path, body) {
+      const r = await fetch(`${base}/_fake/${path}`, {
+        method: body === undefined ? "GET" : "POST",
+        headers: body === undefined ? {} : { "content-type": "application/json" },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      if (!r.ok) throw new Error(`/_fake/${path}: ${r.status} ${await r.text()}`);
+      return r.json();
+    },
+    stop: () => child.kill("SIGKILL"),
+  };
+}
+
 export function freePort() {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();

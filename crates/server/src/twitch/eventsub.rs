@@ -386,22 +386,41 @@ impl EventSub {
             changed
         });
         if changed {
-            let s = self.status();
-            // Counters move with every notification: publish state changes only.
-            let mut data = serde_json::to_value(&s).unwrap_or(Value::Null);
-            data["service"] = json!("twitch");
-            data["status"] = json!(if s.state == "ready" && s.failed.is_empty() {
-                "healthy"
-            } else if s.connected {
-                "degraded"
-            } else {
-                "unhealthy"
-            });
-            let _ = self.pipeline.ingest(Input {
-                event_type: "twitch.service_status".into(),
-                data,
-                envelope: Envelope::default(),
-            });
+            self.publish();
+        }
+    }
+
+    /// A `twitch.service_status` event: the session's status, and the overall Twitch
+    /// status and reason (the token's state included) as `/api/health` shows them.
+    fn publish(&self) {
+        let s = self.status();
+        let summary = super::summary(&self.tokens, self);
+        let mut data = serde_json::to_value(&s).unwrap_or(Value::Null);
+        data["service"] = json!("twitch");
+        data["status"] = summary["status"].clone();
+        data["reason"] = summary["reason"].clone();
+        let _ = self.pipeline.ingest(Input {
+            event_type: "twitch.service_status".into(),
+            data,
+            envelope: Envelope::default(),
+        });
+    }
+
+    /// Announce every change of the token's state too (a refused refresh, a new
+    /// login), so the dashboard hears of it at once.
+    pub async fn follow_tokens(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
+        let mut w = self.tokens.watch();
+        w.borrow_and_update();
+        loop {
+            tokio::select! {
+                _ = shutdown.changed() => return,
+                r = w.changed() => {
+                    if r.is_err() {
+                        return;
+                    }
+                    self.publish();
+                }
+            }
         }
     }
 

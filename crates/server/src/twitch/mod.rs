@@ -122,7 +122,8 @@ pub fn service_entry(tokens: &tokens::Tokens, eventsub: &eventsub::EventSub) -> 
         "total_subscriptions": es.subscription_count + es.failed.len(),
         "enabled_subscriptions": es.subscription_count,
     });
-    if s["connected"] == true {
+    // Connected means working: a session whose token needs a new login is not.
+    if s["connected"] == true && (s["status"] == "healthy" || s["status"] == "degraded") {
         serde_json::json!({"connected": true, "status": s["status"], "subscriptions": subscriptions})
     } else {
         let error = s["reason"]
