@@ -12,6 +12,8 @@ use std::time::Duration;
 const USAGE: &str = "usage: cargo xtask <command>
 
   run          build Landale (release) and start it on embedded SQLite in demo mode
+  run --fake-twitch  the same, but events come from a local fake Twitch over EventSub
+               (signed in with `landale twitch login`; its own data dir, target/fake-twitch-demo)
   test         every test: Rust (unit, integration, both storage backends, real OBS), the JS interop suite, browser e2e
   lint         cargo fmt --check and cargo clippy --all-targets -- -D warnings
   bench hub    fan-out benchmark against a bare WebSocket broadcast floor (writes bench-results/hub.json)
@@ -23,7 +25,11 @@ const USAGE: &str = "usage: cargo xtask <command>
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
-        Some("run") => run(),
+        Some("run") => match args.get(1).map(String::as_str) {
+            None => run(),
+            Some("--fake-twitch") => run_with_fake_twitch(),
+            Some(other) => Err(anyhow::anyhow!("unknown option {other}\n\n{USAGE}")),
+        },
         Some("test") => test(),
         Some("lint") => lint(),
         Some("bench") => match args.get(1).map(String::as_str) {
@@ -96,6 +102,84 @@ fn run() -> Result<()> {
         bail!("landale exited with {s}");
     }
     Ok(())
+}
+
+/// The demo through the Twitch path: `fake-twitch` sends follows, subs, cheers, raids
+/// and chat over EventSub; landale signs in to it with the device code flow (the fake
+/// approves by itself) and runs with its own demo generator off. A separate data dir
+/// keeps a real login untouched.
+fn run_with_fake_twitch() -> Result<()> {
+    web_build()?;
+    let mut build = cargo();
+    build.args(["build", "--release", "-p", "landale", "-p", "fake-twitch"]);
+    status(build, "cargo build --release -p landale -p fake-twitch")?;
+    let release = target_dir().join("release");
+    let port = std::env::var("FAKE_TWITCH_PORT").unwrap_or_else(|_| "7176".into());
+    let mut fake = Command::new(release.join("fake-twitch"))
+        .args(["--port", &port])
+        .stdout(Stdio::piped())
+        .spawn()
+        .context("could not start fake-twitch")?;
+    let stdout = fake.stdout.take().context("fake-twitch's stdout")?;
+    let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            eprintln!("fake-twitch: {line}");
+            if let Some(a) = line.strip_prefix("fake Twitch on ") {
+                let _ = addr_tx.send(a.trim().to_string());
+            }
+        }
+    });
+    let addr = match addr_rx.recv_timeout(Duration::from_secs(30)) {
+        Ok(a) => a,
+        Err(_) => {
+            let _ = fake.kill();
+            bail!("fake-twitch did not start on port {port} (taken? set FAKE_TWITCH_PORT)");
+        }
+    };
+    let data = target_dir().join("fake-twitch-demo");
+    let env = [
+        ("TWITCH_CLIENT_ID", "fake-client-id".to_string()),
+        ("TWITCH_CLIENT_SECRET", "fake-client-secret".to_string()),
+        ("TWITCH_AUTH_URL", format!("http://{addr}/oauth2")),
+        ("TWITCH_API_URL", format!("http://{addr}/helix")),
+        ("TWITCH_EVENTSUB_URL", format!("ws://{addr}/ws")),
+        ("LANDALE_DATA_DIR", data.display().to_string()),
+        ("LANDALE_DEMO", "0".to_string()),
+    ];
+    let bin = release.join("landale");
+    let result = (|| {
+        let mut login = Command::new(&bin);
+        login
+            .args(["twitch", "login"])
+            .envs(env.iter().map(|(k, v)| (k, v)))
+            .env_remove("DATABASE_URL")
+            .env_remove("CLOAK_SECRET_KEY");
+        status(login, "landale twitch login (against the fake Twitch)")?;
+        let mut cmd = Command::new(&bin);
+        cmd.current_dir(root())
+            .envs(env.iter().map(|(k, v)| (k, v)))
+            .env_remove("DATABASE_URL")
+            .env_remove("CLOAK_SECRET_KEY");
+        eprintln!(
+            "xtask: starting {} against the fake Twitch (Ctrl-C to stop)",
+            bin.display()
+        );
+        let s = cmd
+            .status()
+            .with_context(|| format!("could not start {}", bin.display()))?;
+        if !s.success() {
+            bail!("landale exited with {s}");
+        }
+        Ok(())
+    })();
+    let _ = fake.kill();
+    let _ = fake.wait();
+    result
 }
 
 fn lint() -> Result<()> {

@@ -2,8 +2,28 @@
 // restart of phononmaser and seed through nurvus (answered by `command_result`).
 import { For, Show } from "solid-js";
 
+/** The Twitch EventSub session, as `/api/health` shows it. */
+interface EventSubStatus {
+  session_id?: string | null;
+  subscription_count?: number;
+  subscription_cost?: number;
+  failed?: string[];
+  last_error?: string | null;
+}
+
+/** One line on the EventSub session: what a streamer checks when alerts go quiet. */
+function eventsubLine(e: EventSubStatus): string {
+  const parts = [
+    e.session_id ? `session ${e.session_id.slice(0, 8)}` : "no session",
+    `${e.subscription_count ?? 0} subscriptions (cost ${e.subscription_cost ?? 0})`,
+  ];
+  if (e.failed?.length) parts.push(`${e.failed.length} retrying`);
+  if (e.last_error) parts.push(`last error: ${e.last_error}`);
+  return parts.join(" · ");
+}
+
 export interface Telemetry {
-  services?: Record<string, { connected?: boolean; error?: string | null; status?: string }>;
+  services?: Record<string, { connected?: boolean; error?: string | null; status?: string; eventsub?: EventSubStatus }>;
   system?: { status?: string; version?: string; uptime?: number };
 }
 
@@ -37,6 +57,11 @@ export function ServicesPanel(props: {
             <li data-testid="service" data-service={name} data-connected={String(!!s.connected)}>
               <span class={`dot ${s.connected ? "ok" : "down"}`} /> <b>{name}</b>{" "}
               <span class="muted">{s.connected ? (s.status ?? "connected") : (s.error ?? "not connected")}</span>
+              <Show when={s.eventsub}>
+                <small class="muted detail" data-testid="eventsub-detail">
+                  {eventsubLine(s.eventsub!)}
+                </small>
+              </Show>
               <Show when={CONTROLLED.includes(name)}>
                 <span class="row inline">
                   <For each={["start", "stop", "restart"]}>

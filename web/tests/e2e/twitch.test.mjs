@@ -48,9 +48,12 @@ test("Twitch through the fake: login state, stream info, events to the overlays"
   assert.equal(up.status, 200, JSON.stringify(up.body));
   // Within 10 s: pushed on the status change, not the 30 s poll.
   await dash.waitForSelector(`${twitchRow}[data-connected=true] >> text=/healthy/`, { timeout: 10_000 });
+  const detail = await dash.getByTestId("eventsub-detail").textContent();
+  assert.match(detail, /^session \w{8} · (\d+) subscriptions \(cost 0\)$/, detail);
   const health = await hub.get("/api/health");
   assert.equal(health.body.services.twitch.status, "healthy", JSON.stringify(health.body.services.twitch));
   const subscribed = (await tw.control("state")).subscriptions.map((s) => s.type);
+  assert.equal(Number(/(\d+) subscriptions/.exec(detail)[1]), subscribed.length, "the panel counts what Twitch has");
   for (const type of ["channel.follow", "channel.subscribe", "channel.chat.message", "channel.update", "channel.cheer"]) {
     assert.ok(subscribed.includes(type), `${type} subscribed: ${subscribed}`);
   }

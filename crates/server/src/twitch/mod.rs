@@ -124,13 +124,15 @@ pub fn service_entry(tokens: &tokens::Tokens, eventsub: &eventsub::EventSub) -> 
     });
     // Connected means working: a session whose token needs a new login is not.
     if s["connected"] == true && (s["status"] == "healthy" || s["status"] == "degraded") {
-        serde_json::json!({"connected": true, "status": s["status"], "subscriptions": subscriptions})
+        serde_json::json!({"connected": true, "status": s["status"], "subscriptions": subscriptions,
+            "eventsub": s["eventsub"]})
     } else {
         let error = s["reason"]
             .as_str()
             .map(str::to_owned)
             .or(es.last_error)
             .unwrap_or_else(|| "not connected".into());
-        serde_json::json!({"connected": false, "status": s["status"], "error": error, "subscriptions": subscriptions})
+        serde_json::json!({"connected": false, "status": s["status"], "error": error, "subscriptions": subscriptions,
+            "eventsub": s["eventsub"]})
     }
 }
