@@ -36,6 +36,15 @@ pub fn obs(args: &[String]) -> Result<()> {
     crate::status(bench, "cargo bench -p landale --bench obs")
 }
 
+/// An EventSub notification from the fake Twitch → an overlay's socket, against a bare
+/// EventSub client of the same fake.
+pub fn twitch(args: &[String]) -> Result<()> {
+    let mut bench = crate::cargo();
+    bench.args(["bench", "-p", "landale", "--bench", "twitch", "--"]);
+    bench.args(args);
+    crate::status(bench, "cargo bench -p landale --bench twitch")
+}
+
 /// Omnibar frame times in Chromium during an alert burst (web/bench/frames.mjs).
 pub fn frames() -> Result<()> {
     crate::web_build()?;

@@ -1,4 +1,4 @@
-//! `cargo xtask run | test | lint | bench hub | bench producer | bench obs | bench frames`: the one place that knows about npm,
+//! `cargo xtask run | test | lint | bench hub | bench producer | bench obs | bench frames | bench twitch`: the one place that knows about npm,
 //! browsers and how the pieces are started together.
 
 mod bench;
@@ -20,6 +20,7 @@ const USAGE: &str = "usage: cargo xtask <command>
   bench producer  the stream producer's cost per event against a serialisation floor (bench-results/producer.json)
   bench obs    real OBS scene switch → overlay push, against a bare obs-websocket client (bench-results/obs.json)
   bench frames omnibar frame times in Chromium during an alert burst, against the idle page (bench-results/frames.json)
+  bench twitch EventSub notification → overlay push through Landale, against a bare EventSub client (bench-results/twitch.json)
 ";
 
 fn main() {
@@ -37,9 +38,10 @@ fn main() {
             Some("producer") => bench::producer(&args[2..]),
             Some("obs") => bench::obs(&args[2..]),
             Some("frames") => bench::frames(),
+            Some("twitch") => bench::twitch(&args[2..]),
             Some("floor-server") => bench::floor_server(&args[2..]),
             _ => Err(anyhow::anyhow!(
-                "unknown benchmark; available: hub, producer, obs, frames\n\n{USAGE}"
+                "unknown benchmark; available: hub, producer, obs, frames, twitch\n\n{USAGE}"
             )),
         },
         _ => {
@@ -157,14 +159,16 @@ fn run_with_fake_twitch() -> Result<()> {
         login
             .args(["twitch", "login"])
             .envs(env.iter().map(|(k, v)| (k, v)))
-            .env_remove("DATABASE_URL")
-            .env_remove("CLOAK_SECRET_KEY");
+            // Set empty, not removed: a .env file cannot fill a set variable back in,
+            // so a real database and vault key stay out of the demo.
+            .env("DATABASE_URL", "")
+            .env("CLOAK_SECRET_KEY", "");
         status(login, "landale twitch login (against the fake Twitch)")?;
         let mut cmd = Command::new(&bin);
         cmd.current_dir(root())
             .envs(env.iter().map(|(k, v)| (k, v)))
-            .env_remove("DATABASE_URL")
-            .env_remove("CLOAK_SECRET_KEY");
+            .env("DATABASE_URL", "")
+            .env("CLOAK_SECRET_KEY", "");
         eprintln!(
             "xtask: starting {} against the fake Twitch (Ctrl-C to stop)",
             bin.display()

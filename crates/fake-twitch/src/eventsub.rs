@@ -145,7 +145,11 @@ async fn serve(fake: FakeTwitch, socket: WebSocket, reconnect: Option<String>) {
                 }
                 Some(ConnCmd::Send(_)) => {}
                 Some(ConnCmd::Silence) => silent = true,
-                Some(ConnCmd::Drop) => break,
+                Some(ConnCmd::Drop(stale)) => {
+                    // Keeping them is what a handover does: reuse that path.
+                    handed_over = stale;
+                    break;
+                }
                 Some(ConnCmd::Close(code, reason)) => {
                     handed_over = code == 1000;
                     let _ = sink.send(Message::Close(Some(CloseFrame { code, reason: reason.into() }))).await;

@@ -284,9 +284,11 @@ async fn create_sub(
     if !s.conns.iter().any(|c| c.session_id == session) {
         return bad("websocket transport session does not exist or has already disconnected");
     }
+    // Twitch refuses a second enabled subscription of the same type and condition,
+    // even one tied to an older session it has not yet noticed is gone.
     if s.subscriptions
         .values()
-        .any(|x| x.sub_type == t && x.condition == *cond && x.session_id == session)
+        .any(|x| x.sub_type == t && x.condition == *cond)
     {
         return (StatusCode::CONFLICT, Json(json!({"error": "Conflict", "status": 409, "message": "subscription already exists"}))).into_response();
     }
@@ -329,7 +331,11 @@ async fn delete_sub(
     }
 }
 
-async fn list_subs(State(fake): State<FakeTwitch>, headers: HeaderMap) -> Response {
+async fn list_subs(
+    State(fake): State<FakeTwitch>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     if let Err(r) = gate(&fake, &headers) {
         return r;
     }
@@ -337,6 +343,7 @@ async fn list_subs(State(fake): State<FakeTwitch>, headers: HeaderMap) -> Respon
     let data: Vec<Value> = s
         .subscriptions
         .values()
+        .filter(|x| q.get("type").is_none_or(|t| *t == x.sub_type))
         .map(|x| x.json("enabled"))
         .collect();
     ok(

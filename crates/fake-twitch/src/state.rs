@@ -54,6 +54,10 @@ pub enum Fault {
     Close { code: u16 },
     /// The live connection ends with no close frame, as when the network goes away.
     DropConnection,
+    /// The same, but Twitch has not noticed yet: the session's subscriptions stay
+    /// enabled, so creating them again on a new session conflicts (409) until the
+    /// old ones are deleted.
+    DropConnectionStale,
     /// The next `count` Helix calls answer 429 with `Ratelimit-Reset` in `reset_secs`.
     RateLimit { count: u32, reset_secs: u64 },
     /// The next `count` Helix calls answer 503.
@@ -108,8 +112,9 @@ pub(crate) enum ConnCmd {
     Send(String),
     Close(u16, String),
     Silence,
-    /// End the TCP connection without a close frame.
-    Drop,
+    /// End the TCP connection without a close frame (`true`: keep the session's
+    /// subscriptions, as Twitch does until it notices).
+    Drop(bool),
 }
 
 pub(crate) struct Conn {
@@ -309,9 +314,10 @@ impl FakeTwitch {
                     ));
                 }
             }
-            Fault::DropConnection => {
+            Fault::DropConnection | Fault::DropConnectionStale => {
+                let stale = matches!(fault, Fault::DropConnectionStale);
                 if let Some(c) = self.state().conns.last() {
-                    let _ = c.tx.send(ConnCmd::Drop);
+                    let _ = c.tx.send(ConnCmd::Drop(stale));
                 }
             }
             Fault::RateLimit { count, reset_secs } => {

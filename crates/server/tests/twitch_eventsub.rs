@@ -247,7 +247,10 @@ async fn network_loss_without_a_close_frame_reconnects_and_resubscribes() {
     f.notify("channel.follow", follow("Fay"), None);
     assert_eq!(follows_until(&mut sock, "Fay").await, ["Fay"]);
 
-    f.fault(Fault::DropConnection);
+    // Twitch has not noticed the loss: the old session's subscriptions are still
+    // enabled, so every create on the new session conflicts (409). Landale must
+    // replace them, not count the old ones (which deliver nowhere) as its own.
+    f.fault(Fault::DropConnectionStale);
     let s = twitch::eventsub_until(&hub, "a reconnect after the drop", |s| s.reconnects >= 1).await;
     assert!(
         s.last_error
@@ -262,8 +265,13 @@ async fn network_loss_without_a_close_frame_reconnects_and_resubscribes() {
         s.state == "ready" && s.subscription_count == before.subscription_count
     })
     .await;
-    assert_eq!(f.subscriptions().len(), before.subscription_count);
-    f.notify("channel.follow", follow("Gus"), None);
+    assert_eq!(
+        f.subscriptions().len(),
+        before.subscription_count,
+        "replaced, not doubled"
+    );
+    assert!(hub.hub().eventsub.status().failed.is_empty());
+    assert_eq!(f.notify("channel.follow", follow("Gus"), None), 1);
     assert_eq!(
         follows_until(&mut sock, "Gus").await,
         ["Gus"],

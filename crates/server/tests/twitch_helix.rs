@@ -1,6 +1,6 @@
 //! Helix against the fake Twitch: the dashboard's stream info commands over the
-//! socket, rate-limit headers, 429 and 5xx retries, 401 → one refresh, and the
-//! circuit breaker.
+//! socket, rate-limit headers, 429 and 5xx retries, 401 → one refresh (none for a
+//! missing scope), and the circuit breaker.
 
 mod common;
 
@@ -170,6 +170,32 @@ async fn the_circuit_opens_after_repeated_failures() {
         f.counters()["helix_calls"].as_u64().unwrap(),
         calls,
         "no call while open"
+    );
+    hub.stop().await;
+}
+
+#[tokio::test]
+async fn a_401_for_a_missing_scope_is_not_refreshed() {
+    // No channel:read:goals: Twitch's 401 names the scope, and a new token would not
+    // have it either.
+    let (f, hub) = twitch::signed_in(FakeConfig::default(), &["channel:manage:broadcast"]).await;
+    twitch::eventsub_until(&hub, "ready", |s| s.state == "ready").await;
+    let before = f.counters();
+    match hub.hub().helix.goals().await {
+        Err(HelixError::Api {
+            status: 401,
+            message,
+        }) => {
+            assert!(message.contains("channel:read:goals"), "{message}")
+        }
+        other => panic!("{other:?}"),
+    }
+    let after = f.counters();
+    assert_eq!(after["refreshes"], before["refreshes"], "no refresh");
+    assert_eq!(
+        after["helix_calls"].as_u64().unwrap() - before["helix_calls"].as_u64().unwrap(),
+        1,
+        "no retry"
     );
     hub.stop().await;
 }

@@ -79,7 +79,7 @@ export function App() {
       },
       twitch_event: (e) => {
         // A change in the Twitch connection: fresh health for the services panel now.
-        if (e?.type === "twitch.service_status") return void services.push("get_telemetry", {});
+        if (e?.type === "twitch.service_status") return refreshTelemetrySoon();
         const a = fromPush(e);
         if (a) setActivity((list) => merge(list, [a]));
       },
@@ -133,6 +133,15 @@ export function App() {
         setServiceResult({ ok: false, text: `${lastServiceCommand}: ${r?.error?.message ?? "refused"}` });
       });
   };
+  // Status changes come in bursts (a reconnect announces several): one fetch each.
+  let telemetrySoon: ReturnType<typeof setTimeout> | undefined;
+  function refreshTelemetrySoon() {
+    if (telemetrySoon) return;
+    telemetrySoon = setTimeout(() => {
+      telemetrySoon = undefined;
+      services.push("get_telemetry", {});
+    }, 300);
+  }
   const telemetryTimer = setInterval(() => link.socket.isConnected() && services.push("get_telemetry", {}), TELEMETRY_EVERY_MS);
   link.join("transcription:live", {
     new_transcription: (t) => {

@@ -8,6 +8,7 @@ interface EventSubStatus {
   subscription_count?: number;
   subscription_cost?: number;
   failed?: string[];
+  refused?: string[];
   last_error?: string | null;
 }
 
@@ -18,6 +19,7 @@ function eventsubLine(e: EventSubStatus): string {
     `${e.subscription_count ?? 0} subscriptions (cost ${e.subscription_cost ?? 0})`,
   ];
   if (e.failed?.length) parts.push(`${e.failed.length} retrying`);
+  if (e.refused?.length) parts.push(`${e.refused.length} refused by Twitch`);
   if (e.last_error) parts.push(`last error: ${e.last_error}`);
   return parts.join(" · ");
 }

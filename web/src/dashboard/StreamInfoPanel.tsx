@@ -28,7 +28,8 @@ export function StreamInfoPanel(props: { control: Control; online: boolean }) {
   let debounce: ReturnType<typeof setTimeout> | undefined;
   onCleanup(() => clearTimeout(debounce));
 
-  const load = async () => {
+  /** Read the channel from Twitch; true when it worked (otherwise the reason shows). */
+  const load = async (): Promise<boolean> => {
     setStatus(null);
     try {
       const i = (await props.control("stream:overlays", "get_channel_info")) as ChannelInfo;
@@ -36,8 +37,10 @@ export function StreamInfoPanel(props: { control: Control; online: boolean }) {
       setTitle(i.title);
       setCategory({ id: i.game_id, name: i.game_name });
       setLanguage(i.broadcaster_language || "en");
+      return true;
     } catch (e) {
       setStatus({ ok: false, text: (e as Error).message });
+      return false;
     }
   };
   // First load when the socket comes up (and again after an outage, if it failed).
@@ -66,8 +69,8 @@ export function StreamInfoPanel(props: { control: Control; online: boolean }) {
     try {
       await props.control("stream:overlays", "update_channel_info", changes);
       // Read back what Twitch now has, then say so (a load clears the message).
-      await load();
-      setStatus({ ok: true, text: "Saved to Twitch" });
+      if (await load()) setStatus({ ok: true, text: "Saved to Twitch" });
+      else setStatus({ ok: false, text: `Saved to Twitch, but reading it back failed: ${status()?.text ?? ""}` });
     } catch (e) {
       setStatus({ ok: false, text: (e as Error).message });
     }

@@ -10,7 +10,10 @@ pub fn join(kind: String, hub: &crate::hub::Hub) -> Joined {
     let twitch = || crate::twitch::summary(&hub.twitch_tokens, &hub.eventsub);
     let data = match kind.as_str() {
         "obs" if hub.obs.connected() => json!({"connected": true, "status": hub.obs.status()}),
-        "twitch" if hub.eventsub.status().connected => {
+        "twitch"
+            if crate::twitch::service_entry(&hub.twitch_tokens, &hub.eventsub)["connected"]
+                == true =>
+        {
             json!({"connected": true, "status": twitch()})
         }
         "obs" | "twitch" => json!({"connected": false}),

@@ -303,9 +303,12 @@ pub struct Status {
     pub subscription_cost: u64,
     /// Types skipped because the token lacks their scope.
     pub skipped: Vec<String>,
-    /// Types whose creation failed in this session (retried while the reason is
-    /// transient; the reason is in `last_error`).
+    /// Types whose creation failed for a transient reason in this session, being
+    /// retried with backoff (the reason is in `last_error`).
     pub failed: Vec<String>,
+    /// Types Twitch refused in this session (400, 403): not retried until the next
+    /// session; the reason is in `last_error`.
+    pub refused: Vec<String>,
     pub last_error: Option<String>,
     pub reconnects: u64,
     /// `session_reconnect` handovers completed (not counted as reconnects).
@@ -322,6 +325,7 @@ pub struct EventSub {
     pipeline: Pipeline,
     status: watch::Sender<Status>,
     seen: Mutex<(HashSet<String>, VecDeque<String>)>,
+    publishing: Mutex<()>,
 }
 
 enum End {
@@ -366,6 +370,7 @@ impl EventSub {
                 ..Status::default()
             }),
             seen: Mutex::new((HashSet::new(), VecDeque::new())),
+            publishing: Mutex::new(()),
         })
     }
 
@@ -378,14 +383,29 @@ impl EventSub {
     }
 
     fn update(&self, f: impl FnOnce(&mut Status)) {
-        let mut changed = false;
+        let mut announce = false;
         self.status.send_if_modified(|s| {
             let before = s.clone();
             f(s);
-            changed = *s != before;
-            changed
+            // Counters and the count rising while subscribing are not announced (the
+            // watch has them); a change of state, session, error or lists is.
+            announce = (&s.connected, &s.state, &s.session_id, &s.last_error)
+                != (
+                    &before.connected,
+                    &before.state,
+                    &before.session_id,
+                    &before.last_error,
+                )
+                || (s.failed.len(), s.refused.len(), s.skipped.len())
+                    != (
+                        before.failed.len(),
+                        before.refused.len(),
+                        before.skipped.len(),
+                    )
+                || (s.state == "ready" && s.subscription_count != before.subscription_count);
+            *s != before
         });
-        if changed {
+        if announce {
             self.publish();
         }
     }
@@ -393,6 +413,8 @@ impl EventSub {
     /// A `twitch.service_status` event: the session's status, and the overall Twitch
     /// status and reason (the token's state included) as `/api/health` shows them.
     fn publish(&self) {
+        // One at a time, so an older snapshot is never published after a newer one.
+        let _order = self.publishing.lock().unwrap_or_else(|e| e.into_inner());
         let s = self.status();
         let summary = super::summary(&self.tokens, self);
         let mut data = serde_json::to_value(&s).unwrap_or(Value::Null);
@@ -502,11 +524,13 @@ impl EventSub {
     }
 
     async fn connect(url: &str) -> Result<(Ws, Value), String> {
+        // A reconnect URL carries a session secret in its query: never in a message.
+        let shown = url.split('?').next().unwrap_or(url);
         let (mut ws, _) =
             tokio::time::timeout(CONNECT_TIMEOUT, tokio_tungstenite::connect_async(url))
                 .await
-                .map_err(|_| format!("no connection to {url} within 10 s"))?
-                .map_err(|e| format!("cannot connect to {url}: {e}"))?;
+                .map_err(|_| format!("no connection to {shown} within 10 s"))?
+                .map_err(|e| format!("cannot connect to {shown}: {e}"))?;
         let welcome = tokio::time::timeout(CONNECT_TIMEOUT, async {
             loop {
                 match ws.next().await {
@@ -550,6 +574,7 @@ impl EventSub {
             s.state = "subscribing".into();
             s.session_id = Some(session.clone());
             s.failed.clear();
+            s.refused.clear();
         });
         tracing::info!(session = %session, "EventSub connected");
 
@@ -596,7 +621,8 @@ impl EventSub {
                             Some(w) => format!("{kind}: {why} (retrying in about {} s)", w.as_secs().max(1)),
                             None => format!("{kind}: {why}"),
                         });
-                        if !s.failed.contains(&kind) { s.failed.push(kind); }
+                        let list = if retry.is_some() { &mut s.failed } else { &mut s.refused };
+                        if !list.contains(&kind) { list.push(kind); }
                     }),
                     None => {
                         subscribing = false;
@@ -798,31 +824,27 @@ async fn subscribe_all(
     loop {
         let mut again = vec![];
         let mut floor = Duration::ZERO;
-        for entry @ (kind, version, _, cond) in todo {
+        let mut left = todo.into_iter();
+        while let Some(entry @ (kind, version, _, cond)) = left.next() {
+            let condition = cond.condition(&user);
             let body = json!({
-                "type": kind, "version": version, "condition": cond.condition(&user),
+                "type": kind, "version": version, "condition": condition,
                 "transport": {"method": "websocket", "session_id": session},
             });
-            let r = es
-                .helix
-                .call(
-                    reqwest::Method::POST,
-                    "/eventsub/subscriptions",
-                    &[],
-                    Some(&body),
-                )
-                .await;
+            let r = match create(&es.helix, &body).await {
+                // Twitch still has one of the same type and condition: ours from a try
+                // whose answer was lost, or one bound to an older session it has not
+                // yet noticed is gone (then it would never deliver here).
+                Err(HelixError::Api { status: 409, .. }) => {
+                    adopt_or_replace(&es.helix, kind, &condition, &session, &body).await
+                }
+                r => r,
+            };
             let msg = match r {
-                Ok((_, b)) => SubResult::Made {
+                Ok((id, cost)) => SubResult::Made {
                     kind: kind.to_string(),
-                    id: b["data"][0]["id"].as_str().unwrap_or(kind).to_string(),
-                    cost: b["data"][0]["cost"].as_u64().unwrap_or(0),
-                },
-                // Made by an earlier try whose answer was lost.
-                Err(HelixError::Api { status: 409, .. }) => SubResult::Made {
-                    kind: kind.to_string(),
-                    id: kind.to_string(),
-                    cost: 0,
+                    id,
+                    cost,
                 },
                 Err(e) => {
                     let retry = e.is_transient().then_some(wait);
@@ -830,6 +852,11 @@ async fn subscribe_all(
                     if retry.is_some() {
                         floor = floor.max(e.retry_after().unwrap_or_default());
                         again.push(entry);
+                    }
+                    // Rate limit, open breaker or token trouble: the rest of this round
+                    // would meet the same answer (and ask for a refresh each time).
+                    if retry.is_some() && e.ends_round() {
+                        again.extend(left.by_ref());
                     }
                     SubResult::Failed {
                         kind: kind.to_string(),
@@ -849,5 +876,124 @@ async fn subscribe_all(
         tokio::time::sleep(jittered.max(floor)).await;
         wait = (wait * 2).min(BACKOFF_MAX);
         todo = again;
+    }
+}
+
+/// Create one subscription: (id, cost).
+async fn create(helix: &Helix, body: &Value) -> Result<(String, u64), HelixError> {
+    let (_, b) = helix
+        .call(
+            reqwest::Method::POST,
+            "/eventsub/subscriptions",
+            &[],
+            Some(body),
+        )
+        .await?;
+    let d = &b["data"][0];
+    Ok((
+        d["id"].as_str().unwrap_or_default().to_string(),
+        d["cost"].as_u64().unwrap_or(0),
+    ))
+}
+
+/// After a 409: keep the existing subscription when it is on this session, otherwise
+/// delete it and create ours.
+async fn adopt_or_replace(
+    helix: &Helix,
+    kind: &str,
+    condition: &Value,
+    session: &str,
+    body: &Value,
+) -> Result<(String, u64), HelixError> {
+    let (_, list) = helix
+        .call(
+            reqwest::Method::GET,
+            "/eventsub/subscriptions",
+            &[("type", kind)],
+            None,
+        )
+        .await?;
+    let existing = list["data"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|s| s["type"] == kind && s["condition"] == *condition);
+    if let Some(s) = existing {
+        let id = s["id"].as_str().unwrap_or_default().to_string();
+        if s["transport"]["session_id"] == session {
+            return Ok((id, s["cost"].as_u64().unwrap_or(0)));
+        }
+        tracing::info!(
+            subscription = kind,
+            "replacing a subscription bound to an older EventSub session"
+        );
+        match helix
+            .call(
+                reqwest::Method::DELETE,
+                "/eventsub/subscriptions",
+                &[("id", &id)],
+                None,
+            )
+            .await
+        {
+            // Gone already: Twitch noticed the old session meanwhile.
+            Ok(_) | Err(HelixError::Api { status: 404, .. }) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    create(helix, body).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn close_codes_say_what_happened_and_when_to_reconnect() {
+        // Twitch's reference: 4004 (grace expired) and 4007 (bad reconnect URL) mean
+        // connect afresh now; the others are failures worth a backoff, 4003 included
+        // (reconnecting at once would repeat a subscription failure in a storm).
+        for (code, now) in [
+            (4000, false),
+            (4001, false),
+            (4002, false),
+            (4003, false),
+            (4004, true),
+            (4005, false),
+            (4006, false),
+            (4007, true),
+        ] {
+            let (why, at_once) = close_meaning(code);
+            assert_eq!(at_once, now, "{code}");
+            assert!(why.contains(&code.to_string()), "{code}: {why}");
+        }
+        assert_eq!(close_meaning(1006), ("closed by Twitch", false));
+    }
+
+    #[test]
+    fn helix_errors_that_end_a_round_or_are_retried() {
+        use super::super::oauth::OauthError;
+        use super::super::tokens::TokenError;
+        let oauth = |e| HelixError::Tokens(TokenError::Oauth(e));
+        assert!(HelixError::RateLimited(3).is_transient());
+        assert!(HelixError::RateLimited(3).ends_round());
+        assert!(HelixError::Api {
+            status: 503,
+            message: String::new()
+        }
+        .is_transient());
+        assert!(!HelixError::Api {
+            status: 403,
+            message: String::new()
+        }
+        .is_transient());
+        assert!(oauth(OauthError::Network("x".into())).is_transient());
+        assert!(!oauth(OauthError::NoClientSecret).is_transient());
+        assert!(!oauth(OauthError::Twitch {
+            status: 400,
+            message: "invalid client secret".into()
+        })
+        .is_transient());
+        assert!(!HelixError::Tokens(TokenError::NeedsLogin("x".into())).is_transient());
     }
 }

@@ -7,6 +7,7 @@
 //! [`ATTEMPTS`] tries; a 401 refreshes the token once and retries; a circuit breaker
 //! fails fast after [`BREAKER_THRESHOLD`] failures in a row for [`BREAKER_COOL`].
 
+use super::oauth::OauthError;
 use super::tokens::{TokenError, Tokens};
 use rand::Rng;
 use serde_json::Value;
@@ -46,9 +47,27 @@ impl HelixError {
             | HelixError::Network(_)
             | HelixError::NoUser => true,
             HelixError::Api { status, .. } => *status == 429 || *status >= 500,
-            HelixError::Tokens(TokenError::Oauth(_) | TokenError::Store(_)) => true,
+            // Twitch OAuth unreachable or failing: later. A refused secret or a missing
+            // setting: not until someone changes it.
+            HelixError::Tokens(TokenError::Oauth(
+                OauthError::Network(_)
+                | OauthError::Twitch {
+                    status: 429 | 500..,
+                    ..
+                },
+            )) => true,
+            HelixError::Tokens(TokenError::Store(_)) => true,
             HelixError::Tokens(_) => false,
         }
+    }
+
+    /// The next calls would meet the same answer (a rate limit, the open breaker,
+    /// token trouble), so a batch of calls should stop here and try again later.
+    pub fn ends_round(&self) -> bool {
+        matches!(
+            self,
+            HelixError::RateLimited(_) | HelixError::CircuitOpen(_) | HelixError::Tokens(_)
+        )
     }
 
     /// How long a caller should wait at least before trying again.

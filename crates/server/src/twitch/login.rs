@@ -161,8 +161,11 @@ pub async fn browser(
         Err(anyhow!("the redirect listener stopped"))
     })
     .await;
+    // Callbacks still queued (a reloaded tab) get "already finished" at once, and the
+    // listener stops; a stuck connection cannot hold the command open.
+    drop(rx);
     let _ = stop_tx.send(());
-    let _ = server.await;
+    let _ = tokio::time::timeout(Duration::from_secs(2), server).await;
     match outcome {
         Ok(r) => r,
         Err(_) => bail!(

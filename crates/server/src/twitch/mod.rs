@@ -124,8 +124,8 @@ pub fn service_entry(tokens: &tokens::Tokens, eventsub: &eventsub::EventSub) -> 
     });
     // Connected means working: a session whose token needs a new login is not.
     if s["connected"] == true && (s["status"] == "healthy" || s["status"] == "degraded") {
-        serde_json::json!({"connected": true, "status": s["status"], "subscriptions": subscriptions,
-            "eventsub": s["eventsub"]})
+        serde_json::json!({"connected": true, "status": s["status"], "reason": s["reason"],
+            "subscriptions": subscriptions, "eventsub": s["eventsub"]})
     } else {
         let error = s["reason"]
             .as_str()

@@ -1,0 +1,217 @@
+//! `cargo xtask bench twitch` (or `cargo bench -p landale --bench twitch`): how long an
+//! EventSub notification takes to reach an overlay's socket through Landale, against a
+//! floor measured in the same run.
+//!
+//! One fake Twitch on loopback, one Landale hub signed in to it, and two observers:
+//! - floor: a bare EventSub WebSocket client with its own session and its own
+//!   `channel.follow` subscription; it sees the notification frame as early as any
+//!   client can;
+//! - landale: a socket on `events:all`, which gets `follower` after the hub's EventSub
+//!   client decoded the frame, checked its message id, ran the pipeline (validate,
+//!   normalise, store queue, publish) and the socket wrote it.
+//!
+//! Both clocks start just before the fake sends; one notification at a time, so this
+//! is latency, not throughput. Prints a table and writes bench-results/twitch.json.
+//! `--quick` sends 100 notifications instead of 1000.
+
+use fake_twitch::{FakeConfig, FakeTwitch};
+use futures_util::{SinkExt, StreamExt};
+use landale::twitch::oauth::TokenSet;
+use serde_json::{json, Value};
+use std::time::{Duration, Instant};
+use tokio_tungstenite::tungstenite::Message;
+
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// The vault key of the test vector (bytes 0..32).
+const KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+
+fn pct(sorted: &[f64], p: f64) -> f64 {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+async fn text(ws: &mut Ws) -> String {
+    loop {
+        match tokio::time::timeout(Duration::from_secs(10), ws.next())
+            .await
+            .expect("frame within 10 s")
+        {
+            Some(Ok(Message::Text(t))) => return t.as_str().to_string(),
+            Some(Ok(_)) => continue,
+            other => panic!("socket ended: {other:?}"),
+        }
+    }
+}
+
+fn follow(name: &str) -> Value {
+    json!({"user_id": "9001", "user_login": name, "user_name": name,
+           "broadcaster_user_id": "12826", "broadcaster_user_login": "avalonstar",
+           "broadcaster_user_name": "Avalonstar", "followed_at": chrono::Utc::now().to_rfc3339()})
+}
+
+/// A bare EventSub client: welcome, then its own channel.follow subscription.
+async fn floor_client(fake: &FakeTwitch) -> Ws {
+    let (mut ws, _) = tokio_tungstenite::connect_async(fake.eventsub_url())
+        .await
+        .unwrap();
+    let welcome: Value = serde_json::from_str(&text(&mut ws).await).unwrap();
+    let session = welcome["payload"]["session"]["id"].as_str().unwrap();
+    let (access, _) = fake.issue_tokens(&["moderator:read:followers"]);
+    let r = reqwest::Client::new()
+        .post(format!("{}/eventsub/subscriptions", fake.api_url()))
+        .bearer_auth(access)
+        .header("client-id", "fake-client-id")
+        .json(&json!({"type": "channel.follow", "version": "2",
+            "condition": {"broadcaster_user_id": "12826", "moderator_user_id": "12826"},
+            "transport": {"method": "websocket", "session_id": session}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202, "floor subscription");
+    ws
+}
+
+fn main() {
+    let quick = std::env::args().any(|a| a == "--quick");
+    let n = if quick { 100 } else { 1000 };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(run(n));
+}
+
+async fn run(n: usize) {
+    let (fake, _) = FakeTwitch::start(FakeConfig::default(), ([127, 0, 0, 1], 0).into())
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let args = landale::config::ConfigArgs {
+        port: Some("0".into()),
+        data_dir: Some(dir.path().display().to_string()),
+        token: Some("bench-token-0123456789abcdef".into()),
+        ..Default::default()
+    };
+    let mut config = landale::config::Config::from_args(&args).unwrap();
+    config.twitch = landale::twitch::TwitchSettings {
+        client_id: Some("fake-client-id".into()),
+        client_secret: Some("fake-client-secret".into()),
+        vault: Some(landale::twitch::vault::Vault::from_base64(KEY).unwrap()),
+        auth_url: fake.auth_url(),
+        api_url: fake.api_url(),
+        eventsub_url: fake.eventsub_url(),
+        reconnect_min: Duration::from_secs(1),
+    };
+    let running = landale::server::start(config).await.unwrap();
+    let hub = running.hub.clone();
+    let (access, refresh) = fake.issue_tokens(&["moderator:read:followers", "user:read:chat"]);
+    hub.twitch_tokens
+        .put(TokenSet {
+            access_token: access,
+            refresh_token: Some(refresh),
+            expires_at: chrono::Utc::now() + chrono::Duration::hours(4),
+            scopes: vec![],
+            user_id: None,
+            client_id: None,
+        })
+        .await
+        .unwrap();
+    hub.twitch_tokens.validate().await.unwrap();
+    let mut status = hub.eventsub.watch();
+    tokio::time::timeout(
+        Duration::from_secs(30),
+        status.wait_for(|s| s.state == "ready"),
+    )
+    .await
+    .expect("EventSub never got ready")
+    .unwrap();
+
+    let (mut overlay, _) = tokio_tungstenite::connect_async(format!(
+        "ws://{}/socket/websocket?vsn=2.0.0",
+        running.addr
+    ))
+    .await
+    .unwrap();
+    overlay
+        .send(Message::text(
+            json!(["1", "1", "events:all", "phx_join", {}]).to_string(),
+        ))
+        .await
+        .unwrap();
+    loop {
+        let f: Value = serde_json::from_str(&text(&mut overlay).await).unwrap();
+        if f[3] == "phx_reply" {
+            break;
+        }
+    }
+    let mut floor = floor_client(&fake).await;
+
+    let (mut to_floor, mut to_hub) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    for i in 0..n + 10 {
+        let name = format!("bench{i}");
+        let t0 = Instant::now();
+        assert_eq!(fake.notify("channel.follow", follow(&name), None), 2);
+        let (mut seen_floor, mut seen_hub) = (None, None);
+        while seen_floor.is_none() || seen_hub.is_none() {
+            tokio::select! {
+                t = text(&mut floor), if seen_floor.is_none() => {
+                    let m: Value = serde_json::from_str(&t).unwrap();
+                    if m["payload"]["event"]["user_name"] == name.as_str() {
+                        seen_floor = Some(t0.elapsed());
+                    }
+                }
+                t = text(&mut overlay), if seen_hub.is_none() => {
+                    let f: Value = serde_json::from_str(&t).unwrap();
+                    if f[4]["type"] == "channel.follow" && f[4]["user_name"] == name.as_str() {
+                        seen_hub = Some(t0.elapsed());
+                    }
+                }
+            }
+        }
+        if i >= 10 {
+            // The first ten warm up caches and connections.
+            to_floor.push(seen_floor.unwrap().as_secs_f64() * 1e6);
+            to_hub.push(seen_hub.unwrap().as_secs_f64() * 1e6);
+        }
+    }
+    let mut added: Vec<f64> = to_hub.iter().zip(&to_floor).map(|(h, f)| h - f).collect();
+    added.sort_by(f64::total_cmp);
+    to_floor.sort_by(f64::total_cmp);
+    to_hub.sort_by(f64::total_cmp);
+    let row = |name: &str, v: &[f64]| {
+        json!({"path": name, "p50_us": pct(v, 0.5).round(), "p95_us": pct(v, 0.95).round(),
+               "p99_us": pct(v, 0.99).round(), "max_us": v[v.len() - 1].round()})
+    };
+    let rows = vec![
+        row("fake Twitch → bare EventSub client (floor)", &to_floor),
+        row("fake Twitch → Landale → events:all push", &to_hub),
+        row("added by Landale (per notification)", &added),
+    ];
+    let ratio_p50 = pct(&to_hub, 0.5) / pct(&to_floor, 0.5);
+    let ratio_p99 = pct(&to_hub, 0.99) / pct(&to_floor, 0.99);
+    println!("\nEventSub notification → overlay push, {n} follows, one at a time\n");
+    println!("| path | p50 µs | p95 µs | p99 µs | max µs |\n|---|---|---|---|---|");
+    for r in &rows {
+        println!(
+            "| {} | {} | {} | {} | {} |",
+            r["path"].as_str().unwrap(),
+            r["p50_us"],
+            r["p95_us"],
+            r["p99_us"],
+            r["max_us"]
+        );
+    }
+    println!("\nLandale / floor: p50 {ratio_p50:.2}×, p99 {ratio_p99:.2}×");
+    let out =
+        json!({"notifications": n, "rows": rows, "ratio_p50": ratio_p50, "ratio_p99": ratio_p99});
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../bench-results");
+    let _ = std::fs::create_dir_all(&dir);
+    std::fs::write(
+        dir.join("twitch.json"),
+        serde_json::to_string_pretty(&out).unwrap(),
+    )
+    .unwrap();
+    running.stop().await;
+}
