@@ -64,7 +64,8 @@ async fn floor_client(fake: &FakeTwitch) -> Ws {
         .bearer_auth(access)
         .header("client-id", "fake-client-id")
         .json(&json!({"type": "channel.follow", "version": "2",
-            "condition": {"broadcaster_user_id": "12826", "moderator_user_id": "12826"},
+            // Another moderator's subscription: Twitch allows one per type and condition.
+            "condition": {"broadcaster_user_id": "12826", "moderator_user_id": "77777"},
             "transport": {"method": "websocket", "session_id": session}}))
         .send()
         .await
