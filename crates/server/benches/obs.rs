@@ -20,34 +20,16 @@
 #[allow(dead_code)]
 mod real;
 
-use futures_util::{SinkExt, StreamExt};
+mod common;
+use common::{text, Ws};
+
+use futures_util::SinkExt;
 use landale::obs::protocol::{self, Incoming};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 use tokio_tungstenite::tungstenite::Message;
 
-type Ws =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
 const PASSWORD: &str = "landale-bench-pw";
-
-fn pct(sorted: &[f64], p: f64) -> f64 {
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
-}
-
-async fn text(ws: &mut Ws) -> String {
-    loop {
-        match tokio::time::timeout(Duration::from_secs(10), ws.next())
-            .await
-            .expect("frame within 10 s")
-        {
-            Some(Ok(Message::Text(t))) => return t.as_str().to_string(),
-            Some(Ok(_)) => continue,
-            other => panic!("socket ended: {other:?}"),
-        }
-    }
-}
 
 /// A bare obs-websocket client: Hello → Identify (`events` mask) → Identified.
 async fn obs_client(url: &str, events: u64) -> Ws {
@@ -170,46 +152,14 @@ async fn run(n: usize) {
             to_hub.push(seen_hub.unwrap().as_secs_f64() * 1e6);
         }
     }
-    let added: Vec<f64> = {
-        let mut v: Vec<f64> = to_hub.iter().zip(&to_floor).map(|(h, f)| h - f).collect();
-        v.sort_by(f64::total_cmp);
-        v
-    };
-    to_floor.sort_by(f64::total_cmp);
-    to_hub.sort_by(f64::total_cmp);
-    let row = |name: &str, v: &[f64]| {
-        json!({"path": name, "p50_us": pct(v, 0.5).round(), "p95_us": pct(v, 0.95).round(),
-               "p99_us": pct(v, 0.99).round(), "max_us": v[v.len() - 1].round()})
-    };
-    let rows = vec![
-        row("OBS → bare obs-websocket client (floor)", &to_floor),
-        row("OBS → Landale → overlay:obs push", &to_hub),
-        row("added by Landale (per switch)", &added),
-    ];
-    let ratio_p50 = pct(&to_hub, 0.5) / pct(&to_floor, 0.5);
-    let ratio_p99 = pct(&to_hub, 0.99) / pct(&to_floor, 0.99);
     let obs_version = hub.obs.status()["obs_version"].clone();
-    println!("\nscene switch → push, {n} switches, OBS {obs_version}\n");
-    println!("| path | p50 µs | p95 µs | p99 µs | max µs |\n|---|---|---|---|---|");
-    for r in &rows {
-        println!(
-            "| {} | {} | {} | {} | {} |",
-            r["path"].as_str().unwrap(),
-            r["p50_us"],
-            r["p95_us"],
-            r["p99_us"],
-            r["max_us"]
-        );
-    }
-    println!("\nLandale / floor: p50 {ratio_p50:.2}×, p99 {ratio_p99:.2}×");
-    let out = json!({"switches": n, "obs_version": obs_version, "rows": rows,
-                     "ratio_p50": ratio_p50, "ratio_p99": ratio_p99});
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../bench-results");
-    let _ = std::fs::create_dir_all(&dir);
-    std::fs::write(
-        dir.join("obs.json"),
-        serde_json::to_string_pretty(&out).unwrap(),
-    )
-    .unwrap();
+    common::report(
+        "obs",
+        &format!("scene switch → push, {n} switches, OBS {obs_version}"),
+        ("OBS → bare obs-websocket client (floor)", to_floor),
+        ("OBS → Landale → overlay:obs push", to_hub),
+        "added by Landale (per switch)",
+        json!({"switches": n, "obs_version": obs_version}),
+    );
     running.stop().await;
 }

@@ -14,36 +14,18 @@
 //! is latency, not throughput. Prints a table and writes bench-results/twitch.json.
 //! `--quick` sends 100 notifications instead of 1000.
 
+mod common;
+
+use common::{text, Ws};
 use fake_twitch::{FakeConfig, FakeTwitch};
-use futures_util::{SinkExt, StreamExt};
+use futures_util::SinkExt;
 use landale::twitch::oauth::TokenSet;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 use tokio_tungstenite::tungstenite::Message;
 
-type Ws =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
 /// The vault key of the test vector (bytes 0..32).
 const KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
-
-fn pct(sorted: &[f64], p: f64) -> f64 {
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
-}
-
-async fn text(ws: &mut Ws) -> String {
-    loop {
-        match tokio::time::timeout(Duration::from_secs(10), ws.next())
-            .await
-            .expect("frame within 10 s")
-        {
-            Some(Ok(Message::Text(t))) => return t.as_str().to_string(),
-            Some(Ok(_)) => continue,
-            other => panic!("socket ended: {other:?}"),
-        }
-    }
-}
 
 fn follow(name: &str) -> Value {
     json!({"user_id": "9001", "user_login": name, "user_name": name,
@@ -177,42 +159,13 @@ async fn run(n: usize) {
             to_hub.push(seen_hub.unwrap().as_secs_f64() * 1e6);
         }
     }
-    let mut added: Vec<f64> = to_hub.iter().zip(&to_floor).map(|(h, f)| h - f).collect();
-    added.sort_by(f64::total_cmp);
-    to_floor.sort_by(f64::total_cmp);
-    to_hub.sort_by(f64::total_cmp);
-    let row = |name: &str, v: &[f64]| {
-        json!({"path": name, "p50_us": pct(v, 0.5).round(), "p95_us": pct(v, 0.95).round(),
-               "p99_us": pct(v, 0.99).round(), "max_us": v[v.len() - 1].round()})
-    };
-    let rows = vec![
-        row("fake Twitch → bare EventSub client (floor)", &to_floor),
-        row("fake Twitch → Landale → events:all push", &to_hub),
-        row("added by Landale (per notification)", &added),
-    ];
-    let ratio_p50 = pct(&to_hub, 0.5) / pct(&to_floor, 0.5);
-    let ratio_p99 = pct(&to_hub, 0.99) / pct(&to_floor, 0.99);
-    println!("\nEventSub notification → overlay push, {n} follows, one at a time\n");
-    println!("| path | p50 µs | p95 µs | p99 µs | max µs |\n|---|---|---|---|---|");
-    for r in &rows {
-        println!(
-            "| {} | {} | {} | {} | {} |",
-            r["path"].as_str().unwrap(),
-            r["p50_us"],
-            r["p95_us"],
-            r["p99_us"],
-            r["max_us"]
-        );
-    }
-    println!("\nLandale / floor: p50 {ratio_p50:.2}×, p99 {ratio_p99:.2}×");
-    let out =
-        json!({"notifications": n, "rows": rows, "ratio_p50": ratio_p50, "ratio_p99": ratio_p99});
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../bench-results");
-    let _ = std::fs::create_dir_all(&dir);
-    std::fs::write(
-        dir.join("twitch.json"),
-        serde_json::to_string_pretty(&out).unwrap(),
-    )
-    .unwrap();
+    common::report(
+        "twitch",
+        &format!("EventSub notification → overlay push, {n} follows, one at a time"),
+        ("fake Twitch → bare EventSub client (floor)", to_floor),
+        ("fake Twitch → Landale → events:all push", to_hub),
+        "added by Landale (per notification)",
+        json!({"notifications": n}),
+    );
     running.stop().await;
 }
