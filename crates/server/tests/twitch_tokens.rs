@@ -442,3 +442,21 @@ async fn a_denied_browser_login_says_so_and_stores_nothing() {
         "nothing stored"
     );
 }
+
+#[tokio::test]
+async fn looking_again_for_a_login_wakes_nobody_unless_something_changed() {
+    // The hub looks for a new login every 5 s; each look must not announce a status
+    // (every announcement is a stored twitch.service_status event).
+    let f = fake().await;
+    let dir = tempfile::tempdir().unwrap();
+    let tokens = Tokens::new(&settings(&f, KEY), store(dir.path(), None).await);
+    let mut w = tokens.watch();
+    assert!(matches!(tokens.load().await, TokenState::NeedsLogin { .. }));
+    assert!(w.has_changed().unwrap(), "not loaded → needs login");
+    w.borrow_and_update();
+    tokens.load().await;
+    assert!(!w.has_changed().unwrap(), "the same state again");
+    tokens.put(pair(&f, 3600)).await.unwrap();
+    tokens.load().await;
+    assert!(w.has_changed().unwrap(), "a login is a change");
+}

@@ -178,7 +178,15 @@ impl Tokens {
                 _ => {}
             }
         }
-        self.state.send_replace(next.clone());
+        // Watchers (EventSub, the status announcer) wake on a change only, not on
+        // every look for a new login.
+        self.state.send_if_modified(|s| {
+            let differs = *s != next;
+            if differs {
+                *s = next.clone();
+            }
+            differs
+        });
         next
     }
 
