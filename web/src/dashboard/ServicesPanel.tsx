@@ -59,7 +59,7 @@ export function ServicesPanel(props: {
             <li data-testid="service" data-service={name} data-connected={String(!!s.connected)}>
               <span class={`dot ${s.connected ? "ok" : "down"}`} /> <b>{name}</b>{" "}
               <span class="muted">{s.connected ? (s.status ?? "connected") : (s.error ?? "not connected")}</span>
-              <Show when={s.eventsub}>
+              <Show when={s.eventsub && s.status !== "not_configured"}>
                 <small class="muted detail" data-testid="eventsub-detail">
                   {eventsubLine(s.eventsub!)}
                 </small>
