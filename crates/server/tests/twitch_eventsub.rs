@@ -8,6 +8,7 @@ mod common;
 
 use common::{join, next, next_event, push, twitch, ws, TestHub, Ws};
 use fake_twitch::{FakeConfig, FakeTwitch, Fault};
+use landale::twitch::eventsub::Status;
 use serde_json::{json, Value};
 use std::time::Duration;
 
@@ -25,11 +26,24 @@ async fn signed_in() -> (FakeTwitch, TestHub) {
     twitch::signed_in(config, SCOPES).await
 }
 
-async fn ready(hub: &TestHub) -> landale::twitch::eventsub::Status {
+async fn ready(hub: &TestHub) -> Status {
     twitch::eventsub_until(hub, "ready", |s| {
         s.state == "ready" && s.subscription_count > 0
     })
     .await
+}
+
+/// After a fault: a reconnect whose reason mentions `why`, then a new session ready.
+async fn reconnected(hub: &TestHub, before: &Status, why: &str) -> Status {
+    let s =
+        twitch::eventsub_until(hub, &format!("a reconnect ({why})"), |s| s.reconnects >= 1).await;
+    assert!(
+        s.last_error.as_deref().unwrap_or_default().contains(why),
+        "{s:?}"
+    );
+    let after = ready(hub).await;
+    assert_ne!(after.session_id, before.session_id, "a new session");
+    after
 }
 
 fn follow(name: &str) -> Value {
@@ -174,16 +188,7 @@ async fn keepalive_silence_reconnects_and_resubscribes() {
     let (f, hub) = signed_in().await;
     let before = ready(&hub).await;
     f.fault(Fault::SilenceKeepalives);
-    let s = twitch::eventsub_until(&hub, "a reconnect after silence", |s| s.reconnects >= 1).await;
-    assert!(
-        s.last_error
-            .as_deref()
-            .unwrap_or_default()
-            .contains("keepalive"),
-        "{s:?}"
-    );
-    let after = ready(&hub).await;
-    assert_ne!(after.session_id, before.session_id, "a new session");
+    reconnected(&hub, &before, "keepalive").await;
     let mut sock = listener(&hub).await;
     f.notify("channel.follow", follow("Eve"), None);
     assert_eq!(follows_until(&mut sock, "Eve").await, ["Eve"]);
@@ -251,16 +256,7 @@ async fn network_loss_without_a_close_frame_reconnects_and_resubscribes() {
     // enabled, so every create on the new session conflicts (409). Landale must
     // replace them, not count the old ones (which deliver nowhere) as its own.
     f.fault(Fault::DropConnectionStale);
-    let s = twitch::eventsub_until(&hub, "a reconnect after the drop", |s| s.reconnects >= 1).await;
-    assert!(
-        s.last_error
-            .as_deref()
-            .unwrap_or_default()
-            .contains("connection lost"),
-        "{s:?}"
-    );
-    let after = ready(&hub).await;
-    assert_ne!(after.session_id, before.session_id, "a new session");
+    reconnected(&hub, &before, "connection lost").await;
     twitch::eventsub_until(&hub, "every subscription again", |s| {
         s.state == "ready" && s.subscription_count == before.subscription_count
     })
