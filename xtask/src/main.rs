@@ -206,9 +206,51 @@ fn test() -> Result<()> {
     let mut t = cargo();
     t.args(["test", "--workspace"]);
     status(t, "cargo test --workspace")?;
+    shifted_clock()?;
     interop()?;
     web_unit()?;
     e2e()
+}
+
+/// Where the shifted run starts: 400 days from today, five seconds before a UTC
+/// midnight, so every test binary starts a year ahead and crosses a day boundary.
+const SHIFTED_START: &str = "today 23:59:55 400 days";
+
+/// The Rust suites and Vitest again with the wall clock moved (libfaketime, Debian's `faketime`):
+/// a fixed date in a test or fixture that meets "now" (a window, a retention, a token's
+/// expiry, a daily reset) fails here rather than weeks after it was written. Only the
+/// test binaries run shifted (cargo's runner), not cargo or rustdoc: rustdoc hangs
+/// under libfaketime, and cargo's own file times must stay true. The monotonic clock
+/// is left alone, so timeouts keep their length.
+fn shifted_clock() -> Result<()> {
+    if Command::new("faketime").arg("--help").output().is_err() {
+        eprintln!(
+            "skipped: shifted-clock run of the Rust tests: faketime is not installed (apt-get install faketime; .ci/run installs it)"
+        );
+        return Ok(());
+    }
+    let mut t = cargo();
+    t.args(["test", "--workspace", "--tests", "--config"])
+        .arg(format!(
+            "target.'cfg(all())'.runner = ['faketime', '-m', '--exclude-monotonic', '{SHIFTED_START}']"
+        ))
+        .env("TZ", "UTC");
+    status(
+        t,
+        &format!("cargo test --workspace --tests, clock at \"{SHIFTED_START}\" (UTC)"),
+    )?;
+    let web = root().join("web");
+    npm_ci_if_needed(&web)?;
+    let mut vitest = Command::new("faketime");
+    vitest
+        .args(["-m", "--exclude-monotonic", SHIFTED_START])
+        .args(["npm", "run", "test:unit"])
+        .current_dir(&web)
+        .env("TZ", "UTC");
+    status(
+        vitest,
+        &format!("npm run test:unit (vitest), clock at \"{SHIFTED_START}\" (UTC)"),
+    )
 }
 
 /// Vitest: the pages' logic (orchestrator, reducers), in Node.

@@ -87,7 +87,7 @@ async fn control_needs_the_token_reads_do_not() {
         &mut t,
         "transcription:live",
         "submit_transcription",
-        json!({"timestamp": "2026-11-24T06:00:00Z", "duration": 1, "text": "nope"}),
+        json!({"timestamp": rfc3339(chrono::Utc::now()), "duration": 1, "text": "nope"}),
     )
     .await;
     assert_eq!(
@@ -316,9 +316,16 @@ async fn rest_reads_have_the_reference_shapes() {
     let b: Value = r.json().await.unwrap();
     assert_eq!(b["error"]["code"], "validation_failed");
     assert!(b["error"]["details"]["errors"]["started"].is_array());
-    let ctx = json!({"started": "2026-11-24T06:00:00Z", "ended": "2026-11-24T06:01:00Z", "session": "s",
+    // Times relative to now: the stats route's default window is the last 24 hours.
+    let ago = |minutes: i64| rfc3339(chrono::Utc::now() - chrono::Duration::minutes(minutes));
+    let ctx = json!({"started": ago(61), "ended": ago(60), "session": "s",
                      "transcript": "we did it", "duration": 60.0, "sentiment": "positive", "topics": ["win"]});
     let r = hub.post("/api/contexts", &ctx).await;
+    assert_eq!(r.status(), 201);
+    // A day and an hour old: outside the default window, inside a 48-hour one.
+    let old = json!({"started": ago(25 * 60 + 1), "ended": ago(25 * 60), "session": "s",
+                     "transcript": "yesterday", "duration": 60.0, "sentiment": "neutral", "topics": ["old"]});
+    let r = hub.post("/api/contexts", &old).await;
     assert_eq!(r.status(), 201);
     let (s, b) = get("/api/contexts?limit=10").await;
     assert_eq!(
@@ -339,7 +346,17 @@ async fn rest_reads_have_the_reference_shapes() {
             b["status"].as_str(),
             &b["data"]["overall"]["total_count"]
         ),
-        (200, Some("success"), &json!(1))
+        (200, Some("success"), &json!(1)),
+        "only the context inside the default 24-hour window counts"
+    );
+    let (s, b) = get("/api/contexts/stats?hours=48").await;
+    assert_eq!(
+        (
+            s,
+            &b["data"]["overall"]["total_count"],
+            &b["data"]["time_window_hours"]
+        ),
+        (200, &json!(2), &json!(48))
     );
 
     let r = http
@@ -505,7 +522,7 @@ async fn transcription_sessions_and_validation() {
     let est = next_event(&mut s1, "connection_established").await;
     assert_eq!(est[4]["session_id"], "s1");
     let (status, resp) = push(&mut live, "transcription:live", "submit_transcription",
-        json!({"timestamp": "2026-11-24T06:00:00Z", "duration": "2.5", "text": "session one", "stream_session_id": "s1", "confidence": 0.8})).await;
+        json!({"timestamp": rfc3339(chrono::Utc::now()), "duration": "2.5", "text": "session one", "stream_session_id": "s1", "confidence": 0.8})).await;
     assert_eq!(status, "ok", "{resp}");
     let id = resp["transcription_id"].as_str().unwrap().to_string();
     let n = next_event(&mut s1, "new_transcription").await;

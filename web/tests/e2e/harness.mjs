@@ -319,18 +319,40 @@ export const chat = (name, text) => ({
   message_type: "text",
 });
 
-/** Browser-side figures through the DevTools protocol: JS heap after a full GC,
- * DOM nodes and event listeners. */
+/**
+ * What a leak would grow, read through the DevTools protocol after a full collection:
+ * - `heapBytes`: the JS heap in use;
+ * - `reachableNodes`: DOM nodes that JavaScript can still reach (`Runtime.queryObjects`
+ *   on `Node.prototype` collects all garbage first, then counts the live wrappers). A
+ *   detached subtree something still holds counts; one waiting to be swept does not,
+ *   so a busy machine does not move it;
+ * - `attachedNodes`: nodes in the document (elements and text);
+ * - `listeners`: DevTools' count of JS event listeners.
+ * DevTools' own `Nodes` counter is not used: it counts nodes until Blink sweeps them,
+ * which load delays (a soak once saw +60 with no leak).
+ */
 export async function pageMemory(page) {
   const cdp = await page.context().newCDPSession(page);
   try {
     await cdp.send("Performance.enable");
-    await cdp.send("HeapProfiler.collectGarbage");
-    await cdp.send("HeapProfiler.collectGarbage");
+    const { result: proto } = await cdp.send("Runtime.evaluate", { expression: "Node.prototype", objectGroup: "census" });
+    const { objects } = await cdp.send("Runtime.queryObjects", { prototypeObjectId: proto.objectId, objectGroup: "census" });
+    const { result: count } = await cdp.send("Runtime.callFunctionOn", {
+      objectId: objects.objectId,
+      functionDeclaration: "function () { return this.length; }",
+      returnByValue: true,
+    });
+    await cdp.send("Runtime.releaseObjectGroup", { objectGroup: "census" });
     const heap = await cdp.send("Runtime.getHeapUsage");
     const { metrics } = await cdp.send("Performance.getMetrics");
     const m = Object.fromEntries(metrics.map((x) => [x.name, x.value]));
-    return { heapBytes: heap.usedSize, nodes: m.Nodes, listeners: m.JSEventListeners };
+    const attachedNodes = await page.evaluate(() => {
+      const walk = document.createTreeWalker(document, NodeFilter.SHOW_ALL);
+      let n = 0;
+      while (walk.nextNode()) n++;
+      return n;
+    });
+    return { heapBytes: heap.usedSize, reachableNodes: count.value, attachedNodes, listeners: m.JSEventListeners };
   } finally {
     await cdp.detach();
   }

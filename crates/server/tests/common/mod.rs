@@ -287,3 +287,9 @@ pub async fn push(ws: &mut Ws, topic: &str, event: &str, payload: Value) -> (Str
         }
     }
 }
+
+/// A time as the wire carries it. Tests build times relative to `Utc::now()` (or a
+/// manual clock), never fixed dates: a fixed date drifts out of every window.
+pub fn rfc3339(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
