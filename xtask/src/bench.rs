@@ -19,7 +19,7 @@ use tokio_tungstenite::tungstenite::Message;
 
 const TOKEN: &str = "bench-token-0123456789abcdef";
 
-/// `cargo xtask bench producer`: the stream producer's bench (crates/server/benches).
+/// `cargo xtask bench producer`: the stream producer's bench (crates/hub/benches).
 pub fn producer(args: &[String]) -> Result<()> {
     let mut bench = crate::cargo();
     bench.args(["bench", "-p", "landale", "--bench", "producer", "--"]);

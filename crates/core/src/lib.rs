@@ -1,0 +1,16 @@
+//! What every part of Landale shares: the ingest interface integrations hand events
+//! to, field errors, the clock, ids, and backoff with jitter.
+//!
+//! Architecture invariant: `core` depends on no other Landale crate. The hub, every
+//! integration and every service depend on it; it does no I/O of its own.
+
+pub mod backoff;
+pub mod clock;
+pub mod fields;
+pub mod ids;
+pub mod ingest;
+
+pub use backoff::Backoff;
+pub use clock::Clock;
+pub use fields::FieldErrors;
+pub use ingest::{Envelope, Ingest, IngestError, Input, Rejected};

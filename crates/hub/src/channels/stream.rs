@@ -1,0 +1,309 @@
+//! `stream:overlays` and `stream:queue` (reference §5.5), wired to the producer.
+//! Takeover pushes reach `stream:overlays` only.
+
+use super::{env_error, env_ok, envelope_pong, Channel, Ctx, Joined, Reply, UNAUTHORIZED};
+use crate::producer::machine::TAKEOVER_DEFAULT_MS;
+use crate::producer::{MAX_DURATION_MS, MAX_REPLAY};
+use landale_core::Input;
+use serde_json::{json, Value};
+
+pub fn join_overlays(ctx: &Ctx<'_>, payload: &Value) -> Joined {
+    let name = payload
+        .get("overlay_type")
+        .and_then(Value::as_str)
+        .unwrap_or("Takeover");
+    tracing::info!(
+        overlay = name,
+        socket = ctx.conn_id,
+        "overlay joined stream:overlays"
+    );
+    let mut pushes = vec![("stream_state", ctx.hub.producer.stream_state())];
+    // A page loading in the middle of a takeover shows it for the time it has left.
+    let takeover = ctx.hub.producer.takeover_push();
+    if let Some(t) = &takeover {
+        pushes.push(("takeover", t.clone()));
+    }
+    Joined {
+        channel: Channel::StreamOverlays,
+        // `takeover` (null when none is up) lets a page that rejoins after missing a
+        // `takeover_clear` take its cover down: stream channels do not replay.
+        response: json!({ "takeover": takeover }),
+        pushes,
+    }
+}
+
+pub fn join_queue(ctx: &Ctx<'_>) -> Joined {
+    Joined {
+        channel: Channel::StreamQueue,
+        response: json!({}),
+        pushes: vec![("queue_state", ctx.hub.producer.queue_state())],
+    }
+}
+
+const CONTROL: &[&str] = &[
+    "remove_queue_item",
+    "force_content",
+    "takeover",
+    "takeover_clear",
+    "update_channel_info",
+    "pause_queue",
+    "resume_queue",
+    "skip_current",
+    "clear_queue",
+    "replay_alerts",
+];
+
+/// The fields of `update_channel_info` Helix's Modify Channel Information takes,
+/// checked; anything else is refused by name.
+fn channel_changes(payload: &Value) -> Result<Value, String> {
+    let Some(obj) = payload.as_object() else {
+        return Err("expected an object of fields to change".into());
+    };
+    let mut out = serde_json::Map::new();
+    for (k, v) in obj {
+        let ok = match k.as_str() {
+            "title" => v.as_str().is_some_and(|t| !t.trim().is_empty() && t.chars().count() <= 140),
+            "game_id" => v.as_str().is_some_and(|g| !g.is_empty() && g.bytes().all(|b| b.is_ascii_digit())),
+            "broadcaster_language" => v.as_str().is_some_and(|l| {
+                l == "other" || (l.len() == 2 && l.bytes().all(|b| b.is_ascii_lowercase()))
+            }),
+            "delay" => v.as_u64().is_some_and(|d| d <= 900),
+            "tags" => v.as_array().is_some_and(|t| t.len() <= 10 && t.iter().all(|x| x.as_str().is_some_and(|s| !s.is_empty() && s.chars().count() <= 25))),
+            "is_branded_content" | "branded_content" => v.is_boolean(),
+            other => return Err(format!("{other}: not a channel field (title, game_id, broadcaster_language, delay, tags, is_branded_content)")),
+        };
+        if !ok {
+            return Err(format!("{k}: invalid value"));
+        }
+        let key = if k == "branded_content" {
+            "is_branded_content"
+        } else {
+            k.as_str()
+        };
+        out.insert(key.to_string(), v.clone());
+    }
+    if out.is_empty() {
+        return Err("no fields to change".into());
+    }
+    Ok(Value::Object(out))
+}
+
+/// Largest `force_content` data (serialised).
+const MAX_OVERRIDE_DATA_BYTES: usize = 1024;
+
+/// The message a takeover shows when the dashboard sends none.
+fn default_message(kind: &str) -> Option<&'static str> {
+    match kind {
+        "technical-difficulties" => Some("Technical difficulties: back in a moment"),
+        "please-stand-by" => Some("Please stand by"),
+        _ => None,
+    }
+}
+
+const TAKEOVER_TYPES: &[&str] = &[
+    "technical-difficulties",
+    "screen-cover",
+    "please-stand-by",
+    "custom",
+];
+
+pub async fn handle_in(ctx: &Ctx<'_>, event: &str, payload: Value) -> Reply {
+    if CONTROL.contains(&event) && !ctx.authorized {
+        return env_error("unauthorized", UNAUTHORIZED);
+    }
+    let producer = &ctx.hub.producer;
+    let str_field = |k: &str| {
+        payload
+            .get(k)
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+    };
+    match event {
+        "ping" => envelope_pong(),
+        "request_state" => {
+            ctx.push("stream_state", &producer.stream_state());
+            Reply::None
+        }
+        "request_queue_state" => {
+            ctx.push("queue_state", &producer.queue_state());
+            Reply::None
+        }
+        "remove_queue_item" => match str_field("id") {
+            None => env_error("validation_failed", "Missing required field: id"),
+            Some(id) if producer.remove(id) => {
+                env_ok(json!({"operation": "item_removed", "id": id}))
+            }
+            Some(id) => env_error("not_found", &format!("No queue item with id {id}")),
+        },
+        "force_content" => {
+            let (Some(kind), Some(data), Some(duration)) = (
+                str_field("type"),
+                payload.get("data"),
+                payload.get("duration").and_then(Value::as_u64),
+            ) else {
+                return env_error(
+                    "validation_failed",
+                    "force_content needs type (string), data and duration (ms)",
+                );
+            };
+            if duration == 0 || duration > MAX_DURATION_MS {
+                return env_error(
+                    "validation_failed",
+                    "duration must be 1 ms to 24 h (in milliseconds)",
+                );
+            }
+            // The override joins the state every broadcast carries: keep it small and
+            // within the pipeline's string rules, or `stream.state_updated` would refuse.
+            let size = data.to_string().len();
+            if !data.is_object() || size > MAX_OVERRIDE_DATA_BYTES {
+                return env_error(
+                    "validation_failed",
+                    &format!("data must be a map of at most {MAX_OVERRIDE_DATA_BYTES} bytes (got {size})"),
+                );
+            }
+            if let Err(errors) = crate::pipeline::validate::validate("stream.manual_override", data)
+            {
+                let detail: Vec<String> = errors
+                    .iter()
+                    .map(|(f, m)| format!("{f}: {}", m.join(", ")))
+                    .collect();
+                return env_error("validation_failed", &format!("data: {}", detail.join("; ")));
+            }
+            if kind.len() > 50 {
+                return env_error("validation_failed", "type must be at most 50 characters");
+            }
+            match producer.force_content(kind, data.clone(), duration) {
+                Some(id) => env_ok(json!({"operation": "override_sent", "type": kind, "id": id})),
+                None => env_error(
+                    "queue_full",
+                    "The alert queue is full of higher-priority items; the override was dropped",
+                ),
+            }
+        }
+        "takeover" => {
+            let Some(kind) = str_field("type") else {
+                return env_error("validation_failed", "Missing required field: type");
+            };
+            if !TAKEOVER_TYPES.contains(&kind) {
+                return env_error(
+                    "validation_failed",
+                    &format!(
+                        "Unknown takeover type {kind:?}: use {}",
+                        TAKEOVER_TYPES.join(", ")
+                    ),
+                );
+            }
+            let message = str_field("message").or(default_message(kind));
+            if message.is_none() && kind == "custom" {
+                return env_error("validation_failed", "Missing required field: message");
+            }
+            let duration = match payload.get("duration") {
+                None | Some(Value::Null) => TAKEOVER_DEFAULT_MS,
+                Some(v) => match v.as_u64() {
+                    Some(d) if d <= MAX_DURATION_MS => d,
+                    _ => {
+                        return env_error(
+                            "validation_failed",
+                            "duration must be 0 (until cleared) to 24 h, in milliseconds",
+                        )
+                    }
+                },
+            };
+            let data = json!({"takeover_type": kind, "message": message, "duration": duration});
+            match ctx
+                .hub
+                .pipeline
+                .ingest(Input::new("stream.takeover_started", data))
+            {
+                Ok(_) => env_ok(json!({"operation": "takeover_sent", "type": kind})),
+                Err(e) => Reply::Error(landale_protocol::envelope::error(
+                    "validation_failed",
+                    &e.to_string(),
+                    None,
+                    &landale_core::ids::now_iso(),
+                )),
+            }
+        }
+        "takeover_clear" => match ctx
+            .hub
+            .pipeline
+            .ingest(Input::new("stream.takeover_cleared", json!({})))
+        {
+            Ok(_) => env_ok(json!({"operation": "takeover_cleared"})),
+            Err(_) => env_error("internal_error", "takeover_clear could not be published"),
+        },
+        "pause_queue" => {
+            let changed = producer.pause();
+            env_ok(json!({"operation": "queue_paused", "changed": changed}))
+        }
+        "resume_queue" => {
+            let changed = producer.resume();
+            env_ok(json!({"operation": "queue_resumed", "changed": changed}))
+        }
+        "skip_current" => match producer.skip() {
+            Some(id) => env_ok(json!({"operation": "item_skipped", "id": id})),
+            None => env_error("not_found", "The alert queue is empty"),
+        },
+        "clear_queue" => {
+            let n = producer.clear();
+            env_ok(json!({"operation": "queue_cleared", "removed": n}))
+        }
+        "replay_alerts" => {
+            let count = match payload.get("count") {
+                None | Some(Value::Null) => 1,
+                Some(v) => match v.as_u64() {
+                    Some(n) if (1..=MAX_REPLAY as u64).contains(&n) => n as usize,
+                    _ => {
+                        return env_error(
+                            "validation_failed",
+                            &format!("count must be 1 to {MAX_REPLAY}"),
+                        )
+                    }
+                },
+            };
+            let ids = producer.replay(count);
+            env_ok(json!({"operation": "alerts_replayed", "ids": ids, "count": ids.len()}))
+        }
+        "get_channel_info" => {
+            let helix = ctx.hub.helix.clone();
+            Reply::later(async move {
+                match helix.channel_info().await {
+                    Ok(v) => env_ok(v),
+                    Err(e) => env_error(e.code(), &e.to_string()),
+                }
+            })
+        }
+        "search_categories" => {
+            let Some(q) = str_field("query")
+                .map(str::trim)
+                .filter(|q| !q.is_empty() && q.len() <= 100)
+            else {
+                return env_error("validation_failed", "query: 1 to 100 characters");
+            };
+            let (helix, q) = (ctx.hub.helix.clone(), q.to_string());
+            Reply::later(async move {
+                match helix.search_categories(&q).await {
+                    Ok(v) => env_ok(v),
+                    Err(e) => env_error(e.code(), &e.to_string()),
+                }
+            })
+        }
+        "update_channel_info" => {
+            let changes = match channel_changes(&payload) {
+                Ok(c) => c,
+                Err(m) => return env_error("validation_failed", &m),
+            };
+            let helix = ctx.hub.helix.clone();
+            Reply::later(async move {
+                match helix.update_channel(&changes).await {
+                    Ok(()) => env_ok(json!({"operation": "channel_updated", "changes": changes})),
+                    Err(e) => env_error(e.code(), &e.to_string()),
+                }
+            })
+        }
+        other => {
+            tracing::debug!(event = other, "stream channel ignores unknown command");
+            Reply::None
+        }
+    }
+}

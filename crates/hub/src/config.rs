@@ -1,0 +1,579 @@
+//! Settings, read once at start from flags, the environment and a `.env` file in the
+//! working directory (flags win, then the environment, then `.env`).
+//!
+//! Every setting is parsed here and nowhere else. A bad value stops the hub at start
+//! with one line naming the variable, what was wrong and what to do.
+
+use clap::Args;
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// The raw flags; each has a matching environment variable. No `Debug`: it holds the
+/// token and the OBS password.
+#[derive(Clone, Default, Args)]
+pub struct ConfigArgs {
+    /// HTTP and WebSocket port.
+    #[arg(long, env = "PORT")]
+    pub port: Option<String>,
+    /// Address to bind; 127.0.0.1 by default. Use 0.0.0.0 or the tailnet address to expose it.
+    #[arg(long, env = "BIND_IP")]
+    pub bind_ip: Option<String>,
+    /// Where the SQLite database and the generated token live.
+    #[arg(long, env = "LANDALE_DATA_DIR")]
+    pub data_dir: Option<String>,
+    /// Unset: embedded SQLite in the data dir. `postgres://...`: PostgreSQL.
+    #[arg(long, env = "DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// The control token. Unset: generated on first start and kept in the data dir.
+    #[arg(long, env = "LANDALE_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// Extra WebSocket/CORS origins, comma-separated (same-origin pages are always allowed).
+    #[arg(long, env = "LANDALE_ALLOWED_ORIGINS")]
+    pub allowed_origins: Option<String>,
+    /// `pretty` (default) or `json` (one object per line, for production).
+    #[arg(long, env = "LOG_FORMAT")]
+    pub log_format: Option<String>,
+    /// `1` to generate demo events (follows, subs, gift bombs, cheers, raids, chat).
+    #[arg(long, env = "LANDALE_DEMO")]
+    pub demo: Option<String>,
+    /// `false` to require the token from loopback clients too.
+    #[arg(long, env = "LANDALE_TRUST_LOOPBACK")]
+    pub trust_loopback: Option<String>,
+    /// Base URL of the nurvus process manager on this machine.
+    #[arg(long, env = "NURVUS_URL")]
+    pub nurvus_url: Option<String>,
+    /// Health URL of phononmaser.
+    #[arg(long, env = "PHONONMASER_HEALTH_URL")]
+    pub phononmaser_health_url: Option<String>,
+    /// Health URL of seed.
+    #[arg(long, env = "SEED_HEALTH_URL")]
+    pub seed_health_url: Option<String>,
+    /// Frames a socket may have queued before it is cut off as a slow consumer.
+    #[arg(long, env = "LANDALE_SOCKET_QUEUE")]
+    pub socket_queue: Option<String>,
+    /// Close a socket after this many milliseconds without a frame from it.
+    #[arg(long, env = "LANDALE_IDLE_TIMEOUT_MS")]
+    pub idle_timeout_ms: Option<String>,
+    /// Days of events and transcriptions to keep.
+    #[arg(long, env = "LANDALE_RETENTION_DAYS")]
+    pub retention_days: Option<String>,
+    /// Messages kept in memory for `last_seq` replay (older ones come from the database).
+    #[arg(long, env = "LANDALE_REPLAY_RING")]
+    pub replay_ring: Option<String>,
+    /// obs-websocket v5 address, e.g. ws://127.0.0.1:4455. Unset: the OBS integration is off.
+    #[arg(long, env = "OBS_WEBSOCKET_URL")]
+    pub obs_websocket_url: Option<String>,
+    /// The password from OBS → Tools → WebSocket Server Settings (if authentication is on).
+    #[arg(long, env = "OBS_WEBSOCKET_PASSWORD", hide_env_values = true)]
+    pub obs_websocket_password: Option<String>,
+    /// The Twitch application's client id (dev.twitch.tv/console). Unset: Twitch is off.
+    #[arg(long, env = "TWITCH_CLIENT_ID")]
+    pub twitch_client_id: Option<String>,
+    /// The Twitch application's client secret (needed to refresh tokens).
+    #[arg(long, env = "TWITCH_CLIENT_SECRET", hide_env_values = true)]
+    pub twitch_client_secret: Option<String>,
+    /// Base64 of 32 bytes: the key tokens are encrypted with at rest. Unset: a key is
+    /// generated in the data dir (`vault.key`) on first use.
+    #[arg(long, env = "CLOAK_SECRET_KEY", hide_env_values = true)]
+    pub cloak_secret_key: Option<String>,
+    /// Twitch OAuth base URL (default https://id.twitch.tv/oauth2; the fake Twitch in tests).
+    #[arg(long, env = "TWITCH_AUTH_URL")]
+    pub twitch_auth_url: Option<String>,
+    /// Helix base URL (default https://api.twitch.tv/helix).
+    #[arg(long, env = "TWITCH_API_URL")]
+    pub twitch_api_url: Option<String>,
+    /// EventSub WebSocket URL (default wss://eventsub.wss.twitch.tv/ws).
+    #[arg(long, env = "TWITCH_EVENTSUB_URL")]
+    pub twitch_eventsub_url: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+/// Validated settings. `Debug` redacts the token and the database URL.
+#[derive(Clone)]
+pub struct Config {
+    pub port: u16,
+    pub bind_ip: IpAddr,
+    pub data_dir: PathBuf,
+    pub database_url: Option<String>,
+    pub token: Option<String>,
+    pub allowed_origins: Vec<String>,
+    pub log_format: LogFormat,
+    pub demo: bool,
+    pub trust_loopback: bool,
+    pub nurvus_url: String,
+    pub phononmaser_health_url: String,
+    pub seed_health_url: String,
+    pub socket_queue: usize,
+    pub idle_timeout: Duration,
+    pub retention_days: u32,
+    pub replay_ring: usize,
+    /// The wall clock (the system clock; tests swap in a manual one).
+    pub clock: landale_core::clock::Clock,
+    /// OBS connection (URL, password, timeouts); `Debug` hides the password.
+    pub obs: crate::obs::ObsSettings,
+    /// Twitch (client id and secret, vault key, base URLs); `Debug` hides the secrets.
+    pub twitch: crate::twitch::TwitchSettings,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("port", &self.port)
+            .field("bind_ip", &self.bind_ip)
+            .field("data_dir", &self.data_dir)
+            .field(
+                "database_url",
+                &self.database_url.as_ref().map(|_| "<redacted>"),
+            )
+            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .field("allowed_origins", &self.allowed_origins)
+            .field("log_format", &self.log_format)
+            .field("demo", &self.demo)
+            .field("trust_loopback", &self.trust_loopback)
+            .field("nurvus_url", &self.nurvus_url)
+            .field("obs", &self.obs)
+            .field("twitch", &self.twitch)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One bad setting: `VAR="value": what is wrong`.
+#[derive(Debug, thiserror::Error, PartialEq)]
+#[error("{var}={value:?}: {problem}")]
+pub struct ConfigError {
+    pub var: &'static str,
+    pub value: String,
+    pub problem: String,
+}
+
+/// The browser origins of the reference system's dev servers and tailnet pages.
+pub const DEFAULT_ORIGINS: &[&str] = &[
+    "http://localhost:5173",
+    "http://localhost:5174",
+    "http://127.0.0.1:5173",
+    "http://127.0.0.1:5174",
+    "http://localhost:8008",
+];
+
+fn bad(var: &'static str, value: &str, problem: impl Into<String>) -> ConfigError {
+    ConfigError {
+        var,
+        value: value.to_string(),
+        problem: problem.into(),
+    }
+}
+
+fn parse_bool(var: &'static str, v: &str) -> Result<bool, ConfigError> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" | "" => Ok(false),
+        _ => Err(bad(var, v, "expected true/false (or 1/0)")),
+    }
+}
+
+fn parse_num<T>(var: &'static str, v: &str, min: T, max: T, what: &str) -> Result<T, ConfigError>
+where
+    T: std::str::FromStr + PartialOrd + Copy,
+{
+    match v.trim().parse::<T>() {
+        Ok(n) if n >= min && n <= max => Ok(n),
+        _ => Err(bad(var, v, format!("expected {what}"))),
+    }
+}
+
+fn twitch_settings(
+    a: &ConfigArgs,
+    data_dir: &std::path::Path,
+) -> Result<crate::twitch::TwitchSettings, ConfigError> {
+    let nonempty = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
+    let mut s = crate::twitch::TwitchSettings {
+        client_id: nonempty(&a.twitch_client_id),
+        client_secret: nonempty(&a.twitch_client_secret),
+        ..Default::default()
+    };
+    if let Some(v) = &a.twitch_auth_url {
+        s.auth_url = parse_url("TWITCH_AUTH_URL", v)?;
+    }
+    if let Some(v) = &a.twitch_api_url {
+        s.api_url = parse_url("TWITCH_API_URL", v)?;
+    }
+    if let Some(v) = a.twitch_eventsub_url.as_deref().map(str::trim) {
+        if !(v.starts_with("ws://") || v.starts_with("wss://")) {
+            return Err(bad(
+                "TWITCH_EVENTSUB_URL",
+                v,
+                "expected a ws:// or wss:// URL",
+            ));
+        }
+        s.eventsub_url = v.to_string();
+    }
+    s.vault = match nonempty(&a.cloak_secret_key) {
+        Some(k) => Some(
+            crate::twitch::vault::Vault::from_base64(&k)
+                .map_err(|e| bad("CLOAK_SECRET_KEY", "<hidden>", e.to_string()))?,
+        ),
+        // Only with Twitch configured: a key file appears when it is needed.
+        None if s.client_id.is_some() => Some(
+            crate::twitch::vault::load_or_create_key(data_dir)
+                .map_err(|e| bad("CLOAK_SECRET_KEY", "", format!("unset, and {e}")))?,
+        ),
+        None => None,
+    };
+    Ok(s)
+}
+
+fn parse_url(var: &'static str, v: &str) -> Result<String, ConfigError> {
+    let t = v.trim().trim_end_matches('/');
+    if t.starts_with("http://") || t.starts_with("https://") {
+        Ok(t.to_string())
+    } else {
+        Err(bad(var, v, "expected an http:// or https:// URL"))
+    }
+}
+
+impl Config {
+    pub fn from_args(a: &ConfigArgs) -> Result<Config, ConfigError> {
+        let port = match &a.port {
+            Some(v) => parse_num(
+                "PORT",
+                v,
+                0u16,
+                u16::MAX,
+                "a port number 0-65535 (0 picks a free port)",
+            )?,
+            None => 7175,
+        };
+        let bind_ip = match &a.bind_ip {
+            Some(v) => v.trim().parse().map_err(|_| {
+                bad(
+                    "BIND_IP",
+                    v,
+                    "expected an IP address such as 127.0.0.1 or 0.0.0.0",
+                )
+            })?,
+            None => IpAddr::from([127, 0, 0, 1]),
+        };
+        let data_dir = PathBuf::from(a.data_dir.as_deref().unwrap_or("./data"));
+        let database_url = match a.database_url.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(v) if v.starts_with("postgres://") || v.starts_with("postgresql://") => Some(v.to_string()),
+            Some(v) if v.starts_with("sqlite:") => Some(v.to_string()),
+            Some(v) => {
+                return Err(bad(
+                    "DATABASE_URL",
+                    "<hidden>",
+                    format!(
+                        "expected postgres://user:pass@host/db or sqlite:path (got a value starting {:?}); unset it to use the embedded SQLite",
+                        v.chars().take(8).collect::<String>()
+                    ),
+                ))
+            }
+        };
+        let token = match a.token.as_deref() {
+            None | Some("") => None,
+            Some(t) if t.len() < 16 => {
+                return Err(bad(
+                    "LANDALE_TOKEN",
+                    "<hidden>",
+                    "must be at least 16 characters; unset it to have one generated",
+                ))
+            }
+            Some(t) if t.chars().any(|c| c.is_whitespace() || c.is_control()) => {
+                return Err(bad(
+                    "LANDALE_TOKEN",
+                    "<hidden>",
+                    "must not contain spaces or control characters",
+                ))
+            }
+            Some(t) => Some(t.to_string()),
+        };
+        let mut allowed_origins: Vec<String> =
+            DEFAULT_ORIGINS.iter().map(|s| s.to_string()).collect();
+        if let Some(v) = &a.allowed_origins {
+            for o in v.split(',').map(str::trim).filter(|o| !o.is_empty()) {
+                if !(o.starts_with("http://") || o.starts_with("https://")) || o.ends_with('/') {
+                    return Err(bad(
+                        "LANDALE_ALLOWED_ORIGINS",
+                        v,
+                        format!("{o:?} is not an origin like https://host.tailnet.ts.net:5173 (scheme, host, optional port, no path)"),
+                    ));
+                }
+                allowed_origins.push(o.to_string());
+            }
+        }
+        let log_format = match a.log_format.as_deref().map(str::trim) {
+            None | Some("") | Some("pretty") => LogFormat::Pretty,
+            Some("json") => LogFormat::Json,
+            Some(v) => return Err(bad("LOG_FORMAT", v, "expected pretty or json")),
+        };
+        let demo = a
+            .demo
+            .as_deref()
+            .map(|v| parse_bool("LANDALE_DEMO", v))
+            .transpose()?
+            .unwrap_or(false);
+        let trust_loopback = a
+            .trust_loopback
+            .as_deref()
+            .map(|v| parse_bool("LANDALE_TRUST_LOOPBACK", v))
+            .transpose()?
+            .unwrap_or(true);
+        let nurvus_url = match &a.nurvus_url {
+            Some(v) => parse_url("NURVUS_URL", v)?,
+            None => "http://127.0.0.1:4001".into(),
+        };
+        let phononmaser_health_url = match &a.phononmaser_health_url {
+            Some(v) => parse_url("PHONONMASER_HEALTH_URL", v)?,
+            None => "http://127.0.0.1:8890/health".into(),
+        };
+        let seed_health_url = match &a.seed_health_url {
+            Some(v) => parse_url("SEED_HEALTH_URL", v)?,
+            None => "http://127.0.0.1:8891/health".into(),
+        };
+        let socket_queue = match &a.socket_queue {
+            Some(v) => parse_num(
+                "LANDALE_SOCKET_QUEUE",
+                v,
+                16usize,
+                1_000_000,
+                "a frame count from 16 to 1000000",
+            )?,
+            None => 2048,
+        };
+        let idle_timeout = match &a.idle_timeout_ms {
+            Some(v) => Duration::from_millis(parse_num(
+                "LANDALE_IDLE_TIMEOUT_MS",
+                v,
+                100u64,
+                86_400_000,
+                "milliseconds from 100 to 86400000",
+            )?),
+            None => Duration::from_secs(90),
+        };
+        let retention_days = match &a.retention_days {
+            Some(v) => parse_num(
+                "LANDALE_RETENTION_DAYS",
+                v,
+                1u32,
+                36_500,
+                "a number of days from 1 to 36500",
+            )?,
+            None => 30,
+        };
+        let replay_ring = match &a.replay_ring {
+            Some(v) => parse_num(
+                "LANDALE_REPLAY_RING",
+                v,
+                1usize,
+                10_000_000,
+                "a message count from 1 to 10000000",
+            )?,
+            None => 10_000,
+        };
+        let obs_url = match a.obs_websocket_url.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(v) if v.starts_with("ws://") || v.starts_with("wss://") => Some(v.to_string()),
+            Some(v) => {
+                return Err(bad(
+                    "OBS_WEBSOCKET_URL",
+                    v,
+                    "expected a ws:// or wss:// URL such as ws://127.0.0.1:4455",
+                ))
+            }
+        };
+        let obs = crate::obs::ObsSettings {
+            url: obs_url,
+            password: a.obs_websocket_password.clone().filter(|p| !p.is_empty()),
+            ..Default::default()
+        };
+        let twitch = twitch_settings(a, &data_dir)?;
+        Ok(Config {
+            port,
+            bind_ip,
+            data_dir,
+            database_url,
+            token,
+            allowed_origins,
+            log_format,
+            demo,
+            trust_loopback,
+            nurvus_url,
+            phononmaser_health_url,
+            seed_health_url,
+            socket_queue,
+            idle_timeout,
+            retention_days,
+            replay_ring,
+            clock: landale_core::clock::Clock::system(),
+            obs,
+            twitch,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults() {
+        let c = Config::from_args(&ConfigArgs::default()).unwrap();
+        assert_eq!(c.port, 7175);
+        assert_eq!(c.bind_ip.to_string(), "127.0.0.1");
+        assert!(c.trust_loopback);
+        assert!(!c.demo);
+        assert_eq!(c.idle_timeout, Duration::from_secs(90));
+        assert!(c.database_url.is_none());
+    }
+
+    #[test]
+    fn twitch_settings_and_the_vault_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let data_dir = Some(dir.path().display().to_string());
+        // No client id: Twitch off, no key file made.
+        let c = Config::from_args(&ConfigArgs {
+            data_dir: data_dir.clone(),
+            ..Default::default()
+        })
+        .unwrap();
+        assert!(c.twitch.client_id.is_none() && c.twitch.vault.is_none());
+        assert!(!dir.path().join("vault.key").exists());
+        assert_eq!(c.twitch.eventsub_url, "wss://eventsub.wss.twitch.tv/ws");
+        // A client id without CLOAK_SECRET_KEY: a key is made once and reused.
+        let args = ConfigArgs {
+            data_dir,
+            twitch_client_id: Some("abc".into()),
+            twitch_client_secret: Some("s3cret-value".into()),
+            twitch_api_url: Some("http://127.0.0.1:9/helix/".into()),
+            ..Default::default()
+        };
+        let c = Config::from_args(&args).unwrap();
+        let key = std::fs::read_to_string(dir.path().join("vault.key")).unwrap();
+        let sealed = c.twitch.vault.as_ref().unwrap().encrypt("x").unwrap();
+        let again = Config::from_args(&args).unwrap();
+        assert_eq!(again.twitch.vault.unwrap().decrypt(&sealed).unwrap(), "x");
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("vault.key")).unwrap(),
+            key
+        );
+        assert_eq!(c.twitch.api_url, "http://127.0.0.1:9/helix");
+        let debug = format!("{c:?}");
+        assert!(
+            !debug.contains("s3cret-value") && !debug.contains(key.trim()),
+            "{debug}"
+        );
+        // A bad key names the variable and never echoes it.
+        let e = Config::from_args(&ConfigArgs {
+            cloak_secret_key: Some("bm90LTMyLWJ5dGVz".into()),
+            ..Default::default()
+        })
+        .unwrap_err();
+        assert_eq!(e.var, "CLOAK_SECRET_KEY");
+        assert!(!e.to_string().contains("bm90LTMyLWJ5dGVz"));
+    }
+
+    #[test]
+    fn bad_values_name_the_variable() {
+        let cases: Vec<(ConfigArgs, &str)> = vec![
+            (
+                ConfigArgs {
+                    port: Some("70000".into()),
+                    ..Default::default()
+                },
+                "PORT",
+            ),
+            (
+                ConfigArgs {
+                    bind_ip: Some("localhost:1".into()),
+                    ..Default::default()
+                },
+                "BIND_IP",
+            ),
+            (
+                ConfigArgs {
+                    database_url: Some("mysql://x".into()),
+                    ..Default::default()
+                },
+                "DATABASE_URL",
+            ),
+            (
+                ConfigArgs {
+                    token: Some("short".into()),
+                    ..Default::default()
+                },
+                "LANDALE_TOKEN",
+            ),
+            (
+                ConfigArgs {
+                    log_format: Some("xml".into()),
+                    ..Default::default()
+                },
+                "LOG_FORMAT",
+            ),
+            (
+                ConfigArgs {
+                    demo: Some("maybe".into()),
+                    ..Default::default()
+                },
+                "LANDALE_DEMO",
+            ),
+            (
+                ConfigArgs {
+                    allowed_origins: Some("evil.com".into()),
+                    ..Default::default()
+                },
+                "LANDALE_ALLOWED_ORIGINS",
+            ),
+            (
+                ConfigArgs {
+                    nurvus_url: Some("tcp://x".into()),
+                    ..Default::default()
+                },
+                "NURVUS_URL",
+            ),
+        ];
+        for (args, var) in cases {
+            let err = Config::from_args(&args).unwrap_err();
+            assert_eq!(err.var, var);
+            let line = err.to_string();
+            assert!(line.starts_with(var), "{line}");
+            assert!(!line.contains('\n'));
+        }
+    }
+
+    #[test]
+    fn debug_redacts_secrets() {
+        let c = Config::from_args(&ConfigArgs {
+            token: Some("supersecret-token-1234".into()),
+            database_url: Some("postgres://u:hunter2@h/db".into()),
+            ..Default::default()
+        })
+        .unwrap();
+        let shown = format!("{c:?}");
+        assert!(
+            !shown.contains("supersecret") && !shown.contains("hunter2"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn secrets_are_not_echoed() {
+        let err = Config::from_args(&ConfigArgs {
+            token: Some("short secret".into()),
+            ..Default::default()
+        })
+        .unwrap_err();
+        assert!(!err.to_string().contains("short secret"));
+    }
+}

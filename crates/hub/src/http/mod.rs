@@ -1,0 +1,262 @@
+//! The REST API and static routes. Handlers are thin: parse, call a module, shape
+//! the reply (reference server.md §11 for paths, shapes and status codes).
+
+pub mod activity;
+pub mod community;
+pub mod contexts;
+pub mod eventsub;
+pub mod health;
+pub mod oauth;
+pub mod obs;
+pub mod pages;
+pub mod transcriptions;
+
+use crate::auth::bearer;
+use crate::hub::Hub;
+use axum::extract::{ConnectInfo, DefaultBodyLimit};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use landale_core::ids::now_iso;
+use landale_protocol::envelope;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+
+/// Request bodies above this are refused with 413.
+pub const MAX_BODY_BYTES: usize = 100 * 1024;
+
+pub type Params = HashMap<String, String>;
+
+/// A JSON error response with a status.
+pub struct ApiError(pub StatusCode, pub Value);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.0, Json(self.1)).into_response()
+    }
+}
+
+pub type ApiResult = Result<Response, ApiError>;
+
+/// An enveloped error with the status its code implies.
+pub fn env_error(code: &str, message: &str, details: Option<Value>) -> ApiError {
+    let status = StatusCode::from_u16(envelope::status_for_code(code))
+        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    ApiError(status, envelope::error(code, message, details, &now_iso()))
+}
+
+pub fn env_ok(data: Value) -> Response {
+    Json(envelope::ok(data, &now_iso())).into_response()
+}
+
+pub fn db_error(e: crate::store::StoreError) -> ApiError {
+    tracing::error!(error = %e, "database error in a request");
+    env_error("service_unavailable", &format!("database error: {e}"), None)
+}
+
+/// Control actions need the token (or a trusted loopback peer).
+pub fn require_control(hub: &Hub, headers: &HeaderMap, peer: SocketAddr) -> Result<(), ApiError> {
+    let token = bearer(
+        headers
+            .get(header::AUTHORIZATION)
+            .and_then(|h| h.to_str().ok()),
+    );
+    if hub
+        .auth
+        .allows(token, peer.ip(), headers, &hub.config.allowed_origins)
+    {
+        Ok(())
+    } else {
+        Err(env_error(
+            "unauthorized",
+            "this action needs the Landale token: send `Authorization: Bearer <token>` (see `landale token`)",
+            None,
+        ))
+    }
+}
+
+/// `limit` within `1..=max`, else `default` (the reference's lenient rule).
+pub fn limit(p: &Params, default: i64, max: i64) -> i64 {
+    p.get("limit")
+        .and_then(|v| v.parse::<i64>().ok())
+        .filter(|n| (1..=max).contains(n))
+        .unwrap_or(default)
+}
+
+/// A strict positive integer parameter: absent → default, malformed → 400.
+pub fn int_param(p: &Params, key: &str, default: i64, max: i64) -> Result<i64, ApiError> {
+    match p.get(key) {
+        None => Ok(default),
+        Some(v) => match v.parse::<i64>() {
+            Ok(n) if n >= 1 && n <= max => Ok(n),
+            _ => Err(ApiError(
+                StatusCode::BAD_REQUEST,
+                envelope::error(
+                    "invalid_parameters",
+                    &format!("{key} must be an integer from 1 to {max}"),
+                    None,
+                    &now_iso(),
+                ),
+            )),
+        },
+    }
+}
+
+pub type Peer = ConnectInfo<SocketAddr>;
+
+pub fn router(hub: Arc<Hub>) -> Router {
+    let mut origins: Vec<HeaderValue> = hub
+        .config
+        .allowed_origins
+        .iter()
+        .filter_map(|o| o.parse().ok())
+        .collect();
+    origins.dedup();
+    let cors = CorsLayer::new()
+        .allow_origin(AllowOrigin::list(origins))
+        .allow_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::DELETE,
+            Method::OPTIONS,
+        ])
+        .allow_headers([
+            header::CONTENT_TYPE,
+            header::AUTHORIZATION,
+            HeaderName::from_static("x-correlation-id"),
+        ])
+        .allow_credentials(true)
+        .max_age(std::time::Duration::from_secs(86_400));
+
+    let api = Router::new()
+        .route("/health", get(health::health))
+        .route("/ready", get(health::ready))
+        .route("/api/health", get(health::api_health))
+        .route("/metrics", get(health::metrics))
+        .route("/api/eventsub", post(eventsub::eventsub))
+        .route("/api/events", post(eventsub::ingest))
+        .route("/api/activity/events", get(activity::events))
+        .route("/api/activity/stats", get(activity::stats))
+        .route("/api/transcriptions", get(transcriptions::list))
+        .route("/api/transcriptions/search", get(transcriptions::search))
+        .route(
+            "/api/transcriptions/time-range",
+            get(transcriptions::time_range),
+        )
+        .route("/api/transcriptions/recent", get(transcriptions::recent))
+        .route(
+            "/api/transcriptions/session/{session_id}",
+            get(transcriptions::session),
+        )
+        .route("/api/transcriptions/stats", get(transcriptions::stats))
+        .route("/api/contexts", get(contexts::list).post(contexts::create))
+        .route("/api/contexts/search", get(contexts::search))
+        .route("/api/contexts/stats", get(contexts::stats))
+        .route("/api/community/members", get(community::members))
+        .route(
+            "/api/community/members/activity",
+            post(community::member_activity),
+        )
+        .route("/api/community/stats", get(community::stats))
+        .route(
+            "/api/community/pronunciation",
+            get(community::pronunciations).post(community::create_pronunciation),
+        )
+        .route(
+            "/api/community/pronunciation/{username}",
+            get(community::pronunciation),
+        )
+        .route(
+            "/api/community/vocabulary",
+            get(community::vocabulary).post(community::create_vocabulary),
+        )
+        .route(
+            "/api/community/vocabulary/search",
+            get(community::search_vocabulary),
+        )
+        .route("/api/oauth/status", get(oauth::status))
+        .route("/api/oauth/refresh", post(oauth::refresh))
+        .route("/api/oauth/upload", post(oauth::upload))
+        .route("/api/obs/status", get(obs::status))
+        .route("/api/obs/scenes", get(obs::scenes))
+        .route("/api/obs/scene/current", get(obs::current_scene))
+        .route("/api/obs/scene/{scene_name}", post(obs::set_scene))
+        .route("/api/obs/streaming/start", post(obs::start_streaming))
+        .route("/api/obs/streaming/stop", post(obs::stop_streaming))
+        .route("/api/obs/recording/start", post(obs::start_recording))
+        .route("/api/obs/recording/stop", post(obs::stop_recording))
+        .route("/api/obs/stream-status", get(obs::stream_status))
+        .route("/api/obs/record-status", get(obs::record_status))
+        .route("/api/obs/stats", get(obs::stats))
+        .route("/api/obs/version", get(obs::version))
+        .route("/api/obs/outputs", get(obs::outputs))
+        .route("/api/obs/virtual-cam", get(obs::virtual_cam))
+        .route("/api/obs/reconnect", post(obs::reconnect))
+        .route("/dashboard", get(pages::dashboard))
+        .route("/dashboard/", get(pages::dashboard))
+        .route("/overlays/{name}", get(pages::overlay))
+        .route("/overlays/{name}/", get(pages::overlay))
+        .route("/assets/{*path}", get(pages::asset))
+        .route("/socket/websocket", get(crate::socket::upgrade))
+        .fallback(not_found)
+        .with_state(hub);
+
+    let h = |name: &'static str, value: &'static str| {
+        SetResponseHeaderLayer::overriding(
+            HeaderName::from_static(name),
+            HeaderValue::from_static(value),
+        )
+    };
+    api.layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(correlation))
+        .layer(cors)
+        .layer(h("x-frame-options", "DENY"))
+        .layer(h("x-content-type-options", "nosniff"))
+        .layer(h("referrer-policy", "strict-origin-when-cross-origin"))
+        .layer(h(
+            "content-security-policy",
+            "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data: https:; font-src 'self' data:; connect-src 'self' ws: wss:; frame-ancestors 'none'",
+        ))
+}
+
+/// Every request gets a correlation id: the client's `x-correlation-id` (8 to 64
+/// printable characters) or a new one. It is on the request's log span, available to
+/// handlers as an extension, and echoed on the response.
+async fn correlation(mut req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    use tracing::Instrument;
+    let id = req
+        .headers()
+        .get("x-correlation-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| (8..=64).contains(&v.len()) && v.bytes().all(|b| b.is_ascii_graphic()))
+        .map(str::to_owned)
+        .unwrap_or_else(|| landale_core::ids::random_hex(8));
+    let span = tracing::info_span!("http", method = %req.method(), path = %req.uri().path(), correlation_id = %id);
+    req.extensions_mut().insert(CorrelationId(id.clone()));
+    let mut resp = next.run(req).instrument(span.clone()).await;
+    if resp.status().is_server_error() {
+        span.in_scope(|| tracing::warn!(status = resp.status().as_u16(), "request failed"));
+    }
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        resp.headers_mut()
+            .insert(HeaderName::from_static("x-correlation-id"), v);
+    }
+    resp
+}
+
+/// The request's correlation id (see [`correlation`]).
+#[derive(Clone, Debug)]
+pub struct CorrelationId(pub String);
+
+async fn not_found() -> ApiError {
+    ApiError(
+        StatusCode::NOT_FOUND,
+        json!({"errors": {"detail": "Not Found"}}),
+    )
+}

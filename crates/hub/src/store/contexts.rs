@@ -1,0 +1,277 @@
+//! Contexts written by seed: validation (reference §10.5) and queries (§10.4).
+//! Departure: the table has the `id` column the reference's code expected (§15.10).
+
+use super::{like_pattern, micros, Result, Store};
+use crate::with_pool;
+use chrono::{DateTime, Utc};
+use landale_core::FieldErrors;
+use serde::Serialize;
+use serde_json::{json, Value};
+use sqlx::types::Json;
+use std::collections::BTreeMap;
+use uuid::Uuid;
+
+#[derive(Debug, Clone)]
+pub struct NewContext {
+    pub started: DateTime<Utc>,
+    pub ended: DateTime<Utc>,
+    pub session: String,
+    pub transcript: String,
+    pub duration: f64,
+    pub chat: Option<Value>,
+    pub interactions: Option<Value>,
+    pub emotes: Option<Value>,
+    pub patterns: Option<Value>,
+    pub sentiment: Option<String>,
+    pub topics: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Context {
+    #[serde(skip)]
+    pub id: Uuid,
+    pub started: DateTime<Utc>,
+    pub ended: DateTime<Utc>,
+    pub session: String,
+    pub transcript: String,
+    pub duration: f64,
+    #[serde(rename = "chat_summary")]
+    pub chat: Option<Json<Value>>,
+    #[serde(rename = "interactions_summary")]
+    pub interactions: Option<Json<Value>>,
+    #[serde(rename = "emotes_summary")]
+    pub emotes: Option<Json<Value>>,
+    #[serde(skip)]
+    pub patterns: Option<Json<Value>>,
+    pub sentiment: Option<String>,
+    pub topics: Json<Vec<String>>,
+}
+
+fn time(p: &Value, k: &str, errors: &mut FieldErrors) -> Option<DateTime<Utc>> {
+    match p.get(k) {
+        None | Some(Value::Null) => {
+            errors
+                .entry(k.into())
+                .or_default()
+                .push("is required".into());
+            None
+        }
+        Some(Value::String(s)) => match DateTime::parse_from_rfc3339(s) {
+            Ok(t) => Some(micros(t.with_timezone(&Utc))),
+            Err(_) => {
+                errors
+                    .entry(k.into())
+                    .or_default()
+                    .push("must be a valid ISO 8601 datetime".into());
+                None
+            }
+        },
+        Some(_) => {
+            errors
+                .entry(k.into())
+                .or_default()
+                .push("must be a datetime string".into());
+            None
+        }
+    }
+}
+
+fn text(p: &Value, k: &str, max: usize, errors: &mut FieldErrors) -> Option<String> {
+    match p.get(k) {
+        Some(Value::String(s)) if !s.is_empty() && s.chars().count() <= max => Some(s.clone()),
+        Some(Value::String(s)) if !s.is_empty() => {
+            errors
+                .entry(k.into())
+                .or_default()
+                .push(format!("is too long (maximum is {max} characters)"));
+            None
+        }
+        Some(Value::String(_)) | None | Some(Value::Null) => {
+            errors
+                .entry(k.into())
+                .or_default()
+                .push("is required".into());
+            None
+        }
+        Some(_) => {
+            errors
+                .entry(k.into())
+                .or_default()
+                .push("must be a string".into());
+            None
+        }
+    }
+}
+
+impl NewContext {
+    pub fn parse(p: &Value) -> std::result::Result<NewContext, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let started = time(p, "started", &mut errors);
+        let ended = time(p, "ended", &mut errors);
+        let session = text(p, "session", 100, &mut errors);
+        let transcript = text(p, "transcript", 50_000, &mut errors);
+        let duration = match p.get("duration").and_then(Value::as_f64) {
+            Some(d) if d > 0.0 => Some(d),
+            Some(_) => {
+                errors
+                    .entry("duration".into())
+                    .or_default()
+                    .push("must be greater than 0".into());
+                None
+            }
+            None => {
+                errors
+                    .entry("duration".into())
+                    .or_default()
+                    .push("is required".into());
+                None
+            }
+        };
+        let sentiment = match p.get("sentiment") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) if ["positive", "negative", "neutral"].contains(&s.as_str()) => {
+                Some(s.clone())
+            }
+            Some(_) => {
+                errors
+                    .entry("sentiment".into())
+                    .or_default()
+                    .push("must be one of: positive, negative, neutral".into());
+                None
+            }
+        };
+        let topics = match p.get("topics") {
+            None | Some(Value::Null) => vec![],
+            Some(Value::Array(items)) if items.iter().all(Value::is_string) => items
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect(),
+            Some(_) => {
+                errors
+                    .entry("topics".into())
+                    .or_default()
+                    .push("must be a list of strings".into());
+                vec![]
+            }
+        };
+        let map = |k: &str| p.get(k).filter(|v| !v.is_null()).cloned();
+        if let (Some(s), Some(e)) = (started, ended) {
+            if e <= s {
+                errors
+                    .entry("ended".into())
+                    .or_default()
+                    .push("must be after started".into());
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(NewContext {
+            started: started.unwrap_or_default(),
+            ended: ended.unwrap_or_default(),
+            session: session.unwrap_or_default(),
+            transcript: transcript.unwrap_or_default(),
+            duration: duration.unwrap_or_default(),
+            chat: map("chat"),
+            interactions: map("interactions"),
+            emotes: map("emotes"),
+            patterns: map("patterns"),
+            sentiment,
+            topics,
+        })
+    }
+}
+
+/// `(session, duration, sentiment, topics)` for the stats query.
+type StatsRow = (String, f64, Option<String>, Json<Vec<String>>);
+
+const COLS: &str = "id, started, ended, session, transcript, duration, chat, interactions, emotes, patterns, sentiment, topics";
+
+impl Store {
+    pub async fn insert_context(&self, c: &NewContext) -> Result<Uuid> {
+        let id = Uuid::new_v4();
+        let now = micros(Utc::now());
+        with_pool!(self, p => sqlx::query(
+            "INSERT INTO contexts (id, started, ended, session, transcript, duration, chat, interactions, emotes, patterns, sentiment, topics, inserted_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)",
+        )
+        .bind(id)
+        .bind(c.started)
+        .bind(c.ended)
+        .bind(&c.session)
+        .bind(&c.transcript)
+        .bind(c.duration)
+        .bind(c.chat.clone().map(Json))
+        .bind(c.interactions.clone().map(Json))
+        .bind(c.emotes.clone().map(Json))
+        .bind(c.patterns.clone().map(Json))
+        .bind(&c.sentiment)
+        .bind(Json(&c.topics))
+        .bind(now)
+        .execute(p)
+        .await
+        .map(|_| ())?);
+        Ok(id)
+    }
+
+    pub async fn list_contexts(&self, limit: i64, session: Option<&str>) -> Result<Vec<Context>> {
+        let sql = format!("SELECT {COLS} FROM contexts WHERE ($1 IS NULL OR session = $1) ORDER BY started DESC LIMIT $2");
+        Ok(
+            with_pool!(self, p => sqlx::query_as(&sql).bind(session).bind(limit).fetch_all(p).await?),
+        )
+    }
+
+    pub async fn search_contexts(
+        &self,
+        q: &str,
+        limit: i64,
+        session: Option<&str>,
+    ) -> Result<Vec<Context>> {
+        let sql = format!(
+            "SELECT {COLS} FROM contexts WHERE LOWER(transcript) LIKE $1 ESCAPE '\\' AND ($2 IS NULL OR session = $2)
+             ORDER BY started DESC LIMIT $3"
+        );
+        Ok(
+            with_pool!(self, p => sqlx::query_as(&sql).bind(like_pattern(q)).bind(session).bind(limit).fetch_all(p).await?),
+        )
+    }
+
+    /// `{overall, sentiment_distribution, popular_topics, time_window_hours}`.
+    pub async fn context_stats(&self, hours: i64) -> Result<Value> {
+        let since = Utc::now() - chrono::Duration::hours(hours);
+        let rows: Vec<StatsRow> = with_pool!(self, p => sqlx::query_as(
+            "SELECT session, duration, sentiment, topics FROM contexts WHERE started >= $1",
+        )
+        .bind(since)
+        .fetch_all(p)
+        .await?);
+        let total = rows.len();
+        let total_duration: f64 = rows.iter().map(|r| r.1).sum();
+        let sessions: std::collections::BTreeSet<&str> =
+            rows.iter().map(|r| r.0.as_str()).collect();
+        let mut sentiments: BTreeMap<String, i64> = BTreeMap::new();
+        let mut topics: BTreeMap<String, i64> = BTreeMap::new();
+        for r in &rows {
+            if let Some(s) = &r.2 {
+                *sentiments.entry(s.clone()).or_default() += 1;
+            }
+            for t in &r.3 .0 {
+                *topics.entry(t.clone()).or_default() += 1;
+            }
+        }
+        let mut popular: Vec<(String, i64)> = topics.into_iter().collect();
+        popular.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        popular.truncate(10);
+        Ok(json!({
+            "overall": {
+                "total_count": total,
+                "total_duration": total_duration,
+                "unique_sessions": sessions.len(),
+                "avg_duration": if total > 0 { total_duration / total as f64 } else { 0.0 },
+            },
+            "sentiment_distribution": sentiments,
+            "popular_topics": popular.into_iter().map(|(topic, count)| json!({"topic": topic, "count": count})).collect::<Vec<_>>(),
+            "time_window_hours": hours,
+        }))
+    }
+}
