@@ -1,6 +1,7 @@
 //! `cargo xtask run | test | lint | bench hub | bench producer | bench obs | bench frames | bench twitch`: the one place that knows about npm,
 //! browsers and how the pieces are started together.
 
+mod architecture;
 mod bench;
 
 use anyhow::{bail, Context, Result};
@@ -190,6 +191,7 @@ fn lint() -> Result<()> {
     let mut fmt = cargo();
     fmt.args(["fmt", "--all", "--check"]);
     status(fmt, "cargo fmt --check")?;
+    architecture::check()?;
     let mut clippy = cargo();
     clippy.args([
         "clippy",

@@ -41,9 +41,14 @@ impl Backoff {
             .min(self.max)
     }
 
+    /// The wait before attempt `attempt`, jittered.
+    pub fn wait(&self, attempt: u32) -> Duration {
+        jittered(self.base(attempt), self.jitter)
+    }
+
     /// The next wait, jittered; each call counts one attempt.
     pub fn next_wait(&mut self) -> Duration {
-        let wait = jittered(self.base(self.attempt), self.jitter);
+        let wait = self.wait(self.attempt);
         self.attempt = self.attempt.saturating_add(1);
         wait
     }

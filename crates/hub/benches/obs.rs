@@ -24,7 +24,7 @@ mod common;
 use common::{text, Ws};
 
 use futures_util::SinkExt;
-use landale::obs::protocol::{self, Incoming};
+use landale_obs::protocol::{self, Incoming};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 use tokio_tungstenite::tungstenite::Message;
@@ -94,7 +94,7 @@ async fn run(n: usize) {
     let mut link = hub.obs.watch_link();
     tokio::time::timeout(
         Duration::from_secs(60),
-        link.wait_for(|l| *l == landale::obs::state::Link::Ready),
+        link.wait_for(|l| *l == landale_obs::state::Link::Ready),
     )
     .await
     .expect("the hub never connected to OBS")

@@ -19,7 +19,7 @@ mod common;
 use common::{text, Ws};
 use fake_twitch::{FakeConfig, FakeTwitch};
 use futures_util::SinkExt;
-use landale::twitch::oauth::TokenSet;
+use landale_twitch::oauth::TokenSet;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 use tokio_tungstenite::tungstenite::Message;
@@ -78,10 +78,10 @@ async fn run(n: usize) {
         ..Default::default()
     };
     let mut config = landale::config::Config::from_args(&args).unwrap();
-    config.twitch = landale::twitch::TwitchSettings {
+    config.twitch = landale_twitch::TwitchSettings {
         client_id: Some("fake-client-id".into()),
         client_secret: Some("fake-client-secret".into()),
-        vault: Some(landale::twitch::vault::Vault::from_base64(KEY).unwrap()),
+        vault: Some(landale_twitch::vault::Vault::from_base64(KEY).unwrap()),
         auth_url: fake.auth_url(),
         api_url: fake.api_url(),
         eventsub_url: fake.eventsub_url(),

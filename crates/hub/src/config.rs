@@ -116,9 +116,9 @@ pub struct Config {
     /// The wall clock (the system clock; tests swap in a manual one).
     pub clock: landale_core::clock::Clock,
     /// OBS connection (URL, password, timeouts); `Debug` hides the password.
-    pub obs: crate::obs::ObsSettings,
+    pub obs: landale_obs::ObsSettings,
     /// Twitch (client id and secret, vault key, base URLs); `Debug` hides the secrets.
-    pub twitch: crate::twitch::TwitchSettings,
+    pub twitch: landale_twitch::TwitchSettings,
 }
 
 impl std::fmt::Debug for Config {
@@ -190,14 +190,14 @@ where
 fn twitch_settings(
     a: &ConfigArgs,
     data_dir: &std::path::Path,
-) -> Result<crate::twitch::TwitchSettings, ConfigError> {
+) -> Result<landale_twitch::TwitchSettings, ConfigError> {
     let nonempty = |v: &Option<String>| {
         v.as_deref()
             .map(str::trim)
             .filter(|s| !s.is_empty())
             .map(str::to_owned)
     };
-    let mut s = crate::twitch::TwitchSettings {
+    let mut s = landale_twitch::TwitchSettings {
         client_id: nonempty(&a.twitch_client_id),
         client_secret: nonempty(&a.twitch_client_secret),
         ..Default::default()
@@ -220,12 +220,12 @@ fn twitch_settings(
     }
     s.vault = match nonempty(&a.cloak_secret_key) {
         Some(k) => Some(
-            crate::twitch::vault::Vault::from_base64(&k)
+            landale_twitch::vault::Vault::from_base64(&k)
                 .map_err(|e| bad("CLOAK_SECRET_KEY", "<hidden>", e.to_string()))?,
         ),
         // Only with Twitch configured: a key file appears when it is needed.
         None if s.client_id.is_some() => Some(
-            crate::twitch::vault::load_or_create_key(data_dir)
+            landale_twitch::vault::load_or_create_key(data_dir)
                 .map_err(|e| bad("CLOAK_SECRET_KEY", "", format!("unset, and {e}")))?,
         ),
         None => None,
@@ -392,7 +392,7 @@ impl Config {
                 ))
             }
         };
-        let obs = crate::obs::ObsSettings {
+        let obs = landale_obs::ObsSettings {
             url: obs_url,
             password: a.obs_websocket_password.clone().filter(|p| !p.is_empty()),
             ..Default::default()

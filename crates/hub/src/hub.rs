@@ -4,11 +4,12 @@ use crate::auth::{load_or_create_token, Auth};
 use crate::bus::{Bus, BusLimits};
 use crate::config::Config;
 use crate::metrics::Metrics;
-use crate::obs::Obs;
 use crate::pipeline::{normalize, Pipeline};
 use crate::producer::Producer;
 use crate::store::writer::StoreQueue;
 use crate::store::Store;
+use landale_core::Ingest;
+use landale_obs::Obs;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
@@ -27,11 +28,11 @@ pub struct Hub {
     /// OBS over obs-websocket (off when `OBS_WEBSOCKET_URL` is unset).
     pub obs: Arc<Obs>,
     /// The Twitch token pair (off when `TWITCH_CLIENT_ID` is unset).
-    pub twitch_tokens: Arc<crate::twitch::tokens::Tokens>,
+    pub twitch_tokens: Arc<landale_twitch::tokens::Tokens>,
     /// Helix calls (channel info, categories, goals) with the rate-limit rules.
-    pub helix: Arc<crate::twitch::helix::Helix>,
+    pub helix: Arc<landale_twitch::helix::Helix>,
     /// EventSub over WebSocket: Twitch's notifications into the pipeline.
-    pub eventsub: Arc<crate::twitch::eventsub::EventSub>,
+    pub eventsub: Arc<landale_twitch::eventsub::EventSub>,
     /// Outbound HTTP (nurvus, health probes): 10 s timeout on every request.
     pub http: reqwest::Client,
     pub started: Instant,
@@ -91,15 +92,18 @@ impl Hub {
             .connect_timeout(Duration::from_secs(3))
             .build()?;
 
+        // Integrations hand their events to the pipeline through `Ingest` only.
+        let ingest: Arc<dyn Ingest> = Arc::new(pipeline.clone());
         let obs = Obs::new(config.obs.clone());
-        let twitch_tokens = crate::twitch::tokens::Tokens::new(&config.twitch, store.clone());
+        let twitch_tokens =
+            landale_twitch::tokens::Tokens::new(&config.twitch, Arc::new(store.clone()));
         twitch_tokens.load().await;
-        let helix = crate::twitch::helix::Helix::new(&config.twitch, twitch_tokens.clone());
-        let eventsub = crate::twitch::eventsub::EventSub::new(
+        let helix = landale_twitch::helix::Helix::new(&config.twitch, twitch_tokens.clone());
+        let eventsub = landale_twitch::eventsub::EventSub::new(
             &config.twitch,
             twitch_tokens.clone(),
             helix.clone(),
-            pipeline.clone(),
+            ingest.clone(),
         );
         let hub = Arc::new(Hub {
             config,
@@ -119,7 +123,7 @@ impl Hub {
         });
         tokio::spawn(producer.clone().run(shutdown.clone()));
         tokio::spawn(producer.saver(hub.store.clone(), shutdown.clone()));
-        hub.obs.spawn(hub.pipeline.clone(), shutdown.clone());
+        hub.obs.spawn(ingest, shutdown.clone());
         tokio::spawn(hub.twitch_tokens.clone().run(shutdown.clone()));
         tokio::spawn(hub.eventsub.clone().run(shutdown.clone()));
         tokio::spawn(hub.eventsub.clone().follow_tokens(shutdown.clone()));

@@ -43,7 +43,7 @@ enum TwitchCommand {
         browser: bool,
         /// Where Twitch sends the browser back (--browser); it must be registered as
         /// an OAuth Redirect URL of your application in the Twitch console.
-        #[arg(long, env = "TWITCH_REDIRECT_URI", default_value = landale::twitch::login::DEFAULT_REDIRECT)]
+        #[arg(long, env = "TWITCH_REDIRECT_URI", default_value = landale_twitch::login::DEFAULT_REDIRECT)]
         redirect_uri: String,
     },
     /// Show whether Twitch tokens are stored and valid.
@@ -169,10 +169,10 @@ async fn wait_for_signal() {
 }
 
 async fn twitch(config: Config, action: TwitchCommand) -> anyhow::Result<()> {
-    use landale::twitch::tokens::{TokenState, Tokens};
+    use landale_twitch::tokens::{TokenState, Tokens};
     let store =
         landale::store::Store::connect(config.database_url.as_deref(), &config.data_dir).await?;
-    let tokens = Tokens::new(&config.twitch, store);
+    let tokens = Tokens::new(&config.twitch, std::sync::Arc::new(store));
     match action {
         TwitchCommand::Status => {
             let state = tokens.load().await;
@@ -197,15 +197,15 @@ async fn twitch(config: Config, action: TwitchCommand) -> anyhow::Result<()> {
         } => {
             let say = |line: String| println!("{line}");
             let v = if browser {
-                landale::twitch::login::browser(
+                landale_twitch::login::browser(
                     &tokens,
                     &redirect_uri,
-                    landale::twitch::login::BROWSER_WAIT,
+                    landale_twitch::login::BROWSER_WAIT,
                     say,
                 )
                 .await?
             } else {
-                landale::twitch::login::device(&tokens, say).await?
+                landale_twitch::login::device(&tokens, say).await?
             };
             println!(
                 "Signed in as {} (user {}) with {} scopes. Tokens are stored encrypted.",

@@ -8,7 +8,7 @@ mod common;
 
 use common::{join, next, next_event, push, twitch, ws, TestHub, Ws};
 use fake_twitch::{FakeConfig, FakeTwitch, Fault};
-use landale::twitch::eventsub::Status;
+use landale_twitch::eventsub::Status;
 use serde_json::{json, Value};
 use std::time::Duration;
 
@@ -349,7 +349,7 @@ async fn an_access_token_that_dies_mid_session_is_refreshed_once_on_resubscribe(
     );
     assert!(matches!(
         hub.hub().twitch_tokens.state(),
-        landale::twitch::tokens::TokenState::Valid { .. }
+        landale_twitch::tokens::TokenState::Valid { .. }
     ));
     let mut sock = listener(&hub).await;
     f.notify("channel.follow", follow("Ivy"), None);

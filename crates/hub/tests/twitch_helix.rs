@@ -6,7 +6,7 @@ mod common;
 
 use common::{join, push, twitch, ws, ws_anon, TestHub};
 use fake_twitch::{FakeConfig, FakeTwitch, Fault};
-use landale::twitch::helix::{HelixError, BREAKER_THRESHOLD};
+use landale_twitch::helix::{HelixError, BREAKER_THRESHOLD};
 use serde_json::json;
 use std::time::{Duration, Instant};
 

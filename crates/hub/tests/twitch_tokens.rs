@@ -8,9 +8,9 @@ mod common;
 use common::twitch::{settings, KEY};
 use common::{backends, twitch, Db, Opts, PgDb, TestHub, TOKEN};
 use fake_twitch::{FakeConfig, FakeTwitch, Fault};
-use landale::twitch::oauth::TokenSet;
-use landale::twitch::tokens::{TokenState, Tokens};
-use landale::twitch::vault::Vault;
+use landale_twitch::oauth::TokenSet;
+use landale_twitch::tokens::{TokenState, Tokens};
+use landale_twitch::vault::Vault;
 use serde_json::{json, Value};
 use std::time::Duration;
 
@@ -45,7 +45,10 @@ async fn tokens_are_encrypted_in_the_database_and_a_wrong_key_is_a_clear_state()
         };
         let dir = tempfile::tempdir().unwrap();
         let url = pg.as_ref().map(|p| p.url.as_str());
-        let tokens = Tokens::new(&settings(&f, KEY), store(dir.path(), url).await);
+        let tokens = Tokens::new(
+            &settings(&f, KEY),
+            std::sync::Arc::new(store(dir.path(), url).await),
+        );
         assert!(
             matches!(tokens.load().await, TokenState::NeedsLogin { .. }),
             "{db:?}: nothing stored yet"
@@ -73,7 +76,10 @@ async fn tokens_are_encrypted_in_the_database_and_a_wrong_key_is_a_clear_state()
         );
 
         // Another process with the same key reads it back.
-        let again = Tokens::new(&settings(&f, KEY), store(dir.path(), url).await);
+        let again = Tokens::new(
+            &settings(&f, KEY),
+            std::sync::Arc::new(store(dir.path(), url).await),
+        );
         assert!(
             matches!(again.load().await, TokenState::Valid { .. }),
             "{db:?}"
@@ -82,7 +88,10 @@ async fn tokens_are_encrypted_in_the_database_and_a_wrong_key_is_a_clear_state()
 
         // A different key: a clear state, no panic, nothing overwritten.
         let other = base64_key(9);
-        let wrong = Tokens::new(&settings(&f, &other), store(dir.path(), url).await);
+        let wrong = Tokens::new(
+            &settings(&f, &other),
+            std::sync::Arc::new(store(dir.path(), url).await),
+        );
         match wrong.load().await {
             TokenState::VaultError { reason } => {
                 assert!(reason.contains("CLOAK_SECRET_KEY"), "{reason}");
@@ -110,7 +119,10 @@ fn base64_key(b: u8) -> String {
 async fn twenty_concurrent_callers_share_one_refresh() {
     let f = fake().await;
     let dir = tempfile::tempdir().unwrap();
-    let tokens = Tokens::new(&settings(&f, KEY), store(dir.path(), None).await);
+    let tokens = Tokens::new(
+        &settings(&f, KEY),
+        std::sync::Arc::new(store(dir.path(), None).await),
+    );
     // Expires in 2 minutes: inside the 5-minute window, so the next access refreshes.
     let old = pair(&f, 120);
     tokens.put(old.clone()).await.unwrap();
@@ -137,7 +149,10 @@ async fn twenty_concurrent_callers_share_one_refresh() {
 async fn a_401_refreshes_once_and_the_call_is_retried() {
     let f = fake().await;
     let dir = tempfile::tempdir().unwrap();
-    let tokens = Tokens::new(&settings(&f, KEY), store(dir.path(), None).await);
+    let tokens = Tokens::new(
+        &settings(&f, KEY),
+        std::sync::Arc::new(store(dir.path(), None).await),
+    );
     tokens.put(pair(&f, 3600)).await.unwrap();
     let v = tokens.validate().await.unwrap();
     assert_eq!(v.user_id, "12826");
@@ -175,7 +190,10 @@ async fn a_401_refreshes_once_and_the_call_is_retried() {
 async fn a_revoked_refresh_token_means_needs_login() {
     let f = fake().await;
     let dir = tempfile::tempdir().unwrap();
-    let tokens = Tokens::new(&settings(&f, KEY), store(dir.path(), None).await);
+    let tokens = Tokens::new(
+        &settings(&f, KEY),
+        std::sync::Arc::new(store(dir.path(), None).await),
+    );
     tokens.put(pair(&f, 60)).await.unwrap();
     f.fault(Fault::ExpireRefreshTokens);
     let e = tokens.access().await.unwrap_err();
@@ -318,7 +336,10 @@ async fn landale_twitch_login_with_the_device_flow() {
     );
 
     // The stored pair works for a hub on the same data dir.
-    let tokens = Tokens::new(&settings(&f, KEY), store(dir.path(), None).await);
+    let tokens = Tokens::new(
+        &settings(&f, KEY),
+        std::sync::Arc::new(store(dir.path(), None).await),
+    );
     match tokens.load().await {
         TokenState::Valid {
             user_id, scopes, ..
@@ -406,7 +427,10 @@ async fn landale_twitch_login_with_the_browser_flow() {
         .expect("login exits")
         .unwrap();
     assert!(status.success());
-    let tokens = Tokens::new(&settings(&f, KEY), store(dir.path(), None).await);
+    let tokens = Tokens::new(
+        &settings(&f, KEY),
+        std::sync::Arc::new(store(dir.path(), None).await),
+    );
     match tokens.load().await {
         TokenState::Valid { user_id, .. } => assert_eq!(user_id.as_deref(), Some("12826")),
         s => panic!("{s:?}"),
@@ -436,7 +460,10 @@ async fn a_denied_browser_login_says_so_and_stores_nothing() {
         stderr.contains("Twitch did not authorize Landale: The user denied you access"),
         "{stderr}"
     );
-    let tokens = Tokens::new(&settings(&f, KEY), store(dir.path(), None).await);
+    let tokens = Tokens::new(
+        &settings(&f, KEY),
+        std::sync::Arc::new(store(dir.path(), None).await),
+    );
     assert!(
         matches!(tokens.load().await, TokenState::NeedsLogin { .. }),
         "nothing stored"
@@ -449,7 +476,10 @@ async fn looking_again_for_a_login_wakes_nobody_unless_something_changed() {
     // (every announcement is a stored twitch.service_status event).
     let f = fake().await;
     let dir = tempfile::tempdir().unwrap();
-    let tokens = Tokens::new(&settings(&f, KEY), store(dir.path(), None).await);
+    let tokens = Tokens::new(
+        &settings(&f, KEY),
+        std::sync::Arc::new(store(dir.path(), None).await),
+    );
     let mut w = tokens.watch();
     assert!(matches!(tokens.load().await, TokenState::NeedsLogin { .. }));
     assert!(w.has_changed().unwrap(), "not loaded → needs login");

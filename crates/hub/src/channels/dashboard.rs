@@ -106,8 +106,8 @@ pub async fn handle_in(ctx: &Ctx<'_>, limiter: &mut Limiter, event: &str, payloa
             ctx.hub.obs.reconnect();
             env_ok(json!({"operation": "reconnect"}))
         }
-        ev if crate::obs::commands::CONTROLS.contains(&ev) => {
-            let control = match crate::obs::commands::control(ev, &payload) {
+        ev if landale_obs::commands::CONTROLS.contains(&ev) => {
+            let control = match landale_obs::commands::control(ev, &payload) {
                 Ok(c) => c,
                 Err(msg) => return env_error("validation_failed", &msg),
             };

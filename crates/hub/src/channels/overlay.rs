@@ -7,11 +7,11 @@ use landale_protocol::topic::overlay_push_name;
 use serde_json::{json, Map, Value};
 
 pub fn join(kind: String, hub: &crate::hub::Hub) -> Joined {
-    let twitch = || crate::twitch::summary(&hub.twitch_tokens, &hub.eventsub);
+    let twitch = || landale_twitch::summary(&hub.twitch_tokens, &hub.eventsub);
     let data = match kind.as_str() {
         "obs" if hub.obs.connected() => json!({"connected": true, "status": hub.obs.status()}),
         "twitch"
-            if crate::twitch::service_entry(&hub.twitch_tokens, &hub.eventsub)["connected"]
+            if landale_twitch::service_entry(&hub.twitch_tokens, &hub.eventsub)["connected"]
                 == true =>
         {
             json!({"connected": true, "status": twitch()})
@@ -126,7 +126,7 @@ async fn run(ctx: &Ctx<'_>, kind: &str, event: &str, payload: Value) -> Result<R
         ),
         "obs:status" => Reply::Ok(ctx.hub.obs.status()),
         ev if ev.starts_with("obs:") => {
-            let Some(request_type) = crate::obs::commands::read_request(ev) else {
+            let Some(request_type) = landale_obs::commands::read_request(ev) else {
                 return Err(err(format!("Unknown command: {ev}")));
             };
             let obs = ctx.hub.obs.clone();
@@ -137,7 +137,7 @@ async fn run(ctx: &Ctx<'_>, kind: &str, event: &str, payload: Value) -> Result<R
                 }
             })
         }
-        "twitch:status" => Reply::Ok(crate::twitch::summary(
+        "twitch:status" => Reply::Ok(landale_twitch::summary(
             &ctx.hub.twitch_tokens,
             &ctx.hub.eventsub,
         )),
@@ -157,7 +157,7 @@ async fn system_status(ctx: &Ctx<'_>) -> Value {
     services.insert("obs".into(), ctx.hub.obs.summary());
     services.insert(
         "twitch".into(),
-        crate::twitch::service_entry(&ctx.hub.twitch_tokens, &ctx.hub.eventsub),
+        landale_twitch::service_entry(&ctx.hub.twitch_tokens, &ctx.hub.eventsub),
     );
     services.insert(
         "ironmon_tcp".into(),

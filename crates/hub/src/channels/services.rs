@@ -125,7 +125,7 @@ pub async fn telemetry(hub: &crate::hub::Hub) -> Value {
     json!({
         "timestamp": chrono::Utc::now().timestamp_millis(),
         "services": {"phononmaser": ph, "seed": seed,
-            "twitch": crate::twitch::service_entry(&hub.twitch_tokens, &hub.eventsub)},
+            "twitch": landale_twitch::service_entry(&hub.twitch_tokens, &hub.eventsub)},
         "system": {
             "uptime": hub.started.elapsed().as_secs(),
             "version": landale_protocol::envelope::SERVER_VERSION,

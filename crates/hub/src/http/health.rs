@@ -67,7 +67,7 @@ pub async fn api_health(State(hub): State<Arc<Hub>>) -> Response {
         "services": {
             "database": database,
             "obs": hub.obs.summary(),
-            "twitch": crate::twitch::summary(&hub.twitch_tokens, &hub.eventsub),
+            "twitch": landale_twitch::summary(&hub.twitch_tokens, &hub.eventsub),
             "phononmaser": ph,
             "seed": seed,
             "websocket": {"connected": true, "sockets": hub.metrics.sockets.get()},

@@ -4,12 +4,12 @@
 
 use super::{env_error, require_control, ApiResult, Peer};
 use crate::hub::Hub;
-use crate::twitch::oauth::TokenSet;
-use crate::twitch::tokens::{TokenError, TokenState};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
+use landale_twitch::oauth::TokenSet;
+use landale_twitch::tokens::{TokenError, TokenState};
 use serde_json::{json, Value};
 use std::sync::Arc;
 

@@ -4,12 +4,12 @@
 
 use super::{env_error, env_ok, require_control, ApiError, ApiResult, CorrelationId, Peer};
 use crate::hub::Hub;
-use crate::obs::{commands, ObsError};
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::IntoResponse;
 use axum::{Extension, Json};
 use landale_core::ids::now_iso;
+use landale_obs::{commands, ObsError};
 use serde_json::{json, Value};
 use std::sync::Arc;
 

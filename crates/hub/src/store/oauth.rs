@@ -1,33 +1,12 @@
-//! `oauth_tokens`: one row per service. The token columns hold vault ciphertext
-//! when `encrypted` is true (always, for rows Landale writes); this module never
-//! sees plaintext.
+//! `oauth_tokens`: one row per service, behind the Twitch integration's
+//! [`TokenStore`]. The token columns hold vault ciphertext when `encrypted` is true
+//! (always, for rows Landale writes); this module never sees plaintext.
 
 use super::{Result, Store};
 use crate::with_pool;
 use chrono::{DateTime, Utc};
+use landale_twitch::tokens::{OauthRow, StoreFuture, TokenStore};
 use sqlx::types::Json;
-
-#[derive(Clone, PartialEq, Eq)]
-pub struct OauthRow {
-    pub access_token: String,
-    pub refresh_token: Option<String>,
-    pub expires_at: Option<DateTime<Utc>>,
-    pub scopes: Vec<String>,
-    pub user_id: Option<String>,
-    pub client_id: Option<String>,
-    pub encrypted: bool,
-}
-
-impl std::fmt::Debug for OauthRow {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OauthRow")
-            .field("expires_at", &self.expires_at)
-            .field("scopes", &self.scopes)
-            .field("user_id", &self.user_id)
-            .field("encrypted", &self.encrypted)
-            .finish_non_exhaustive()
-    }
-}
 
 type Row = (
     String,
@@ -81,5 +60,20 @@ impl Store {
         .await
         .map(|_| ())?);
         Ok(())
+    }
+}
+
+/// The Twitch integration keeps its token row here.
+impl TokenStore for Store {
+    fn get<'a>(&'a self, service: &'a str) -> StoreFuture<'a, Option<OauthRow>> {
+        Box::pin(async move { self.oauth_get(service).await.map_err(|e| e.to_string()) })
+    }
+
+    fn put<'a>(&'a self, service: &'a str, row: &'a OauthRow) -> StoreFuture<'a, ()> {
+        Box::pin(async move {
+            self.oauth_put(service, row)
+                .await
+                .map_err(|e| e.to_string())
+        })
     }
 }

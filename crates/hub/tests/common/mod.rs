@@ -97,9 +97,9 @@ pub struct Opts {
     /// A manual clock the test advances (shared across restarts).
     pub clock: Option<landale_core::clock::Clock>,
     /// OBS connection settings (URL, password, shortened timings).
-    pub obs: Option<landale::obs::ObsSettings>,
+    pub obs: Option<landale_obs::ObsSettings>,
     /// Twitch settings (the fake Twitch's URLs, client id and secret, vault key).
-    pub twitch: Option<landale::twitch::TwitchSettings>,
+    pub twitch: Option<landale_twitch::TwitchSettings>,
 }
 
 pub struct TestHub {

@@ -2,10 +2,10 @@
 
 use super::{Opts, TestHub};
 use fake_twitch::{FakeConfig, FakeTwitch};
-use landale::twitch::eventsub::Status;
-use landale::twitch::oauth::TokenSet;
-use landale::twitch::vault::Vault;
-use landale::twitch::TwitchSettings;
+use landale_twitch::eventsub::Status;
+use landale_twitch::oauth::TokenSet;
+use landale_twitch::vault::Vault;
+use landale_twitch::TwitchSettings;
 use std::time::Duration;
 
 /// The vault key of the fixed test vector (bytes 0..32).

@@ -20,11 +20,10 @@
 
 use super::helix::{Helix, HelixError};
 use super::tokens::{TokenState, Tokens};
-use crate::pipeline::Pipeline;
 use futures_util::StreamExt;
 use landale_core::Envelope;
 use landale_core::Input;
-use rand::Rng;
+use landale_core::{Backoff, Ingest};
 use serde::Serialize;
 use serde_json::{json, Value};
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -323,7 +322,7 @@ pub struct EventSub {
     backoff_min: Duration,
     tokens: Arc<Tokens>,
     helix: Arc<Helix>,
-    pipeline: Pipeline,
+    pipeline: Arc<dyn Ingest>,
     status: watch::Sender<Status>,
     seen: Mutex<(HashSet<String>, VecDeque<String>)>,
     publishing: Mutex<()>,
@@ -358,7 +357,7 @@ impl EventSub {
         settings: &super::TwitchSettings,
         tokens: Arc<Tokens>,
         helix: Arc<Helix>,
-        pipeline: Pipeline,
+        pipeline: Arc<dyn Ingest>,
     ) -> Arc<EventSub> {
         Arc::new(EventSub {
             url: settings.eventsub_url.clone(),
@@ -422,7 +421,7 @@ impl EventSub {
         data["service"] = json!("twitch");
         data["status"] = summary["status"].clone();
         data["reason"] = summary["reason"].clone();
-        let _ = self.pipeline.ingest(Input {
+        let _ = self.pipeline.ingest_event(Input {
             event_type: "twitch.service_status".into(),
             data,
             envelope: Envelope::default(),
@@ -467,7 +466,7 @@ impl EventSub {
         if matches!(self.tokens.state(), TokenState::NotConfigured { .. }) {
             return;
         }
-        let mut backoff = self.backoff_min;
+        let mut backoff = Backoff::new(self.backoff_min, BACKOFF_MAX);
         loop {
             // A token with a user id first (validation fills it in).
             // Subscribed before the check, so a change in between is not missed.
@@ -506,15 +505,11 @@ impl EventSub {
                         s.reconnects += 1;
                     });
                     if started.elapsed() >= STABLE {
-                        backoff = self.backoff_min;
+                        backoff.reset();
                     }
-                    let wait = if now {
-                        Duration::ZERO
-                    } else {
-                        let j = rand::rng().random_range(0.8..1.2);
-                        backoff.mul_f64(j)
-                    };
-                    backoff = (backoff * 2).min(BACKOFF_MAX);
+                    // A reconnect at once still counts as an attempt.
+                    let next = backoff.next_wait();
+                    let wait = if now { Duration::ZERO } else { next };
                     tokio::select! {
                         _ = shutdown.changed() => return,
                         _ = tokio::time::sleep(wait) => {}
@@ -724,7 +719,7 @@ impl EventSub {
                         correlation_id: None,
                     },
                 };
-                if let Err(e) = self.pipeline.ingest(input) {
+                if let Err(e) = self.pipeline.ingest_event(input) {
                     tracing::warn!(event_type = %kind, error = %e, "EventSub notification refused by the pipeline");
                 }
                 self.status.send_modify(|s| s.notifications += 1);
@@ -821,7 +816,7 @@ async fn subscribe_all(
             _ => todo.push(entry),
         }
     }
-    let mut wait = RETRY_MIN;
+    let mut rounds = Backoff::new(RETRY_MIN, BACKOFF_MAX);
     loop {
         let mut again = vec![];
         let mut floor = Duration::ZERO;
@@ -848,7 +843,7 @@ async fn subscribe_all(
                     cost,
                 },
                 Err(e) => {
-                    let retry = e.is_transient().then_some(wait);
+                    let retry = e.is_transient().then(|| rounds.base(rounds.attempts()));
                     tracing::warn!(subscription = kind, error = %e, retrying = retry.is_some(), "EventSub subscription failed");
                     if retry.is_some() {
                         floor = floor.max(e.retry_after().unwrap_or_default());
@@ -873,9 +868,7 @@ async fn subscribe_all(
         if again.is_empty() {
             return;
         }
-        let jittered = wait.mul_f64(rand::rng().random_range(0.8..1.2));
-        tokio::time::sleep(jittered.max(floor)).await;
-        wait = (wait * 2).min(BACKOFF_MAX);
+        tokio::time::sleep(rounds.next_wait().max(floor)).await;
         todo = again;
     }
 }

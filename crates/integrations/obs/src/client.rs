@@ -11,8 +11,8 @@
 use super::protocol::{self, BatchItem, CloseKind, Hello, Incoming, RequestFailure};
 use super::state::Link;
 use super::{BatchResult, Command, Obs, ObsError, MAX_IN_FLIGHT};
-use crate::pipeline::Pipeline;
 use futures_util::{SinkExt, StreamExt};
+use landale_core::Ingest;
 use landale_core::{Envelope, Input};
 use rand::Rng;
 use serde_json::{json, Value};
@@ -65,7 +65,7 @@ pub fn backoff(
     let base = match kind {
         CloseKind::Kicked => return None,
         CloseKind::BadPassword | CloseKind::Protocol => max,
-        CloseKind::Retry => min.saturating_mul(1u32 << failures.min(16)).min(max),
+        CloseKind::Retry => landale_core::Backoff::new(min, max).base(failures),
     };
     Some(base.mul_f64(jitter.clamp(0.5, 1.5)))
 }
@@ -73,7 +73,7 @@ pub fn backoff(
 pub(super) async fn run(
     obs: Arc<Obs>,
     mut inbox: mpsc::Receiver<Command>,
-    pipeline: Pipeline,
+    pipeline: Arc<dyn Ingest>,
     mut shutdown: watch::Receiver<bool>,
 ) {
     let Some(url) = obs.settings.url.clone() else {
@@ -94,7 +94,7 @@ pub(super) async fn run(
             s.link = Link::Connecting;
             s.next_attempt_at = None;
         });
-        let end = Session::new(&obs, &pipeline)
+        let end = Session::new(&obs, pipeline.as_ref())
             .run(&url, &mut inbox, &mut shutdown)
             .await;
         let End::Lost {
@@ -225,7 +225,7 @@ struct Intent {
 
 struct Session<'a> {
     obs: &'a Arc<Obs>,
-    pipeline: &'a Pipeline,
+    pipeline: &'a dyn Ingest,
     session_id: String,
     pending: HashMap<String, Waiter>,
     next_id: u64,
@@ -239,7 +239,7 @@ struct Session<'a> {
 }
 
 impl<'a> Session<'a> {
-    fn new(obs: &'a Arc<Obs>, pipeline: &'a Pipeline) -> Session<'a> {
+    fn new(obs: &'a Arc<Obs>, pipeline: &'a dyn Ingest) -> Session<'a> {
         Session {
             obs,
             pipeline,
@@ -788,7 +788,7 @@ impl<'a> Session<'a> {
                 ..Envelope::default()
             },
         };
-        let Err(e) = self.pipeline.ingest(input) else {
+        let Err(e) = self.pipeline.ingest_event(input) else {
             return;
         };
         let raw = event_type == "obs.websocket_event";
@@ -801,7 +801,7 @@ impl<'a> Session<'a> {
                              "session_id": self.session_id}),
                 envelope: Envelope::default(),
             };
-            let _ = self.pipeline.ingest(stub);
+            let _ = self.pipeline.ingest_event(stub);
         }
     }
 }

@@ -9,7 +9,7 @@
 
 use super::oauth::OauthError;
 use super::tokens::{TokenError, Tokens};
-use rand::Rng;
+use landale_core::Backoff;
 use serde_json::Value;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -126,10 +126,9 @@ fn reset_in(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
     Some(Duration::from_secs((at - now).max(0) as u64 + 1))
 }
 
+/// 250 ms doubling (to 16 s), ±20 %.
 fn backoff(attempt: u32) -> Duration {
-    let base = 250u64 << attempt.min(6);
-    let jitter = rand::rng().random_range(0.8..1.2);
-    Duration::from_millis((base as f64 * jitter) as u64)
+    Backoff::new(Duration::from_millis(250), Duration::from_secs(16)).wait(attempt)
 }
 
 impl Helix {

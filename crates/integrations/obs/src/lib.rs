@@ -14,7 +14,7 @@ pub mod commands;
 pub mod protocol;
 pub mod state;
 
-use crate::pipeline::Pipeline;
+use landale_core::Ingest;
 use protocol::{BatchItem, RequestFailure};
 use serde_json::Value;
 use state::{Link, ObsState};
@@ -151,7 +151,7 @@ impl Obs {
     }
 
     /// Start the connection task (once; later calls do nothing).
-    pub fn spawn(self: &Arc<Self>, pipeline: Pipeline, shutdown: watch::Receiver<bool>) {
+    pub fn spawn(self: &Arc<Self>, pipeline: Arc<dyn Ingest>, shutdown: watch::Receiver<bool>) {
         let inbox = self.inbox.lock().unwrap_or_else(|e| e.into_inner()).take();
         if let Some(inbox) = inbox {
             tokio::spawn(client::run(self.clone(), inbox, pipeline, shutdown));

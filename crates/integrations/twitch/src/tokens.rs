@@ -11,10 +11,11 @@
 
 use super::oauth::{OauthClient, OauthError, TokenSet, Validation};
 use super::vault::Vault;
-use crate::store::oauth::OauthRow;
-use crate::store::Store;
 use chrono::{DateTime, Utc};
+use landale_core::Backoff;
 use serde::Serialize;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -65,8 +66,41 @@ pub enum TokenError {
     Store(String),
 }
 
+/// One stored token row. The token columns hold vault ciphertext when `encrypted`
+/// is true (always, for rows Landale writes): the store never sees plaintext.
+#[derive(Clone, PartialEq, Eq)]
+pub struct OauthRow {
+    pub access_token: String,
+    pub refresh_token: Option<String>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub scopes: Vec<String>,
+    pub user_id: Option<String>,
+    pub client_id: Option<String>,
+    pub encrypted: bool,
+}
+
+impl std::fmt::Debug for OauthRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OauthRow")
+            .field("expires_at", &self.expires_at)
+            .field("scopes", &self.scopes)
+            .field("user_id", &self.user_id)
+            .field("encrypted", &self.encrypted)
+            .finish_non_exhaustive()
+    }
+}
+
+pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, String>> + Send + 'a>>;
+
+/// Where the token row lives (the hub's `oauth_tokens` table), one row per service.
+/// Errors are words for the status and the log.
+pub trait TokenStore: Send + Sync + 'static {
+    fn get<'a>(&'a self, service: &'a str) -> StoreFuture<'a, Option<OauthRow>>;
+    fn put<'a>(&'a self, service: &'a str, row: &'a OauthRow) -> StoreFuture<'a, ()>;
+}
+
 pub struct Tokens {
-    store: Store,
+    store: Arc<dyn TokenStore>,
     vault: Option<Vault>,
     oauth: OauthClient,
     configured: Option<String>,
@@ -80,7 +114,7 @@ pub struct Tokens {
 }
 
 impl Tokens {
-    pub fn new(settings: &super::TwitchSettings, store: Store) -> Arc<Tokens> {
+    pub fn new(settings: &super::TwitchSettings, store: Arc<dyn TokenStore>) -> Arc<Tokens> {
         let configured = match (&settings.client_id, &settings.vault) {
             (None, _) => Some("set TWITCH_CLIENT_ID (and TWITCH_CLIENT_SECRET)".to_string()),
             (_, None) => Some("no vault key (CLOAK_SECRET_KEY)".to_string()),
@@ -191,12 +225,7 @@ impl Tokens {
     }
 
     async fn read_row(&self) -> Result<Option<TokenSet>, TokenError> {
-        let Some(row) = self
-            .store
-            .oauth_get(SERVICE)
-            .await
-            .map_err(|e| TokenError::Store(e.to_string()))?
-        else {
+        let Some(row) = self.store.get(SERVICE).await.map_err(TokenError::Store)? else {
             return Ok(None);
         };
         let vault = self.vault()?;
@@ -237,9 +266,9 @@ impl Tokens {
             encrypted: true,
         };
         self.store
-            .oauth_put(SERVICE, &row)
+            .put(SERVICE, &row)
             .await
-            .map_err(|e| TokenError::Store(e.to_string()))
+            .map_err(TokenError::Store)
     }
 
     /// Store a new pair (a login or an upload) and use it from now on.
@@ -382,7 +411,8 @@ impl Tokens {
         self.load().await;
         let mut next_validate = tokio::time::Instant::now();
         // After a failed refresh: 60 s doubling to 1 h, +10 % jitter (reference §9.3).
-        let mut degraded_wait = Duration::from_secs(60);
+        let mut degraded_wait =
+            Backoff::new(Duration::from_secs(60), Duration::from_secs(3600)).jitter(1.0, 1.1);
         loop {
             let wait = match self.state() {
                 TokenState::Valid { expires_at, .. } | TokenState::Degraded { expires_at, .. } => {
@@ -392,12 +422,9 @@ impl Tokens {
                     let validate_in =
                         next_validate.saturating_duration_since(tokio::time::Instant::now());
                     if matches!(self.state(), TokenState::Degraded { .. }) {
-                        let jitter = rand::Rng::random_range(&mut rand::rng(), 1.0..1.1);
-                        let w = degraded_wait.mul_f64(jitter);
-                        degraded_wait = (degraded_wait * 2).min(Duration::from_secs(3600));
-                        w
+                        degraded_wait.next_wait()
                     } else {
-                        degraded_wait = Duration::from_secs(60);
+                        degraded_wait.reset();
                         // Wake at least every RELOAD_EVERY to adopt a newer login.
                         refresh_in.min(validate_in).min(RELOAD_EVERY)
                     }
