@@ -2,7 +2,7 @@
 //!
 //! Event flow: producer (EventSub, OBS, REST, demo) → [`pipeline::Pipeline::ingest`]
 //! → [`bus::Bus`] (seq, replay ring) + [`store::writer`] → each socket's reader
-//! ([`socket::conn`]) → its channels' routing → its [`socket::outbox`] → client.
+//! ([`socket::conn`]) → its channels' routing → its [`outbox`] → client.
 
 pub mod auth;
 pub mod bus;
@@ -13,8 +13,10 @@ pub mod http;
 pub mod hub;
 pub mod logging;
 pub mod metrics;
+pub mod outbox;
 pub mod pipeline;
 pub mod producer;
 pub mod server;
 pub mod socket;
+pub mod status;
 pub mod store;

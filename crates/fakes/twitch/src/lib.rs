@@ -15,8 +15,32 @@
 
 mod control;
 mod eventsub;
+mod frames;
 mod helix;
 mod oauth;
 mod state;
 
 pub use state::{FakeConfig, FakeTwitch, Fault};
+
+impl FakeTwitch {
+    /// Serve on `addr` (port 0 for any); returns the bound address. Each module
+    /// contributes its routes; this is where they meet.
+    pub async fn start(
+        config: FakeConfig,
+        addr: std::net::SocketAddr,
+    ) -> std::io::Result<(FakeTwitch, std::net::SocketAddr)> {
+        let fake = FakeTwitch::new(config);
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        let bound = listener.local_addr()?;
+        fake.set_addr(bound);
+        let app = oauth::routes()
+            .merge(helix::routes())
+            .merge(eventsub::routes())
+            .merge(control::routes())
+            .with_state(fake.clone());
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Ok((fake, bound))
+    }
+}

@@ -186,24 +186,8 @@ impl FakeTwitch {
         }))
     }
 
-    /// Serve on `addr` (port 0 for any); returns the bound address.
-    pub async fn start(
-        config: FakeConfig,
-        addr: SocketAddr,
-    ) -> std::io::Result<(FakeTwitch, SocketAddr)> {
-        let fake = FakeTwitch::new(config);
-        let listener = tokio::net::TcpListener::bind(addr).await?;
-        let bound = listener.local_addr()?;
-        *fake.0.addr.lock().unwrap() = Some(bound);
-        let app = crate::oauth::routes()
-            .merge(crate::helix::routes())
-            .merge(crate::eventsub::routes())
-            .merge(crate::control::routes())
-            .with_state(fake.clone());
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
-        Ok((fake, bound))
+    pub(crate) fn set_addr(&self, addr: SocketAddr) {
+        *self.0.addr.lock().unwrap() = Some(addr);
     }
 
     pub fn config(&self) -> &FakeConfig {
@@ -270,7 +254,7 @@ impl FakeTwitch {
                 let url = format!("ws://{}/ws?reconnect=1", self.addr());
                 let s = self.state();
                 if let Some(c) = s.conns.last() {
-                    let msg = crate::eventsub::message(
+                    let msg = crate::frames::message(
                         "session_reconnect",
                         json!({"session": {"id": c.session_id, "status": "reconnecting",
                             "keepalive_timeout_seconds": null, "reconnect_url": format!("{url}&session={}", c.session_id),
@@ -290,7 +274,7 @@ impl FakeTwitch {
                     .collect();
                 for sub in gone {
                     s.subscriptions.remove(&sub.id);
-                    let msg = crate::eventsub::message(
+                    let msg = crate::frames::message(
                         "revocation",
                         json!({"subscription": sub.json(&status)}),
                         Some((&sub.sub_type, &sub.version)),
@@ -310,7 +294,7 @@ impl FakeTwitch {
                 if let Some(c) = s.conns.last() {
                     let _ = c.tx.send(ConnCmd::Close(
                         code,
-                        crate::eventsub::close_reason(code).into(),
+                        crate::frames::close_reason(code).into(),
                     ));
                 }
             }
@@ -356,7 +340,7 @@ impl FakeTwitch {
             .collect();
         let mut n = 0;
         for sub in subs {
-            let msg = crate::eventsub::message_with_id(
+            let msg = crate::frames::message_with_id(
                 message_id.map(str::to_owned),
                 "notification",
                 json!({"subscription": sub.json("enabled"), "event": event}),

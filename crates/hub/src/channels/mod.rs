@@ -13,7 +13,7 @@ pub mod transcription;
 
 use crate::bus::BusMessage;
 use crate::hub::Hub;
-use crate::socket::outbox::Outbox;
+use crate::outbox::Outbox;
 use landale_core::ids::now_iso;
 use landale_protocol::{envelope, frame, ChannelTopic, EventFilter, Vsn};
 use serde_json::{json, Value};

@@ -113,8 +113,8 @@ fn notice_for(action: &str) -> Option<&'static str> {
 /// `telemetry_update`: service health, hub status and transcription figures.
 pub async fn telemetry(hub: &crate::hub::Hub) -> Value {
     let (ph, seed) = tokio::join!(
-        crate::http::health::probe(&hub.http, &hub.config.phononmaser_health_url),
-        crate::http::health::probe(&hub.http, &hub.config.seed_health_url),
+        crate::status::probe(&hub.http, &hub.config.phononmaser_health_url),
+        crate::status::probe(&hub.http, &hub.config.seed_health_url),
     );
     let db_ok = hub.store.ping().await.is_ok();
     let transcription = hub

@@ -28,33 +28,13 @@ pub async fn ready(State(hub): State<Arc<Hub>>) -> Response {
     }
 }
 
-/// Probe a service's health URL: `{connected, status?, error?}`.
-pub async fn probe(http: &reqwest::Client, url: &str) -> Value {
-    match http
-        .get(url)
-        .timeout(std::time::Duration::from_secs(3))
-        .send()
-        .await
-    {
-        Ok(r) if r.status().is_success() => {
-            let body: Value = r.json().await.unwrap_or(Value::Null);
-            json!({"connected": true, "status": body.get("status").cloned().unwrap_or("healthy".into())})
-        }
-        Ok(r) => {
-            json!({"connected": false, "error": format!("Service answered HTTP {}", r.status().as_u16())})
-        }
-        Err(e) if e.is_timeout() => json!({"connected": false, "error": "Connection timed out"}),
-        Err(_) => json!({"connected": false, "error": "Service unreachable"}),
-    }
-}
-
 /// Per-service status. 200 when the hub itself is healthy (database reachable),
 /// 503 otherwise; services that are not running show as such without failing it.
 pub async fn api_health(State(hub): State<Arc<Hub>>) -> Response {
     let (db, ph, seed) = tokio::join!(
         hub.store.ping(),
-        probe(&hub.http, &hub.config.phononmaser_health_url),
-        probe(&hub.http, &hub.config.seed_health_url),
+        crate::status::probe(&hub.http, &hub.config.phononmaser_health_url),
+        crate::status::probe(&hub.http, &hub.config.seed_health_url),
     );
     let database = match &db {
         Ok(()) => json!({"connected": true, "status": "healthy", "engine": hub.store.engine()}),

@@ -5,10 +5,10 @@
 //! precedes that channel's replay and the replay always precedes live pushes. Frames
 //! go out through the socket's [`Outbox`]; a full outbox ends the connection.
 
-use super::outbox::{self, Full, Outbox, CLOSE_SLOW_CONSUMER};
 use crate::bus::{BusKind, BusMessage};
 use crate::channels::{Channel, Ctx, Reply};
 use crate::hub::Hub;
+use crate::outbox::{self, Full, Outbox, CLOSE_SLOW_CONSUMER};
 use axum::extract::ws::{Message, WebSocket};
 use futures_util::StreamExt;
 use landale_protocol::frame::{self, events as ev};

@@ -5,7 +5,6 @@
 //! and decides once whether the socket may run control actions.
 
 pub mod conn;
-pub mod outbox;
 
 use crate::auth::bearer;
 use crate::hub::Hub;
