@@ -1,5 +1,5 @@
 //! What every part of Landale shares: the ingest interface integrations hand events
-//! to, field errors, the clock, ids, and backoff with jitter.
+//! to, field errors, the clock, ids, backoff with jitter, and settings parsing.
 //!
 //! Architecture invariant: `core` depends on no other Landale crate. The hub, every
 //! integration and every service depend on it; it does no I/O of its own.
@@ -9,8 +9,10 @@ pub mod clock;
 pub mod fields;
 pub mod ids;
 pub mod ingest;
+pub mod settings;
 
 pub use backoff::Backoff;
 pub use clock::Clock;
 pub use fields::FieldErrors;
 pub use ingest::{Envelope, Ingest, IngestError, Input, Rejected};
+pub use settings::SettingError;

@@ -86,6 +86,7 @@ async fn run(n: usize) {
         api_url: fake.api_url(),
         eventsub_url: fake.eventsub_url(),
         reconnect_min: Duration::from_secs(1),
+        ..Default::default()
     };
     let running = landale::server::start(config).await.unwrap();
     let hub = running.hub.clone();

@@ -5,6 +5,7 @@
 //! with one line naming the variable, what was wrong and what to do.
 
 use clap::Args;
+use landale_core::settings::{bad, parse_bool, parse_http_url, parse_num, SettingError};
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -61,31 +62,12 @@ pub struct ConfigArgs {
     /// Messages kept in memory for `last_seq` replay (older ones come from the database).
     #[arg(long, env = "LANDALE_REPLAY_RING")]
     pub replay_ring: Option<String>,
-    /// obs-websocket v5 address, e.g. ws://127.0.0.1:4455. Unset: the OBS integration is off.
-    #[arg(long, env = "OBS_WEBSOCKET_URL")]
-    pub obs_websocket_url: Option<String>,
-    /// The password from OBS → Tools → WebSocket Server Settings (if authentication is on).
-    #[arg(long, env = "OBS_WEBSOCKET_PASSWORD", hide_env_values = true)]
-    pub obs_websocket_password: Option<String>,
-    /// The Twitch application's client id (dev.twitch.tv/console). Unset: Twitch is off.
-    #[arg(long, env = "TWITCH_CLIENT_ID")]
-    pub twitch_client_id: Option<String>,
-    /// The Twitch application's client secret (needed to refresh tokens).
-    #[arg(long, env = "TWITCH_CLIENT_SECRET", hide_env_values = true)]
-    pub twitch_client_secret: Option<String>,
-    /// Base64 of 32 bytes: the key tokens are encrypted with at rest. Unset: a key is
-    /// generated in the data dir (`vault.key`) on first use.
-    #[arg(long, env = "CLOAK_SECRET_KEY", hide_env_values = true)]
-    pub cloak_secret_key: Option<String>,
-    /// Twitch OAuth base URL (default https://id.twitch.tv/oauth2; the fake Twitch in tests).
-    #[arg(long, env = "TWITCH_AUTH_URL")]
-    pub twitch_auth_url: Option<String>,
-    /// Helix base URL (default https://api.twitch.tv/helix).
-    #[arg(long, env = "TWITCH_API_URL")]
-    pub twitch_api_url: Option<String>,
-    /// EventSub WebSocket URL (default wss://eventsub.wss.twitch.tv/ws).
-    #[arg(long, env = "TWITCH_EVENTSUB_URL")]
-    pub twitch_eventsub_url: Option<String>,
+    /// OBS: `OBS_WEBSOCKET_URL`, `OBS_WEBSOCKET_PASSWORD`.
+    #[command(flatten)]
+    pub obs: landale_obs::ObsArgs,
+    /// Twitch: `TWITCH_CLIENT_ID`, `TWITCH_CLIENT_SECRET`, `CLOAK_SECRET_KEY`, base URLs.
+    #[command(flatten)]
+    pub twitch: landale_twitch::TwitchArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -143,15 +125,6 @@ impl std::fmt::Debug for Config {
     }
 }
 
-/// One bad setting: `VAR="value": what is wrong`.
-#[derive(Debug, thiserror::Error, PartialEq)]
-#[error("{var}={value:?}: {problem}")]
-pub struct ConfigError {
-    pub var: &'static str,
-    pub value: String,
-    pub problem: String,
-}
-
 /// The browser origins of the reference system's dev servers and tailnet pages.
 pub const DEFAULT_ORIGINS: &[&str] = &[
     "http://localhost:5173",
@@ -161,89 +134,8 @@ pub const DEFAULT_ORIGINS: &[&str] = &[
     "http://localhost:8008",
 ];
 
-fn bad(var: &'static str, value: &str, problem: impl Into<String>) -> ConfigError {
-    ConfigError {
-        var,
-        value: value.to_string(),
-        problem: problem.into(),
-    }
-}
-
-fn parse_bool(var: &'static str, v: &str) -> Result<bool, ConfigError> {
-    match v.trim().to_ascii_lowercase().as_str() {
-        "1" | "true" | "yes" | "on" => Ok(true),
-        "0" | "false" | "no" | "off" | "" => Ok(false),
-        _ => Err(bad(var, v, "expected true/false (or 1/0)")),
-    }
-}
-
-fn parse_num<T>(var: &'static str, v: &str, min: T, max: T, what: &str) -> Result<T, ConfigError>
-where
-    T: std::str::FromStr + PartialOrd + Copy,
-{
-    match v.trim().parse::<T>() {
-        Ok(n) if n >= min && n <= max => Ok(n),
-        _ => Err(bad(var, v, format!("expected {what}"))),
-    }
-}
-
-fn twitch_settings(
-    a: &ConfigArgs,
-    data_dir: &std::path::Path,
-) -> Result<landale_twitch::TwitchSettings, ConfigError> {
-    let nonempty = |v: &Option<String>| {
-        v.as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-    };
-    let mut s = landale_twitch::TwitchSettings {
-        client_id: nonempty(&a.twitch_client_id),
-        client_secret: nonempty(&a.twitch_client_secret),
-        ..Default::default()
-    };
-    if let Some(v) = &a.twitch_auth_url {
-        s.auth_url = parse_url("TWITCH_AUTH_URL", v)?;
-    }
-    if let Some(v) = &a.twitch_api_url {
-        s.api_url = parse_url("TWITCH_API_URL", v)?;
-    }
-    if let Some(v) = a.twitch_eventsub_url.as_deref().map(str::trim) {
-        if !(v.starts_with("ws://") || v.starts_with("wss://")) {
-            return Err(bad(
-                "TWITCH_EVENTSUB_URL",
-                v,
-                "expected a ws:// or wss:// URL",
-            ));
-        }
-        s.eventsub_url = v.to_string();
-    }
-    s.vault = match nonempty(&a.cloak_secret_key) {
-        Some(k) => Some(
-            landale_twitch::vault::Vault::from_base64(&k)
-                .map_err(|e| bad("CLOAK_SECRET_KEY", "<hidden>", e.to_string()))?,
-        ),
-        // Only with Twitch configured: a key file appears when it is needed.
-        None if s.client_id.is_some() => Some(
-            landale_twitch::vault::load_or_create_key(data_dir)
-                .map_err(|e| bad("CLOAK_SECRET_KEY", "", format!("unset, and {e}")))?,
-        ),
-        None => None,
-    };
-    Ok(s)
-}
-
-fn parse_url(var: &'static str, v: &str) -> Result<String, ConfigError> {
-    let t = v.trim().trim_end_matches('/');
-    if t.starts_with("http://") || t.starts_with("https://") {
-        Ok(t.to_string())
-    } else {
-        Err(bad(var, v, "expected an http:// or https:// URL"))
-    }
-}
-
 impl Config {
-    pub fn from_args(a: &ConfigArgs) -> Result<Config, ConfigError> {
+    pub fn from_args(a: &ConfigArgs) -> Result<Config, SettingError> {
         let port = match &a.port {
             Some(v) => parse_num(
                 "PORT",
@@ -330,15 +222,15 @@ impl Config {
             .transpose()?
             .unwrap_or(true);
         let nurvus_url = match &a.nurvus_url {
-            Some(v) => parse_url("NURVUS_URL", v)?,
+            Some(v) => parse_http_url("NURVUS_URL", v)?,
             None => "http://127.0.0.1:4001".into(),
         };
         let phononmaser_health_url = match &a.phononmaser_health_url {
-            Some(v) => parse_url("PHONONMASER_HEALTH_URL", v)?,
+            Some(v) => parse_http_url("PHONONMASER_HEALTH_URL", v)?,
             None => "http://127.0.0.1:8890/health".into(),
         };
         let seed_health_url = match &a.seed_health_url {
-            Some(v) => parse_url("SEED_HEALTH_URL", v)?,
+            Some(v) => parse_http_url("SEED_HEALTH_URL", v)?,
             None => "http://127.0.0.1:8891/health".into(),
         };
         let socket_queue = match &a.socket_queue {
@@ -381,23 +273,8 @@ impl Config {
             )?,
             None => 10_000,
         };
-        let obs_url = match a.obs_websocket_url.as_deref().map(str::trim) {
-            None | Some("") => None,
-            Some(v) if v.starts_with("ws://") || v.starts_with("wss://") => Some(v.to_string()),
-            Some(v) => {
-                return Err(bad(
-                    "OBS_WEBSOCKET_URL",
-                    v,
-                    "expected a ws:// or wss:// URL such as ws://127.0.0.1:4455",
-                ))
-            }
-        };
-        let obs = landale_obs::ObsSettings {
-            url: obs_url,
-            password: a.obs_websocket_password.clone().filter(|p| !p.is_empty()),
-            ..Default::default()
-        };
-        let twitch = twitch_settings(a, &data_dir)?;
+        let obs = a.obs.settings()?;
+        let twitch = a.twitch.settings(&data_dir)?;
         Ok(Config {
             port,
             bind_ip,
@@ -453,15 +330,24 @@ mod tests {
         // A client id without CLOAK_SECRET_KEY: a key is made once and reused.
         let args = ConfigArgs {
             data_dir,
-            twitch_client_id: Some("abc".into()),
-            twitch_client_secret: Some("s3cret-value".into()),
-            twitch_api_url: Some("http://127.0.0.1:9/helix/".into()),
+            twitch: landale_twitch::TwitchArgs {
+                twitch_client_id: Some("abc".into()),
+                twitch_client_secret: Some("s3cret-value".into()),
+                twitch_api_url: Some("http://127.0.0.1:9/helix/".into()),
+                ..Default::default()
+            },
             ..Default::default()
         };
-        let c = Config::from_args(&args).unwrap();
+        let mut c = Config::from_args(&args).unwrap();
+        assert!(
+            !dir.path().join("vault.key").exists(),
+            "reading the settings makes no file"
+        );
+        c.twitch.open_vault().unwrap();
         let key = std::fs::read_to_string(dir.path().join("vault.key")).unwrap();
         let sealed = c.twitch.vault.as_ref().unwrap().encrypt("x").unwrap();
-        let again = Config::from_args(&args).unwrap();
+        let mut again = Config::from_args(&args).unwrap();
+        again.twitch.open_vault().unwrap();
         assert_eq!(again.twitch.vault.unwrap().decrypt(&sealed).unwrap(), "x");
         assert_eq!(
             std::fs::read_to_string(dir.path().join("vault.key")).unwrap(),
@@ -475,7 +361,10 @@ mod tests {
         );
         // A bad key names the variable and never echoes it.
         let e = Config::from_args(&ConfigArgs {
-            cloak_secret_key: Some("bm90LTMyLWJ5dGVz".into()),
+            twitch: landale_twitch::TwitchArgs {
+                cloak_secret_key: Some("bm90LTMyLWJ5dGVz".into()),
+                ..Default::default()
+            },
             ..Default::default()
         })
         .unwrap_err();

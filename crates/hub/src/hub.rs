@@ -49,7 +49,11 @@ pub struct HubTasks {
 }
 
 impl Hub {
-    pub async fn start(config: Config) -> anyhow::Result<(Arc<Hub>, HubTasks)> {
+    pub async fn start(mut config: Config) -> anyhow::Result<(Arc<Hub>, HubTasks)> {
+        config
+            .twitch
+            .open_vault()
+            .map_err(|e| anyhow::anyhow!("bad setting {e}"))?;
         let store = Store::connect(config.database_url.as_deref(), &config.data_dir).await?;
         let token =
             load_or_create_token(config.token.as_deref(), &config.data_dir).map_err(|e| {

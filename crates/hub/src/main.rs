@@ -168,8 +168,12 @@ async fn wait_for_signal() {
     }
 }
 
-async fn twitch(config: Config, action: TwitchCommand) -> anyhow::Result<()> {
+async fn twitch(mut config: Config, action: TwitchCommand) -> anyhow::Result<()> {
     use landale_twitch::tokens::{TokenState, Tokens};
+    config
+        .twitch
+        .open_vault()
+        .map_err(|e| anyhow::anyhow!("bad setting {e}"))?;
     let store =
         landale::store::Store::connect(config.database_url.as_deref(), &config.data_dir).await?;
     let tokens = Tokens::new(&config.twitch, std::sync::Arc::new(store));

@@ -28,6 +28,7 @@ pub fn settings(f: &FakeTwitch, key: &str) -> TwitchSettings {
         api_url: f.api_url(),
         eventsub_url: f.eventsub_url(),
         reconnect_min: Duration::from_millis(50),
+        ..Default::default()
     }
 }
 

@@ -12,14 +12,16 @@
 pub mod client;
 pub mod commands;
 pub mod protocol;
+pub mod settings;
 pub mod state;
+
+pub use settings::{ObsArgs, ObsSettings};
 
 use landale_core::Ingest;
 use protocol::{BatchItem, RequestFailure};
 use serde_json::Value;
 use state::{Link, ObsState};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 use tokio::sync::{mpsc, oneshot, watch, Notify};
 
 /// Requests waiting for the connection task. Overflow policy: a caller beyond this
@@ -27,50 +29,6 @@ use tokio::sync::{mpsc, oneshot, watch, Notify};
 pub const COMMAND_QUEUE: usize = 64;
 /// Requests sent to OBS and not yet answered, per connection; beyond this, `Busy`.
 pub const MAX_IN_FLIGHT: usize = 256;
-
-/// OBS connection settings. `Debug` hides the password.
-#[derive(Clone)]
-pub struct ObsSettings {
-    /// `ws://host:4455`; `None` leaves the integration off.
-    pub url: Option<String>,
-    pub password: Option<String>,
-    /// How long a caller waits for OBS's answer.
-    pub request_timeout: Duration,
-    /// Socket open, Hello and Identified must each arrive within this.
-    pub handshake_timeout: Duration,
-    /// obs-websocket never pings its clients: if nothing arrives for this long
-    /// (stats replies, pongs to our pings, events), the connection is dead.
-    pub liveness_timeout: Duration,
-    pub stats_interval: Duration,
-    /// Backoff after a drop: `reconnect_min`, doubling to `reconnect_max`.
-    pub reconnect_min: Duration,
-    pub reconnect_max: Duration,
-}
-
-impl Default for ObsSettings {
-    fn default() -> Self {
-        ObsSettings {
-            url: None,
-            password: None,
-            request_timeout: Duration::from_secs(30),
-            handshake_timeout: Duration::from_secs(10),
-            liveness_timeout: Duration::from_secs(15),
-            stats_interval: Duration::from_secs(5),
-            reconnect_min: Duration::from_secs(5),
-            reconnect_max: Duration::from_secs(60),
-        }
-    }
-}
-
-impl std::fmt::Debug for ObsSettings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ObsSettings")
-            .field("url", &self.url)
-            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
-            .field("request_timeout", &self.request_timeout)
-            .finish_non_exhaustive()
-    }
-}
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ObsError {

@@ -6,8 +6,11 @@ pub mod eventsub;
 pub mod helix;
 pub mod login;
 pub mod oauth;
+pub mod settings;
 pub mod tokens;
 pub mod vault;
+
+pub use settings::{TwitchArgs, TwitchSettings};
 
 /// Scopes `landale twitch login` asks for (reference §9.3, plus what the EventSub
 /// subscriptions of §9.1 need).
@@ -42,50 +45,6 @@ pub const SCOPES: &[&str] = &[
     "user:read:chat",
     "user:write:chat",
 ];
-
-/// Twitch settings. `Debug` hides the client secret and the vault key.
-#[derive(Clone)]
-pub struct TwitchSettings {
-    pub client_id: Option<String>,
-    pub client_secret: Option<String>,
-    /// From `CLOAK_SECRET_KEY`, checked at start.
-    pub vault: Option<vault::Vault>,
-    pub auth_url: String,
-    pub api_url: String,
-    pub eventsub_url: String,
-    /// First EventSub reconnect delay (doubles to 60 s); tests shorten it.
-    pub reconnect_min: std::time::Duration,
-}
-
-impl Default for TwitchSettings {
-    fn default() -> Self {
-        TwitchSettings {
-            client_id: None,
-            client_secret: None,
-            vault: None,
-            auth_url: "https://id.twitch.tv/oauth2".into(),
-            api_url: "https://api.twitch.tv/helix".into(),
-            eventsub_url: "wss://eventsub.wss.twitch.tv/ws".into(),
-            reconnect_min: std::time::Duration::from_secs(1),
-        }
-    }
-}
-
-impl std::fmt::Debug for TwitchSettings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TwitchSettings")
-            .field("client_id", &self.client_id)
-            .field(
-                "client_secret",
-                &self.client_secret.as_ref().map(|_| "<redacted>"),
-            )
-            .field("vault", &self.vault.as_ref().map(|_| "<key set>"))
-            .field("auth_url", &self.auth_url)
-            .field("api_url", &self.api_url)
-            .field("eventsub_url", &self.eventsub_url)
-            .finish()
-    }
-}
 
 /// The `twitch` entry of `/api/health` and `system:status`: the token and the
 /// EventSub session, with what to do when something is wrong.
