@@ -110,7 +110,7 @@ async fn burst(hub: &TestHub, fast: &mut Vec<Ws>, follows: usize, floods: usize)
             for _ in 0..floods {
                 h.pipeline
                     .ingest(landale_core::Input::new(
-                        "bench.flood",
+                        "system.flood",
                         json!({"note": pad}),
                     ))
                     .unwrap();

@@ -18,30 +18,12 @@ pub enum Source {
     Stream,
 }
 
-/// The seven hub-internal `stream.*` types; every other `stream.*` type is Twitch's.
-pub const INTERNAL_STREAM_TYPES: [&str; 7] = [
-    "stream.state_updated",
-    "stream.show_changed",
-    "stream.interrupt_removed",
-    "stream.emote_increment",
-    "stream.takeover_started",
-    "stream.takeover_cleared",
-    "stream.goals_updated",
-];
-
 impl Source {
     /// Source by type prefix; unmatched prefixes are Twitch's (reference §7.1).
-    pub fn of_type(event_type: &str) -> Source {
-        if INTERNAL_STREAM_TYPES.contains(&event_type) {
-            return Source::Stream;
-        }
-        match event_type.split('.').next().unwrap_or("") {
-            "obs" => Source::Obs,
-            "ironmon" => Source::Ironmon,
-            "rainwave" => Source::Rainwave,
-            "system" => Source::System,
-            _ => Source::Twitch,
-        }
+    /// Where a type comes from, by the event catalogue; `None` for a type from no
+    /// known family (the pipeline refuses those rather than guess).
+    pub fn of_type(event_type: &str) -> Option<Source> {
+        crate::catalogue::source_of(event_type)
     }
 
     pub fn as_str(self) -> &'static str {
@@ -109,15 +91,21 @@ mod tests {
 
     #[test]
     fn source_by_prefix() {
-        assert_eq!(Source::of_type("channel.follow"), Source::Twitch);
-        assert_eq!(Source::of_type("stream.online"), Source::Twitch);
-        assert_eq!(Source::of_type("stream.state_updated"), Source::Stream);
-        assert_eq!(Source::of_type("twitch.service_status"), Source::Twitch);
-        assert_eq!(Source::of_type("obs.scene_changed"), Source::Obs);
-        assert_eq!(Source::of_type("ironmon.init"), Source::Ironmon);
-        assert_eq!(Source::of_type("rainwave.update"), Source::Rainwave);
-        assert_eq!(Source::of_type("system.health_check"), Source::System);
-        assert_eq!(Source::of_type("whatever"), Source::Twitch);
+        assert_eq!(Source::of_type("channel.follow"), Some(Source::Twitch));
+        assert_eq!(Source::of_type("stream.online"), Some(Source::Twitch));
+        assert_eq!(
+            Source::of_type("stream.state_updated"),
+            Some(Source::Stream)
+        );
+        assert_eq!(
+            Source::of_type("twitch.service_status"),
+            Some(Source::Twitch)
+        );
+        assert_eq!(Source::of_type("obs.scene_changed"), Some(Source::Obs));
+        assert_eq!(Source::of_type("ironmon.init"), Some(Source::Ironmon));
+        assert_eq!(Source::of_type("rainwave.update"), Some(Source::Rainwave));
+        assert_eq!(Source::of_type("system.health_check"), Some(Source::System));
+        assert_eq!(Source::of_type("whatever"), None);
     }
 
     #[test]

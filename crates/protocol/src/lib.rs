@@ -6,6 +6,7 @@
 //! * [`topic`]: channel topics, the `events:<filter>` table and push names.
 //! * [`envelope`]: the `{success, data|error, meta}` reply envelope.
 
+pub mod catalogue;
 pub mod envelope;
 pub mod event;
 pub mod frame;

@@ -11,7 +11,6 @@ pub mod validate;
 
 use crate::bus::{Bus, BusMessage};
 use crate::metrics::Metrics;
-use crate::store::activity::is_storable;
 use crate::store::writer::StoreQueue;
 use landale_core::{Ingest, IngestError, Input, Rejected};
 use landale_protocol::Event;
@@ -106,7 +105,7 @@ impl Pipeline {
         self.metrics.events_in.inc();
         if let Some(event) = published_event(&msg) {
             tracing::debug!(event_type = %event.kind, seq = event.seq, correlation_id = %event.correlation_id, "event published");
-            if is_storable(&event.kind) {
+            if landale_protocol::catalogue::is_storable(&event.kind) {
                 self.store.enqueue(event);
             }
         }

@@ -258,6 +258,11 @@ pub fn validate(event_type: &str, data: &Value) -> Result<(), FieldErrors> {
         || !event_type.bytes().all(|b| b.is_ascii_graphic())
     {
         add("type", "must be 1..100 printable ASCII characters".into());
+    } else if landale_protocol::catalogue::source_of(event_type).is_none() {
+        add(
+            "type",
+            format!("unknown event type {event_type:?}: not in the event catalogue and in no known family (channel.*, stream.*, user.*, obs.*, ironmon.*, rainwave.*, system.*, twitch.*)"),
+        );
     }
     let Value::Object(map) = data else {
         add("data", "must be a map".into());
@@ -516,15 +521,27 @@ mod tests {
     }
 
     #[test]
+    fn a_type_from_no_known_family_is_refused_by_name() {
+        assert_eq!(err_fields("nonsense.thing", json!({})), ["type"]);
+        let e = validate("nonsense.thing", &json!({})).unwrap_err();
+        assert!(e["type"][0].contains("not in the event catalogue"), "{e:?}");
+        assert!(
+            validate("channel.brand_new", &json!({})).is_ok(),
+            "a new Twitch type"
+        );
+    }
+
+    #[test]
     fn size_and_shape_limits() {
         assert_eq!(err_fields("channel.follow", json!([1, 2])), ["data"]);
         let huge = json!({"blob": vec!["y".repeat(1000); 120]});
-        assert_eq!(err_fields("x.y", huge), ["data"]);
+        // Any type of a known family without a schema (a type from no family is refused).
+        assert_eq!(err_fields("system.x_y", huge), ["data"]);
         let mut deep = json!(1);
         for _ in 0..40 {
             deep = json!({ "d": deep });
         }
-        assert!(validate("x.y", &deep).is_err());
+        assert!(validate("system.x_y", &deep).is_err());
     }
 
     #[test]

@@ -8,53 +8,6 @@ use serde::Serialize;
 use serde_json::Value;
 use sqlx::types::Json;
 
-/// Types the activity log keeps (reference §7.5); health checks and metrics are not.
-pub fn is_storable(t: &str) -> bool {
-    const EXACT: &[&str] = &[
-        "stream.online",
-        "stream.offline",
-        "channel.update",
-        "channel.follow",
-        "channel.subscribe",
-        "channel.subscription.end",
-        "channel.subscription.gift",
-        "channel.subscription.message",
-        "channel.cheer",
-        "channel.raid",
-        "channel.chat_settings.update",
-        "channel.ad_break.begin",
-        "user.update",
-        "obs.stream_started",
-        "obs.stream_stopped",
-        "obs.recording_started",
-        "obs.recording_stopped",
-        "obs.scene_changed",
-        "obs.websocket_event",
-        "ironmon.init",
-        "ironmon.checkpoint",
-        "ironmon.battle_start",
-        "ironmon.battle_end",
-        "ironmon.run_started",
-        "ironmon.run_checkpoint",
-        "rainwave.song_changed",
-        "rainwave.station_changed",
-        "system.service_started",
-        "system.service_stopped",
-    ];
-    const PREFIXES: &[&str] = &[
-        "channel.chat.",
-        "channel.channel_points_custom_reward",
-        "channel.poll.",
-        "channel.prediction.",
-        "channel.charity_campaign.",
-        "channel.hype_train.",
-        "channel.goal.",
-        "channel.shoutout.",
-        "channel.vip.",
-    ];
-    EXACT.contains(&t) || PREFIXES.iter().any(|p| t.starts_with(p))
-}
-
 #[derive(Debug, Serialize, sqlx::FromRow)]
 pub struct ActivityRow {
     pub id: String,
@@ -205,32 +158,5 @@ impl Store {
                 .map(|(u, n)| serde_json::json!({"user_login": u, "message_count": n}))
                 .collect(),
         ))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::is_storable;
-
-    #[test]
-    fn storable_types() {
-        for t in [
-            "channel.follow",
-            "channel.chat.message",
-            "channel.poll.begin",
-            "channel.goal.end",
-            "obs.scene_changed",
-            "channel.raid",
-        ] {
-            assert!(is_storable(t), "{t}");
-        }
-        for t in [
-            "system.health_check",
-            "system.performance_metric",
-            "stream.state_updated",
-            "obs.stats_updated",
-        ] {
-            assert!(!is_storable(t), "{t}");
-        }
     }
 }

@@ -24,6 +24,7 @@ use futures_util::StreamExt;
 use landale_core::Envelope;
 use landale_core::Input;
 use landale_core::{Backoff, Ingest};
+use landale_protocol::catalogue::{self, Condition};
 use serde::Serialize;
 use serde_json::{json, Value};
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -43,252 +44,14 @@ const STABLE: Duration = Duration::from_secs(30);
 /// How long the old connection is drained after a reconnect's welcome.
 const DRAIN: Duration = Duration::from_secs(5);
 
-/// The subscriptions of reference §9.1: (type, version, scope needed, condition kind).
-/// Departure: the four chat moderation types need `user:read:chat`, as Twitch's
-/// EventSub reference says (the original gated them on `moderator:read:chat_settings`).
-pub const SUBSCRIPTIONS: &[(&str, &str, Option<&str>, Cond)] = &[
-    ("stream.online", "1", None, Cond::Broadcaster),
-    ("stream.offline", "1", None, Cond::Broadcaster),
-    ("channel.update", "2", None, Cond::Broadcaster),
-    (
-        "channel.follow",
-        "2",
-        Some("moderator:read:followers"),
-        Cond::Moderator,
-    ),
-    (
-        "channel.chat.message",
-        "1",
-        Some("user:read:chat"),
-        Cond::User,
-    ),
-    ("channel.raid", "1", None, Cond::RaidTo),
-    ("user.update", "1", None, Cond::UserOnly),
-    (
-        "channel.subscribe",
-        "1",
-        Some("channel:read:subscriptions"),
-        Cond::Broadcaster,
-    ),
-    (
-        "channel.subscription.end",
-        "1",
-        Some("channel:read:subscriptions"),
-        Cond::Broadcaster,
-    ),
-    (
-        "channel.subscription.gift",
-        "1",
-        Some("channel:read:subscriptions"),
-        Cond::Broadcaster,
-    ),
-    (
-        "channel.subscription.message",
-        "1",
-        Some("channel:read:subscriptions"),
-        Cond::Broadcaster,
-    ),
-    ("channel.cheer", "1", Some("bits:read"), Cond::Broadcaster),
-    (
-        "channel.chat.clear",
-        "1",
-        Some("user:read:chat"),
-        Cond::User,
-    ),
-    (
-        "channel.chat.clear_user_messages",
-        "1",
-        Some("user:read:chat"),
-        Cond::User,
-    ),
-    (
-        "channel.chat.message_delete",
-        "1",
-        Some("user:read:chat"),
-        Cond::User,
-    ),
-    (
-        "channel.chat_settings.update",
-        "1",
-        Some("user:read:chat"),
-        Cond::User,
-    ),
-    (
-        "channel.chat.notification",
-        "1",
-        Some("user:read:chat"),
-        Cond::User,
-    ),
-    (
-        "channel.channel_points_custom_reward.add",
-        "1",
-        Some("channel:read:redemptions"),
-        Cond::Broadcaster,
-    ),
-    (
-        "channel.channel_points_custom_reward.update",
-        "1",
-        Some("channel:read:redemptions"),
-        Cond::Broadcaster,
-    ),
-    (
-        "channel.channel_points_custom_reward.remove",
-        "1",
-        Some("channel:read:redemptions"),
-        Cond::Broadcaster,
-    ),
-    (
-        "channel.channel_points_custom_reward_redemption.add",
-        "1",
-        Some("channel:read:redemptions"),
-        Cond::Broadcaster,
-    ),
-    (
-        "channel.channel_points_custom_reward_redemption.update",
-        "1",
-        Some("channel:read:redemptions"),
-        Cond::Broadcaster,
-    ),
-    (
-        "channel.poll.begin",
-        "1",
-        Some("channel:read:polls"),
-        Cond::Broadcaster,
-    ),
-    (
-        "channel.poll.progress",
-        "1",
-        Some("channel:read:polls"),
-        Cond::Broadcaster,
-    ),
-    (
-        "channel.poll.end",
-        "1",
-        Some("channel:read:polls"),
-        Cond::Broadcaster,
-    ),
-    (
-        "channel.prediction.begin",
-        "1",
-        Some("channel:read:predictions"),
-        Cond::Broadcaster,
-    ),
-    (
-        "channel.prediction.progress",
-        "1",
-        Some("channel:read:predictions"),
-        Cond::Broadcaster,
-    ),
-    (
-        "channel.prediction.lock",
-        "1",
-        Some("channel:read:predictions"),
-        Cond::Broadcaster,
-    ),
-    (
-        "channel.prediction.end",
-        "1",
-        Some("channel:read:predictions"),
-        Cond::Broadcaster,
-    ),
-    (
-        "channel.charity_campaign.donate",
-        "1",
-        Some("channel:read:charity"),
-        Cond::Broadcaster,
-    ),
-    (
-        "channel.charity_campaign.progress",
-        "1",
-        Some("channel:read:charity"),
-        Cond::Broadcaster,
-    ),
-    (
-        "channel.hype_train.begin",
-        "1",
-        Some("channel:read:hype_train"),
-        Cond::Broadcaster,
-    ),
-    (
-        "channel.hype_train.progress",
-        "1",
-        Some("channel:read:hype_train"),
-        Cond::Broadcaster,
-    ),
-    (
-        "channel.hype_train.end",
-        "1",
-        Some("channel:read:hype_train"),
-        Cond::Broadcaster,
-    ),
-    (
-        "channel.goal.begin",
-        "1",
-        Some("channel:read:goals"),
-        Cond::Broadcaster,
-    ),
-    (
-        "channel.goal.progress",
-        "1",
-        Some("channel:read:goals"),
-        Cond::Broadcaster,
-    ),
-    (
-        "channel.goal.end",
-        "1",
-        Some("channel:read:goals"),
-        Cond::Broadcaster,
-    ),
-    (
-        "channel.shoutout.create",
-        "1",
-        Some("moderator:read:shoutouts"),
-        Cond::Moderator,
-    ),
-    (
-        "channel.shoutout.receive",
-        "1",
-        Some("moderator:read:shoutouts"),
-        Cond::Moderator,
-    ),
-    (
-        "channel.vip.add",
-        "1",
-        Some("channel:read:vips"),
-        Cond::Broadcaster,
-    ),
-    (
-        "channel.vip.remove",
-        "1",
-        Some("channel:read:vips"),
-        Cond::Broadcaster,
-    ),
-    (
-        "channel.ad_break.begin",
-        "1",
-        Some("channel:read:ads"),
-        Cond::Broadcaster,
-    ),
-];
-
-#[derive(Clone, Copy, Debug)]
-pub enum Cond {
-    Broadcaster,
-    Moderator,
-    User,
-    UserOnly,
-    RaidTo,
-}
-
-impl Cond {
-    pub fn condition(self, user: &str) -> Value {
-        match self {
-            Cond::Broadcaster => json!({"broadcaster_user_id": user}),
-            Cond::Moderator => json!({"broadcaster_user_id": user, "moderator_user_id": user}),
-            Cond::User => json!({"broadcaster_user_id": user, "user_id": user}),
-            Cond::UserOnly => json!({"user_id": user}),
-            Cond::RaidTo => json!({"to_broadcaster_user_id": user}),
-        }
+/// The JSON condition of a subscription for the signed-in user (every id is theirs).
+pub fn condition(kind: Condition, user: &str) -> Value {
+    match kind {
+        Condition::Broadcaster => json!({"broadcaster_user_id": user}),
+        Condition::Moderator => json!({"broadcaster_user_id": user, "moderator_user_id": user}),
+        Condition::User => json!({"broadcaster_user_id": user, "user_id": user}),
+        Condition::UserOnly => json!({"user_id": user}),
+        Condition::RaidTo => json!({"to_broadcaster_user_id": user}),
     }
 }
 
@@ -808,8 +571,9 @@ async fn subscribe_all(
         _ => vec![],
     };
     let mut todo = vec![];
-    for entry in SUBSCRIPTIONS {
-        match entry.2 {
+    // The catalogue's subscriptions, in its order (the critical ones first).
+    for entry in catalogue::subscriptions() {
+        match entry.1.scope {
             Some(scope) if !scopes.iter().any(|s| s == scope) => {
                 let _ = out.send(SubResult::Skipped(entry.0.to_string())).await;
             }
@@ -821,10 +585,10 @@ async fn subscribe_all(
         let mut again = vec![];
         let mut floor = Duration::ZERO;
         let mut left = todo.into_iter();
-        while let Some(entry @ (kind, version, _, cond)) = left.next() {
-            let condition = cond.condition(&user);
+        while let Some(entry @ (kind, sub)) = left.next() {
+            let condition = condition(sub.condition, &user);
             let body = json!({
-                "type": kind, "version": version, "condition": condition,
+                "type": kind, "version": sub.version, "condition": condition,
                 "transport": {"method": "websocket", "session_id": session},
             });
             let r = match create(&es.helix, &body).await {
