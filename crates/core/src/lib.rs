@@ -10,9 +10,11 @@ pub mod fields;
 pub mod ids;
 pub mod ingest;
 pub mod settings;
+pub mod status;
 
 pub use backoff::Backoff;
 pub use clock::Clock;
 pub use fields::FieldErrors;
 pub use ingest::{Envelope, Ingest, IngestError, Input, Rejected};
 pub use settings::SettingError;
+pub use status::ServiceStatus;

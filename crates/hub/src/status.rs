@@ -1,10 +1,17 @@
-//! The state of the parts around the hub, as the health routes, `system:status` and
-//! the dashboard's telemetry report them.
+//! One place that composes what the hub reports about itself and the parts around
+//! it: `/api/health`, `system:status`, the dashboard's telemetry and the
+//! `overlay:obs|twitch` join state. Each part reports a typed
+//! [`ServiceStatus`] (the integrations their own, phononmaser and seed by probe);
+//! the reads differ only in shape, which the reference fixes.
 
-use serde_json::{json, Value};
+use crate::hub::Hub;
+use landale_core::ids::now_iso;
+use landale_core::ServiceStatus;
+use serde_json::{json, Map, Value};
 
-/// Probe a service's health URL: `{connected, status?, error?}`.
-pub async fn probe(http: &reqwest::Client, url: &str) -> Value {
+/// Probe a service's health URL (3 s limit): working when it answers 2xx, with the
+/// `status` it reports (`healthy` when it says none).
+pub async fn probe(http: &reqwest::Client, url: &str) -> ServiceStatus {
     match http
         .get(url)
         .timeout(std::time::Duration::from_secs(3))
@@ -13,12 +20,138 @@ pub async fn probe(http: &reqwest::Client, url: &str) -> Value {
     {
         Ok(r) if r.status().is_success() => {
             let body: Value = r.json().await.unwrap_or(Value::Null);
-            json!({"connected": true, "status": body.get("status").cloned().unwrap_or("healthy".into())})
+            let status = match body.get("status") {
+                Some(Value::String(s)) => s.clone(),
+                Some(other) => other.to_string(),
+                None => "healthy".into(),
+            };
+            ServiceStatus::up(status)
         }
-        Ok(r) => {
-            json!({"connected": false, "error": format!("Service answered HTTP {}", r.status().as_u16())})
-        }
-        Err(e) if e.is_timeout() => json!({"connected": false, "error": "Connection timed out"}),
-        Err(_) => json!({"connected": false, "error": "Service unreachable"}),
+        Ok(r) => ServiceStatus::down(
+            "unhealthy",
+            format!("Service answered HTTP {}", r.status().as_u16()),
+        ),
+        Err(e) if e.is_timeout() => ServiceStatus::down("unhealthy", "Connection timed out"),
+        Err(_) => ServiceStatus::down("unhealthy", "Service unreachable"),
+    }
+}
+
+async fn database(hub: &Hub) -> ServiceStatus {
+    match hub.store.ping().await {
+        Ok(()) => ServiceStatus::up("healthy"),
+        Err(e) => ServiceStatus::down("unhealthy", e.to_string()),
+    }
+}
+
+fn twitch(hub: &Hub) -> ServiceStatus {
+    landale_twitch::service_status(&hub.twitch_tokens, &hub.eventsub)
+}
+
+/// `GET /api/health`: every part, and whether the hub itself is healthy (its
+/// database reachable); parts that are not running show as such without failing it.
+pub async fn api_health(hub: &Hub) -> (bool, Value) {
+    let (db, ph, seed) = tokio::join!(
+        database(hub),
+        probe(&hub.http, &hub.config.phononmaser_health_url),
+        probe(&hub.http, &hub.config.seed_health_url),
+    );
+    let mut database = json!({"connected": db.connected, "status": db.status});
+    match &db.error {
+        None => database["engine"] = hub.store.engine().into(),
+        Some(e) => database["error"] = e.clone().into(),
+    }
+    let body = json!({
+        "status": if db.connected { "healthy" } else { "unhealthy" },
+        "timestamp": now_iso(),
+        "services": {
+            "database": database,
+            "obs": hub.obs.summary(),
+            "twitch": landale_twitch::summary(&hub.twitch_tokens, &hub.eventsub),
+            "phononmaser": ph.entry(),
+            "seed": seed.entry(),
+            "websocket": {"connected": true, "sockets": hub.metrics.sockets.get()},
+        },
+        "system": {"uptime": hub.started.elapsed().as_secs(), "version": landale_protocol::envelope::SERVER_VERSION,
+                   "environment": "production", "seq": hub.bus.head()},
+    });
+    (db.connected, body)
+}
+
+/// `system:status` on `overlay:system` (reference §5.4).
+pub async fn system_status(hub: &Hub) -> Value {
+    let db = database(hub).await;
+    let secs = hub.started.elapsed().as_secs();
+    let parts = [
+        ("obs", hub.obs.service_status(), hub.obs.summary()),
+        (
+            "twitch",
+            twitch(hub),
+            landale_twitch::service_entry(&hub.twitch_tokens, &hub.eventsub),
+        ),
+        (
+            "ironmon_tcp",
+            ServiceStatus::down("unhealthy", "not running"),
+            Value::Null,
+        ),
+        ("database", db.clone(), Value::Null),
+    ];
+    let healthy = parts.iter().filter(|(_, s, _)| s.connected).count();
+    let total = parts.len();
+    let services: Map<String, Value> = parts
+        .into_iter()
+        .map(|(name, s, shape)| {
+            (
+                name.to_string(),
+                if shape.is_null() { s.entry() } else { shape },
+            )
+        })
+        .collect();
+    json!({
+        "status": if db.connected { "healthy" } else { "degraded" },
+        "timestamp": chrono::Utc::now().timestamp(),
+        "uptime": {"seconds": secs, "formatted": format!("{}h {}m {}s", secs / 3600, secs / 60 % 60, secs % 60)},
+        "services": services,
+        "summary": {"healthy_services": healthy, "total_services": total,
+                    "health_percentage": (healthy as f64 / total as f64 * 100.0).round()},
+    })
+}
+
+/// `telemetry_update` on `dashboard:services`: service health, hub status and
+/// transcription figures.
+pub async fn telemetry(hub: &Hub) -> Value {
+    let (ph, seed, db) = tokio::join!(
+        probe(&hub.http, &hub.config.phononmaser_health_url),
+        probe(&hub.http, &hub.config.seed_health_url),
+        database(hub),
+    );
+    let transcription = hub
+        .store
+        .transcription_analytics()
+        .await
+        .unwrap_or_else(|_| json!({"error": "Analytics unavailable"}));
+    json!({
+        "timestamp": chrono::Utc::now().timestamp_millis(),
+        "services": {"phononmaser": ph.entry(), "seed": seed.entry(),
+            "twitch": landale_twitch::service_entry(&hub.twitch_tokens, &hub.eventsub)},
+        "system": {
+            "uptime": hub.started.elapsed().as_secs(),
+            "version": landale_protocol::envelope::SERVER_VERSION,
+            "environment": "production",
+            "status": if db.connected { "healthy" } else { "unhealthy" },
+        },
+        "overlays": [],
+        "transcription": transcription,
+    })
+}
+
+/// The `data` of the `initial_state` an `overlay:<kind>` join pushes.
+pub fn overlay_initial(kind: &str, hub: &Hub) -> Value {
+    match kind {
+        "obs" if hub.obs.connected() => json!({"connected": true, "status": hub.obs.status()}),
+        "twitch" if twitch(hub).connected => json!({"connected": true,
+            "status": landale_twitch::summary(&hub.twitch_tokens, &hub.eventsub)}),
+        "obs" | "twitch" => json!({"connected": false}),
+        "system" => json!({"connected": true, "timestamp": chrono::Utc::now().timestamp()}),
+        _ => json!({"connected": true}),
     }
 }

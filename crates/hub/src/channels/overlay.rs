@@ -4,22 +4,10 @@
 use super::{now_unix, Channel, Ctx, Joined, Reply};
 use crate::bus::BusMessage;
 use landale_protocol::topic::overlay_push_name;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 pub fn join(kind: String, hub: &crate::hub::Hub) -> Joined {
-    let twitch = || landale_twitch::summary(&hub.twitch_tokens, &hub.eventsub);
-    let data = match kind.as_str() {
-        "obs" if hub.obs.connected() => json!({"connected": true, "status": hub.obs.status()}),
-        "twitch"
-            if landale_twitch::service_entry(&hub.twitch_tokens, &hub.eventsub)["connected"]
-                == true =>
-        {
-            json!({"connected": true, "status": twitch()})
-        }
-        "obs" | "twitch" => json!({"connected": false}),
-        "system" => json!({"connected": true, "timestamp": now_unix()}),
-        _ => json!({"connected": true}),
-    };
+    let data = crate::status::overlay_initial(&kind, hub);
     let state = json!({"type": kind, "data": data});
     Joined {
         channel: Channel::Overlay(kind),
@@ -74,9 +62,9 @@ async fn run(ctx: &Ctx<'_>, kind: &str, event: &str, payload: Value) -> Result<R
             m.insert("overlay_type".into(), kind.into());
             Reply::Ok(Value::Object(m))
         }
-        "system:status" => Reply::Ok(system_status(ctx).await),
+        "system:status" => Reply::Ok(crate::status::system_status(ctx.hub).await),
         "system:services" => {
-            let mut s = system_status(ctx).await;
+            let mut s = crate::status::system_status(ctx.hub).await;
             s["services"]["obs"]["service_type"] = "obs_websocket".into();
             s["services"]["ironmon_tcp"]["service_type"] = "tcp_server".into();
             Reply::Ok(s["services"].clone())
@@ -143,35 +131,5 @@ async fn run(ctx: &Ctx<'_>, kind: &str, event: &str, payload: Value) -> Result<R
         )),
         "rainwave:status" => Reply::Ok(json!({"enabled": false, "connected": false})),
         other => err(format!("Unknown command: {other}")),
-    })
-}
-
-/// `system:status` (reference §5.4).
-async fn system_status(ctx: &Ctx<'_>) -> Value {
-    let db = match ctx.hub.store.ping().await {
-        Ok(()) => json!({"connected": true, "status": "healthy"}),
-        Err(e) => json!({"connected": false, "error": e.to_string()}),
-    };
-    let secs = ctx.hub.started.elapsed().as_secs();
-    let mut services = Map::new();
-    services.insert("obs".into(), ctx.hub.obs.summary());
-    services.insert(
-        "twitch".into(),
-        landale_twitch::service_entry(&ctx.hub.twitch_tokens, &ctx.hub.eventsub),
-    );
-    services.insert(
-        "ironmon_tcp".into(),
-        json!({"connected": false, "error": "not running"}),
-    );
-    let db_ok = db["connected"] == true;
-    services.insert("database".into(), db);
-    let healthy = services.values().filter(|s| s["connected"] == true).count();
-    json!({
-        "status": if db_ok { "healthy" } else { "degraded" },
-        "timestamp": now_unix(),
-        "uptime": {"seconds": secs, "formatted": format!("{}h {}m {}s", secs / 3600, secs / 60 % 60, secs % 60)},
-        "services": services,
-        "summary": {"healthy_services": healthy, "total_services": 4,
-                    "health_percentage": (healthy as f64 / 4.0 * 100.0).round()},
     })
 }

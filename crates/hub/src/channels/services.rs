@@ -44,7 +44,7 @@ pub async fn handle_in(
             env_error("validation_failed", "Missing required field: service")
         }
         ("get_telemetry", _) => {
-            let t = telemetry(ctx.hub).await;
+            let t = crate::status::telemetry(ctx.hub).await;
             ctx.push("telemetry_update", &t);
             Reply::None
         }
@@ -108,31 +108,4 @@ fn notice_for(action: &str) -> Option<&'static str> {
         "restart" => Some("service_restarting"),
         _ => None,
     }
-}
-
-/// `telemetry_update`: service health, hub status and transcription figures.
-pub async fn telemetry(hub: &crate::hub::Hub) -> Value {
-    let (ph, seed) = tokio::join!(
-        crate::status::probe(&hub.http, &hub.config.phononmaser_health_url),
-        crate::status::probe(&hub.http, &hub.config.seed_health_url),
-    );
-    let db_ok = hub.store.ping().await.is_ok();
-    let transcription = hub
-        .store
-        .transcription_analytics()
-        .await
-        .unwrap_or_else(|_| json!({"error": "Analytics unavailable"}));
-    json!({
-        "timestamp": chrono::Utc::now().timestamp_millis(),
-        "services": {"phononmaser": ph, "seed": seed,
-            "twitch": landale_twitch::service_entry(&hub.twitch_tokens, &hub.eventsub)},
-        "system": {
-            "uptime": hub.started.elapsed().as_secs(),
-            "version": landale_protocol::envelope::SERVER_VERSION,
-            "environment": "production",
-            "status": if db_ok { "healthy" } else { "unhealthy" },
-        },
-        "overlays": [],
-        "transcription": transcription,
-    })
 }

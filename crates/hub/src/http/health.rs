@@ -31,31 +31,8 @@ pub async fn ready(State(hub): State<Arc<Hub>>) -> Response {
 /// Per-service status. 200 when the hub itself is healthy (database reachable),
 /// 503 otherwise; services that are not running show as such without failing it.
 pub async fn api_health(State(hub): State<Arc<Hub>>) -> Response {
-    let (db, ph, seed) = tokio::join!(
-        hub.store.ping(),
-        crate::status::probe(&hub.http, &hub.config.phononmaser_health_url),
-        crate::status::probe(&hub.http, &hub.config.seed_health_url),
-    );
-    let database = match &db {
-        Ok(()) => json!({"connected": true, "status": "healthy", "engine": hub.store.engine()}),
-        Err(e) => json!({"connected": false, "status": "unhealthy", "error": e.to_string()}),
-    };
-    let status = if db.is_ok() { "healthy" } else { "unhealthy" };
-    let body = json!({
-        "status": status,
-        "timestamp": now_iso(),
-        "services": {
-            "database": database,
-            "obs": hub.obs.summary(),
-            "twitch": landale_twitch::summary(&hub.twitch_tokens, &hub.eventsub),
-            "phononmaser": ph,
-            "seed": seed,
-            "websocket": {"connected": true, "sockets": hub.metrics.sockets.get()},
-        },
-        "system": {"uptime": hub.started.elapsed().as_secs(), "version": landale_protocol::envelope::SERVER_VERSION,
-                   "environment": "production", "seq": hub.bus.head()},
-    });
-    let code = if db.is_ok() {
+    let (ok, body) = crate::status::api_health(&hub).await;
+    let code = if ok {
         StatusCode::OK
     } else {
         StatusCode::SERVICE_UNAVAILABLE

@@ -161,6 +161,19 @@ impl Obs {
         self.with_state(|s| s.connected())
     }
 
+    /// OBS's state, typed: working means identified and ready.
+    pub fn service_status(&self) -> landale_core::ServiceStatus {
+        self.with_state(|s| landale_core::ServiceStatus {
+            connected: s.connected(),
+            status: s.link.health().into(),
+            error: (!s.connected()).then(|| {
+                s.last_error
+                    .clone()
+                    .unwrap_or_else(|| s.link.as_str().to_string())
+            }),
+        })
+    }
+
     /// Reconnect now instead of waiting out the backoff (also after a kick). Does
     /// nothing while connected or connecting: a stored wake-up would otherwise cut a
     /// later backoff (or a kick's wait) short.

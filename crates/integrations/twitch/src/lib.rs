@@ -12,6 +12,8 @@ pub mod vault;
 
 pub use settings::{TwitchArgs, TwitchSettings};
 
+use landale_core::ServiceStatus;
+
 /// Scopes `landale twitch login` asks for (reference §9.3, plus what the EventSub
 /// subscriptions of §9.1 need).
 pub const SCOPES: &[&str] = &[
@@ -46,9 +48,10 @@ pub const SCOPES: &[&str] = &[
     "user:write:chat",
 ];
 
-/// The `twitch` entry of `/api/health` and `system:status`: the token and the
-/// EventSub session, with what to do when something is wrong.
-pub fn summary(tokens: &tokens::Tokens, eventsub: &eventsub::EventSub) -> serde_json::Value {
+/// Twitch's state: the token and the EventSub session. Working (`connected`) means
+/// a session whose token is usable: `healthy`, or `degraded` while subscriptions are
+/// retried; a token that needs a new login is not working.
+pub fn service_status(tokens: &tokens::Tokens, eventsub: &eventsub::EventSub) -> ServiceStatus {
     use tokens::TokenState;
     let es = eventsub.status();
     let (status, reason) = match tokens.state() {
@@ -63,9 +66,23 @@ pub fn summary(tokens: &tokens::Tokens, eventsub: &eventsub::EventSub) -> serde_
         }
         TokenState::Valid { .. } => ("degraded", es.last_error.clone()),
     };
+    ServiceStatus {
+        connected: es.connected && matches!(status, "healthy" | "degraded"),
+        status: status.into(),
+        error: reason.or(es.last_error),
+    }
+}
+
+/// The `twitch` entry of `/api/health` and the `twitch:status` reply: the state, why,
+/// and the EventSub session.
+pub fn summary(tokens: &tokens::Tokens, eventsub: &eventsub::EventSub) -> serde_json::Value {
+    let s = service_status(tokens, eventsub);
+    let es = eventsub.status();
+    // `reason` is the token's or the session's word on a state that is not healthy.
+    let reason = (s.status != "healthy").then_some(s.error).flatten();
     serde_json::json!({
         "connected": es.connected,
-        "status": status,
+        "status": s.status,
         "reason": reason,
         "eventsub": es,
     })
@@ -75,23 +92,19 @@ pub fn summary(tokens: &tokens::Tokens, eventsub: &eventsub::EventSub) -> serde_
 /// reference shape: `{connected: true, status}` or `{connected: false, error}`, plus
 /// the subscription counts `system:services` adds.
 pub fn service_entry(tokens: &tokens::Tokens, eventsub: &eventsub::EventSub) -> serde_json::Value {
-    let s = summary(tokens, eventsub);
+    let s = service_status(tokens, eventsub);
+    let summary = summary(tokens, eventsub);
     let es = eventsub.status();
     let subscriptions = serde_json::json!({
         "total_subscriptions": es.subscription_count + es.failed.len(),
         "enabled_subscriptions": es.subscription_count,
     });
-    // Connected means working: a session whose token needs a new login is not.
-    if s["connected"] == true && (s["status"] == "healthy" || s["status"] == "degraded") {
-        serde_json::json!({"connected": true, "status": s["status"], "reason": s["reason"],
-            "subscriptions": subscriptions, "eventsub": s["eventsub"]})
-    } else {
-        let error = s["reason"]
-            .as_str()
-            .map(str::to_owned)
-            .or(es.last_error)
-            .unwrap_or_else(|| "not connected".into());
-        serde_json::json!({"connected": false, "status": s["status"], "error": error, "subscriptions": subscriptions,
-            "eventsub": s["eventsub"]})
+    let mut entry = s.entry();
+    entry["status"] = s.status.into();
+    if s.connected {
+        entry["reason"] = summary["reason"].clone();
     }
+    entry["subscriptions"] = subscriptions;
+    entry["eventsub"] = summary["eventsub"].clone();
+    entry
 }
