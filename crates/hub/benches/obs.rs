@@ -16,12 +16,8 @@
 //! the floor look slow. Both clocks start when the driver sends. Prints a table and writes
 //! bench-results/obs.json. `--quick` does 50 switches instead of 300.
 
-#[path = "../tests/common/obs.rs"]
-#[allow(dead_code)]
-mod real;
-
-mod common;
-use common::{text, Ws};
+use landale_testkit::bench::{report, text, Ws};
+use landale_testkit::obs as real;
 
 use futures_util::SinkExt;
 use landale_obs::protocol::{self, Incoming};
@@ -153,7 +149,7 @@ async fn run(n: usize) {
         }
     }
     let obs_version = hub.obs.status()["obs_version"].clone();
-    common::report(
+    report(
         "obs",
         &format!("scene switch → push, {n} switches, OBS {obs_version}"),
         ("OBS → bare obs-websocket client (floor)", to_floor),

@@ -14,18 +14,13 @@
 //! is latency, not throughput. Prints a table and writes bench-results/twitch.json.
 //! `--quick` sends 100 notifications instead of 1000.
 
-mod common;
-
-use common::{text, Ws};
 use fake_twitch::{FakeConfig, FakeTwitch};
 use futures_util::SinkExt;
-use landale_twitch::oauth::TokenSet;
+use landale_testkit::bench::{report, text, Ws};
+use landale_testkit::twitch::{eventsub_until, signed_in};
 use serde_json::{json, Value};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 use tokio_tungstenite::tungstenite::Message;
-
-/// The vault key of the test vector (bytes 0..32).
-const KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
 
 fn follow(name: &str) -> Value {
     json!({"user_id": "9001", "user_login": name, "user_name": name,
@@ -67,57 +62,18 @@ fn main() {
 }
 
 async fn run(n: usize) {
-    let (fake, _) = FakeTwitch::start(FakeConfig::default(), ([127, 0, 0, 1], 0).into())
-        .await
-        .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let args = landale::config::ConfigArgs {
-        port: Some("0".into()),
-        data_dir: Some(dir.path().display().to_string()),
-        token: Some("bench-token-0123456789abcdef".into()),
-        ..Default::default()
-    };
-    let mut config = landale::config::Config::from_args(&args).unwrap();
-    config.twitch = landale_twitch::TwitchSettings {
-        client_id: Some("fake-client-id".into()),
-        client_secret: Some("fake-client-secret".into()),
-        vault: Some(landale_twitch::vault::Vault::from_base64(KEY).unwrap()),
-        auth_url: fake.auth_url(),
-        api_url: fake.api_url(),
-        eventsub_url: fake.eventsub_url(),
-        reconnect_min: Duration::from_secs(1),
-        ..Default::default()
-    };
-    let running = landale::server::start(config).await.unwrap();
-    let hub = running.hub.clone();
-    let (access, refresh) = fake.issue_tokens(&["moderator:read:followers", "user:read:chat"]);
-    hub.twitch_tokens
-        .put(TokenSet {
-            access_token: access,
-            refresh_token: Some(refresh),
-            expires_at: chrono::Utc::now() + chrono::Duration::hours(4),
-            scopes: vec![],
-            user_id: None,
-            client_id: None,
-        })
-        .await
-        .unwrap();
-    hub.twitch_tokens.validate().await.unwrap();
-    let mut status = hub.eventsub.watch();
-    tokio::time::timeout(
-        Duration::from_secs(30),
-        status.wait_for(|s| s.state == "ready"),
+    // The same signed-in hub the Twitch tests use.
+    let (fake, hub) = signed_in(
+        FakeConfig::default(),
+        &["moderator:read:followers", "user:read:chat"],
     )
-    .await
-    .expect("EventSub never got ready")
-    .unwrap();
+    .await;
+    eventsub_until(&hub, "EventSub ready", |s| s.state == "ready").await;
 
-    let (mut overlay, _) = tokio_tungstenite::connect_async(format!(
-        "ws://{}/socket/websocket?vsn=2.0.0",
-        running.addr
-    ))
-    .await
-    .unwrap();
+    let (mut overlay, _) =
+        tokio_tungstenite::connect_async(format!("ws://{}/socket/websocket?vsn=2.0.0", hub.addr))
+            .await
+            .unwrap();
     overlay
         .send(Message::text(
             json!(["1", "1", "events:all", "phx_join", {}]).to_string(),
@@ -160,7 +116,7 @@ async fn run(n: usize) {
             to_hub.push(seen_hub.unwrap().as_secs_f64() * 1e6);
         }
     }
-    common::report(
+    report(
         "twitch",
         &format!("EventSub notification → overlay push, {n} follows, one at a time"),
         ("fake Twitch → bare EventSub client (floor)", to_floor),
@@ -168,5 +124,5 @@ async fn run(n: usize) {
         "added by Landale (per notification)",
         json!({"notifications": n}),
     );
-    running.stop().await;
+    hub.stop().await;
 }

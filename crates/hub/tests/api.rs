@@ -1,8 +1,6 @@
 //! REST shapes and status codes, the token rule, and channel commands end to end.
 
-mod common;
-
-use common::*;
+use landale_testkit::*;
 use serde_json::{json, Value};
 
 fn follow_body(login: &str) -> Value {

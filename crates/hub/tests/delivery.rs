@@ -1,10 +1,8 @@
 //! Delivery guarantees: `last_seq` replay, slow consumers, idle close, rejoin.
 
-mod common;
-
-use common::*;
 use futures_util::StreamExt;
 use landale_client::{Client, Options};
+use landale_testkit::*;
 use serde_json::{json, Value};
 use std::collections::HashSet;
 use std::time::{Duration, Instant};

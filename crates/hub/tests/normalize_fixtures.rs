@@ -3,15 +3,13 @@
 //! normalises with no field lost, and it flows through `POST /api/eventsub` to a
 //! channel subscriber under the right push name.
 
-mod common;
-
-use common::*;
 use landale::pipeline::normalize::{normalize, Options};
 use landale::pipeline::validate::validate;
 use landale_core::Envelope;
 use landale_protocol::event::ENVELOPE_KEYS;
 use landale_protocol::topic::events_push_name;
 use landale_protocol::Source;
+use landale_testkit::*;
 use serde_json::{json, Map, Value};
 use std::path::PathBuf;
 

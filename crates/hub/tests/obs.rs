@@ -5,13 +5,11 @@
 //!
 //! Tests run one at a time (each starts its own OBS; two on 2 cores would starve).
 
-mod common;
-
-use common::obs::{self as real, Obs, Rtmp};
-use common::{join, push, ws, ws_anon, Opts, TestHub, TOKEN};
 use futures_util::StreamExt;
 use landale_obs::state::Link;
 use landale_obs::ObsSettings;
+use landale_testkit::obs::{self as real, Obs, Rtmp};
+use landale_testkit::{join, push, ws, ws_anon, Opts, TestHub, TOKEN};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 use tokio_tungstenite::tungstenite::Message;
@@ -56,14 +54,14 @@ async fn hub_for(settings: ObsSettings) -> TestHub {
 }
 
 /// A socket on `dashboard:main` that has replayed everything from seq 0.
-async fn watcher(hub: &TestHub) -> common::Ws {
+async fn watcher(hub: &TestHub) -> landale_testkit::Ws {
     let mut w = ws(&hub.ws_url(), "").await;
     join(&mut w, "dashboard:main", json!({"last_seq": 0})).await;
     w
 }
 
 /// The next `obs_event` of hub type `kind` (others are skipped).
-async fn wait_obs(w: &mut common::Ws, kind: &str, within: Duration) -> Value {
+async fn wait_obs(w: &mut landale_testkit::Ws, kind: &str, within: Duration) -> Value {
     let until = Instant::now() + within;
     loop {
         let left = until.saturating_duration_since(Instant::now());
@@ -83,7 +81,7 @@ async fn wait_obs(w: &mut common::Ws, kind: &str, within: Duration) -> Value {
     }
 }
 
-async fn connected(hub: &TestHub, obs: &Obs) -> (common::Ws, Value) {
+async fn connected(hub: &TestHub, obs: &Obs) -> (landale_testkit::Ws, Value) {
     let mut w = watcher(hub).await;
     let est = tokio::time::timeout(WAIT, wait_obs(&mut w, "obs.connection_established", WAIT))
         .await
@@ -100,7 +98,7 @@ async fn connected(hub: &TestHub, obs: &Obs) -> (common::Ws, Value) {
 struct Rig {
     obs: Obs,
     hub: TestHub,
-    w: common::Ws,
+    w: landale_testkit::Ws,
     est: Value,
     _one: tokio::sync::MutexGuard<'static, ()>,
 }
@@ -123,7 +121,7 @@ async fn rig() -> Option<Rig> {
 }
 
 /// A token-holding socket joined to `dashboard:main`, for commands.
-async fn dashboard(hub: &TestHub) -> common::Ws {
+async fn dashboard(hub: &TestHub) -> landale_testkit::Ws {
     let mut d = ws(&hub.ws_url(), "").await;
     join(&mut d, "dashboard:main", json!({})).await;
     d
@@ -233,7 +231,7 @@ async fn authenticates_lists_and_switches_scenes_with_events_to_subscribers() {
     // An overlay channel gets it too, and REST switches carry the caller's correlation id.
     let mut overlay = ws_anon(&hub.ws_url(), "").await;
     join(&mut overlay, "overlay:obs", json!({})).await;
-    let init = common::next_event(&mut overlay, "initial_state").await;
+    let init = landale_testkit::next_event(&mut overlay, "initial_state").await;
     assert_eq!(init[4]["data"]["connected"], true, "{init}");
     assert_eq!(init[4]["data"]["status"]["current_scene"], "Gameplay");
     let r = reqwest::Client::new()
@@ -250,7 +248,7 @@ async fn authenticates_lists_and_switches_scenes_with_events_to_subscribers() {
         json!({"success": true, "message": "Scene changed to BRB"})
     );
     let pushed = loop {
-        let f = common::next_event(&mut overlay, "obs_event").await;
+        let f = landale_testkit::next_event(&mut overlay, "obs_event").await;
         if f[4]["type"] == "obs.scene_changed" {
             break f[4].clone();
         }

@@ -3,14 +3,12 @@
 //! seconds), restarts against each storage backend, and the contract schemas
 //! (docs/schema) checked on every push.
 
-mod common;
-
-use common::*;
 use landale_core::clock::Clock;
+use landale_testkit::*;
 use serde_json::{json, Value};
 use std::time::Duration;
 
-use common::stream::{alert_names, check_queue, check_state, follow};
+use landale_testkit::stream::{alert_names, check_queue, check_state, follow};
 
 fn start_clock() -> Clock {
     Clock::manual(chrono::DateTime::from_timestamp(1_795_000_000, 0).unwrap())

@@ -1,10 +1,8 @@
 //! A slow consumer is cut off while 50 fast clients keep their latency. In its own
 //! test binary so that no other test competes for the two cores while it measures.
 
-mod common;
-
-use common::*;
 use futures_util::StreamExt;
+use landale_testkit::*;
 use serde_json::json;
 use std::time::{Duration, Instant};
 

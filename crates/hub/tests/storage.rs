@@ -1,16 +1,14 @@
 //! Storage round-trips, the same suite on SQLite and on PostgreSQL
 //! (`LANDALE_TEST_DATABASE_URL`; skipped with a message when unset).
 
-mod common;
-
 use chrono::{Duration, Utc};
-use common::*;
 use landale::pipeline::normalize::{normalize, Options};
 use landale::store::community::{NewPronunciation, NewVocabulary};
 use landale::store::contexts::NewContext;
 use landale::store::transcriptions::NewTranscription;
 use landale::store::Store;
 use landale_core::Envelope;
+use landale_testkit::*;
 use serde_json::json;
 use std::sync::Arc;
 

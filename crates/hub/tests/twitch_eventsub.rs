@@ -4,10 +4,8 @@
 //! 4000–4007, network loss without a close frame, 429s while subscribing, an access
 //! token that dies mid-session, and a revocation; the overlay and system reads.
 
-mod common;
-
-use common::{join, next, next_event, push, twitch, ws, TestHub, Ws};
 use fake_twitch::{FakeConfig, FakeTwitch, Fault};
+use landale_testkit::{join, next, next_event, push, twitch, ws, TestHub, Ws};
 use landale_twitch::eventsub::Status;
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -130,7 +128,7 @@ async fn subscriptions_notifications_and_redelivery() {
     twitch::eventsub_until(&hub, "one duplicate counted", |s| s.duplicates == 1).await;
 
     // Overlays read the live state (reference §5.4), without a token.
-    let mut ov = common::ws_anon(&hub.ws_url(), "").await;
+    let mut ov = landale_testkit::ws_anon(&hub.ws_url(), "").await;
     join(&mut ov, "overlay:twitch", json!({})).await;
     let init = next_event(&mut ov, "initial_state").await;
     assert_eq!(init[4]["data"]["connected"], true, "{init}");

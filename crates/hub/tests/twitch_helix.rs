@@ -2,10 +2,8 @@
 //! socket, rate-limit headers, 429 and 5xx retries, 401 → one refresh (none for a
 //! missing scope), and the circuit breaker.
 
-mod common;
-
-use common::{join, push, twitch, ws, ws_anon, TestHub};
 use fake_twitch::{FakeConfig, FakeTwitch, Fault};
+use landale_testkit::{join, push, twitch, ws, ws_anon, TestHub};
 use landale_twitch::helix::{HelixError, BREAKER_THRESHOLD};
 use serde_json::json;
 use std::time::{Duration, Instant};

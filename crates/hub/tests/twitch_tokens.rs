@@ -3,11 +3,9 @@
 //! retry, a revoked refresh token, the OAuth REST routes and `landale twitch login`
 //! (device code, and the browser flow with its forged and denied callbacks).
 
-mod common;
-
-use common::twitch::{settings, KEY};
-use common::{backends, twitch, Db, Opts, PgDb, TestHub, TOKEN};
 use fake_twitch::{FakeConfig, FakeTwitch, Fault};
+use landale_testkit::twitch::{settings, KEY};
+use landale_testkit::{backends, twitch, Db, Opts, PgDb, TestHub, TOKEN};
 use landale_twitch::oauth::TokenSet;
 use landale_twitch::tokens::{TokenState, Tokens};
 use landale_twitch::vault::Vault;

@@ -5,9 +5,7 @@ use super::*;
 use crate::pipeline::normalize::{normalize, Options};
 use landale_core::Envelope;
 
-#[path = "../../tests/common/stream.rs"]
-mod stream;
-use stream::{alert_names, check_queue, check_state, follow};
+use landale_testkit::stream::{alert_names, check_queue, check_state, follow};
 
 fn t(ms: i64) -> DateTime<Utc> {
     DateTime::from_timestamp(1_795_000_000, 0).unwrap() + chrono::Duration::milliseconds(ms)

@@ -1,7 +1,10 @@
-//! Test harness: a real hub on a loopback port, raw v2 socket helpers, and a fresh
-//! PostgreSQL database per test when `LANDALE_TEST_DATABASE_URL` is set.
-#![allow(dead_code)]
+//! What the hub's tests and benches share: a real hub on a loopback port
+//! ([`TestHub`]), raw v2 socket helpers and waits, a fresh PostgreSQL database per
+//! test when `LANDALE_TEST_DATABASE_URL` is set, real OBS ([`obs`]), the stream
+//! contracts ([`stream`]), a hub signed in to the fake Twitch ([`twitch`]), and the
+//! latency benches' frames, percentiles and report ([`bench`]).
 
+pub mod bench;
 pub mod obs;
 pub mod stream;
 pub mod twitch;

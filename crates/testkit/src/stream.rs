@@ -1,12 +1,11 @@
 //! For the stream producer's tests, unit (`producer::machine`) and integration
 //! alike: its contracts (docs/schema) and the fixtures both use.
-#![allow(dead_code)]
 
 use serde_json::{json, Value};
 use std::sync::OnceLock;
 
-const STATE_SCHEMA: &str = include_str!("../../../../docs/schema/stream_state.schema.json");
-const QUEUE_SCHEMA: &str = include_str!("../../../../docs/schema/queue_state.schema.json");
+const STATE_SCHEMA: &str = include_str!("../../../docs/schema/stream_state.schema.json");
+const QUEUE_SCHEMA: &str = include_str!("../../../docs/schema/queue_state.schema.json");
 
 fn compile(text: &str) -> jsonschema::Validator {
     let schema: Value = serde_json::from_str(text).expect("schema is JSON");
