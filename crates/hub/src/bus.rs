@@ -65,7 +65,7 @@ pub struct BusLimits {
 impl Default for BusLimits {
     fn default() -> Self {
         BusLimits {
-            ring_messages: 20_000,
+            ring_messages: 10_000,
             ring_bytes: 16 * 1024 * 1024,
             broadcast_capacity: 16_384,
         }

@@ -95,6 +95,9 @@ pub struct Config {
     pub idle_timeout: Duration,
     pub retention_days: u32,
     pub replay_ring: usize,
+    /// How far a socket task may fall behind the bus before it is cut off (16,384;
+    /// not a setting: tests shrink it).
+    pub broadcast_capacity: usize,
     /// The wall clock (the system clock; tests swap in a manual one).
     pub clock: landale_core::clock::Clock,
     /// OBS connection (URL, password, timeouts); `Debug` hides the password.
@@ -292,6 +295,7 @@ impl Config {
             idle_timeout,
             retention_days,
             replay_ring,
+            broadcast_capacity: crate::bus::BusLimits::default().broadcast_capacity,
             clock: landale_core::clock::Clock::system(),
             obs,
             twitch,

@@ -70,6 +70,7 @@ impl Hub {
             .await?;
         let limits = BusLimits {
             ring_messages: config.replay_ring,
+            broadcast_capacity: config.broadcast_capacity,
             ..BusLimits::default()
         };
         let bus = Arc::new(Bus::new(head, limits));

@@ -339,42 +339,17 @@ async fn queue_controls_need_the_token_and_round_trip() {
 /// ingested without yielding, so the producer task cannot run until all are on the bus.
 #[tokio::test(flavor = "current_thread")]
 async fn producer_that_falls_behind_rereads_the_ring() {
-    use landale::bus::{Bus, BusKind, BusLimits};
-    use landale::metrics::Metrics;
-    use landale::pipeline::{normalize, Pipeline};
-    use landale::producer::Producer;
+    use landale::bus::BusKind;
     use landale_core::Input;
-    use std::sync::Arc;
 
-    let dir = tempfile::tempdir().unwrap();
-    let store = landale::store::Store::connect(None, dir.path())
-        .await
-        .unwrap();
-    let metrics = Arc::new(Metrics::new());
-    let (_stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let (queue, _writer) =
-        landale::store::writer::StoreQueue::start(store, metrics.clone(), stop_rx);
-    let bus = Arc::new(Bus::new(
-        0,
-        BusLimits {
-            broadcast_capacity: 64,
-            ..BusLimits::default()
-        },
-    ));
-    let pipeline = Pipeline::new(
-        bus.clone(),
-        queue,
-        metrics.clone(),
-        normalize::Options::default(),
-    );
-    let producer = Producer::new(
-        bus.clone(),
-        pipeline.clone(),
-        metrics.clone(),
-        start_clock(),
-    );
-    let (_shutdown_tx, shutdown) = tokio::sync::watch::channel(false);
-    tokio::spawn(producer.clone().run(shutdown));
+    let hub = TestHub::start(Opts {
+        clock: Some(start_clock()),
+        broadcast_capacity: Some(64),
+        ..Default::default()
+    })
+    .await;
+    let h = hub.hub();
+    let (bus, pipeline, producer, metrics) = (&h.bus, &h.pipeline, &h.producer, &h.metrics);
     tokio::task::yield_now().await; // the producer subscribes
 
     const N: usize = 300;

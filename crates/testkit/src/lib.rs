@@ -95,6 +95,8 @@ pub struct Opts {
     pub socket_queue: Option<usize>,
     pub idle_ms: Option<u64>,
     pub replay_ring: Option<usize>,
+    /// A smaller bus broadcast channel (socket tasks and the producer fall behind sooner).
+    pub broadcast_capacity: Option<usize>,
     pub port: Option<u16>,
     pub nurvus_url: Option<String>,
     /// A manual clock the test advances (shared across restarts).
@@ -126,6 +128,9 @@ pub fn config(opts: &Opts, dir: &std::path::Path) -> Config {
         ..Default::default()
     };
     let mut c = Config::from_args(&args).expect("test config");
+    if let Some(n) = opts.broadcast_capacity {
+        c.broadcast_capacity = n;
+    }
     if let Some(clock) = &opts.clock {
         c.clock = clock.clone();
     }
