@@ -41,9 +41,9 @@ pub struct ConfigArgs {
     /// `false` to require the token from loopback clients too.
     #[arg(long, env = "LANDALE_TRUST_LOOPBACK")]
     pub trust_loopback: Option<String>,
-    /// Base URL of the nurvus process manager on this machine.
-    #[arg(long, env = "NURVUS_URL")]
-    pub nurvus_url: Option<String>,
+    /// nurvus: `NURVUS_URL`.
+    #[command(flatten)]
+    pub nurvus: landale_nurvus::NurvusArgs,
     /// Health URL of phononmaser.
     #[arg(long, env = "PHONONMASER_HEALTH_URL")]
     pub phononmaser_health_url: Option<String>,
@@ -88,7 +88,7 @@ pub struct Config {
     pub log_format: LogFormat,
     pub demo: bool,
     pub trust_loopback: bool,
-    pub nurvus_url: String,
+    pub nurvus: landale_nurvus::NurvusSettings,
     pub phononmaser_health_url: String,
     pub seed_health_url: String,
     pub socket_queue: usize,
@@ -121,7 +121,7 @@ impl std::fmt::Debug for Config {
             .field("log_format", &self.log_format)
             .field("demo", &self.demo)
             .field("trust_loopback", &self.trust_loopback)
-            .field("nurvus_url", &self.nurvus_url)
+            .field("nurvus", &self.nurvus)
             .field("obs", &self.obs)
             .field("twitch", &self.twitch)
             .finish_non_exhaustive()
@@ -224,10 +224,7 @@ impl Config {
             .map(|v| parse_bool("LANDALE_TRUST_LOOPBACK", v))
             .transpose()?
             .unwrap_or(true);
-        let nurvus_url = match &a.nurvus_url {
-            Some(v) => parse_http_url("NURVUS_URL", v)?,
-            None => "http://127.0.0.1:4001".into(),
-        };
+        let nurvus = a.nurvus.settings()?;
         let phononmaser_health_url = match &a.phononmaser_health_url {
             Some(v) => parse_http_url("PHONONMASER_HEALTH_URL", v)?,
             None => "http://127.0.0.1:8890/health".into(),
@@ -288,7 +285,7 @@ impl Config {
             log_format,
             demo,
             trust_loopback,
-            nurvus_url,
+            nurvus,
             phononmaser_health_url,
             seed_health_url,
             socket_queue,
@@ -430,7 +427,9 @@ mod tests {
             ),
             (
                 ConfigArgs {
-                    nurvus_url: Some("tcp://x".into()),
+                    nurvus: landale_nurvus::NurvusArgs {
+                        nurvus_url: Some("tcp://x".into()),
+                    },
                     ..Default::default()
                 },
                 "NURVUS_URL",

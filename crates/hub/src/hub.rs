@@ -33,6 +33,8 @@ pub struct Hub {
     pub helix: Arc<landale_twitch::helix::Helix>,
     /// EventSub over WebSocket: Twitch's notifications into the pipeline.
     pub eventsub: Arc<landale_twitch::eventsub::EventSub>,
+    /// nurvus on this machine, behind `dashboard:services`.
+    pub nurvus: landale_nurvus::Nurvus,
     /// Outbound HTTP (nurvus, health probes): 10 s timeout on every request.
     pub http: reqwest::Client,
     pub started: Instant,
@@ -100,6 +102,7 @@ impl Hub {
         // Integrations hand their events to the pipeline through `Ingest` only.
         let ingest: Arc<dyn Ingest> = Arc::new(pipeline.clone());
         let obs = Obs::new(config.obs.clone());
+        let nurvus = landale_nurvus::Nurvus::new(&config.nurvus, http.clone());
         let twitch_tokens =
             landale_twitch::tokens::Tokens::new(&config.twitch, Arc::new(store.clone()));
         twitch_tokens.load().await;
@@ -122,6 +125,7 @@ impl Hub {
             twitch_tokens,
             helix,
             eventsub,
+            nurvus,
             http,
             started: Instant::now(),
             shutdown: shutdown.clone(),

@@ -124,7 +124,9 @@ pub fn config(opts: &Opts, dir: &std::path::Path) -> Config {
         socket_queue: opts.socket_queue.map(|n| n.to_string()),
         idle_timeout_ms: opts.idle_ms.map(|n| n.to_string()),
         replay_ring: opts.replay_ring.map(|n| n.to_string()),
-        nurvus_url: opts.nurvus_url.clone(),
+        nurvus: landale_nurvus::NurvusArgs {
+            nurvus_url: opts.nurvus_url.clone(),
+        },
         ..Default::default()
     };
     let mut c = Config::from_args(&args).expect("test config");

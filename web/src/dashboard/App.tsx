@@ -7,7 +7,7 @@
 import { createSignal, onCleanup, Show } from "solid-js";
 import { command, CommandError, connect, saveToken } from "../lib/landale";
 import { installDebug } from "../lib/debug";
-import { parseState, type StreamState } from "../overlays/omnibar/model";
+import { parseState, type StreamState } from "../lib/stream_state";
 import { applyEvent, createObsStore, HubEvent, ObsStatus } from "./obs";
 import { ObsPanel } from "./ObsPanel";
 import { QueuePanel, type QueueState } from "./QueuePanel";

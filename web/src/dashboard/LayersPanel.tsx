@@ -1,7 +1,8 @@
 // What the omnibar shows right now, per layer, from the same stream_state the
 // overlay gets (and the same distribution code).
 import { For } from "solid-js";
-import { distribute, type StreamState } from "../overlays/omnibar/model";
+import type { StreamState } from "../lib/stream_state";
+import { distribute } from "../overlays/omnibar/model";
 
 export function LayersPanel(props: { state: StreamState | null }) {
   const rows = () => {

@@ -1,4 +1,5 @@
-//! `dashboard:services` (reference §5.3): a proxy to nurvus at `NURVUS_URL`.
+//! `dashboard:services` (reference §5.3): a proxy to nurvus at `NURVUS_URL`
+//! (the `landale-nurvus` client).
 //! Commands run asynchronously; the result arrives as a `command_result` push.
 
 use super::{env_error, now_unix, Ctx, Reply, UNAUTHORIZED};
@@ -57,29 +58,7 @@ fn spawn_nurvus_call(ctx: &Ctx<'_>, busy: Arc<AtomicBool>, action: String, servi
     let outbox = ctx.outbox.clone();
     let (vsn, join_ref, topic) = (ctx.vsn, ctx.join_ref.clone(), ctx.topic.to_string());
     tokio::spawn(async move {
-        let base = &hub.config.nurvus_url;
-        let req = if action == "get_status" {
-            hub.http.get(format!("{base}/api/processes/{service}"))
-        } else {
-            hub.http
-                .post(format!("{base}/api/processes/{service}/{action}"))
-                .header("content-type", "application/json")
-        };
-        let result = match req.send().await {
-            Ok(resp) if resp.status().is_success() => {
-                let body = resp.text().await.unwrap_or_default();
-                let data = serde_json::from_str::<Value>(&body)
-                    .unwrap_or_else(|_| json!({"status": action, "process_id": service}));
-                Ok(data)
-            }
-            Ok(resp) if resp.status().as_u16() == 404 => {
-                Err("Process not found in Nurvus".to_string())
-            }
-            Ok(resp) => Err(format!("Nurvus returned HTTP {}", resp.status().as_u16())),
-            Err(e) if e.is_connect() => Err(format!("Nurvus not running at {base}")),
-            Err(e) if e.is_timeout() => Err("Nurvus did not answer within 10 s".to_string()),
-            Err(e) => Err(format!("Network error: {e}")),
-        };
+        let result = hub.nurvus.process(&action, &service).await;
         let payload = match &result {
             Ok(data) => envelope::ok(data.clone(), &now_iso()),
             Err(msg) => envelope::error("nurvus_error", msg, None, &now_iso()),

@@ -6,7 +6,7 @@ import { render } from "solid-js/web";
 import { connect } from "../../lib/landale";
 import { Pill } from "../../lib/Pill";
 import { installDebug } from "../../lib/debug";
-import { parseState } from "../omnibar/model";
+import { parseState } from "../../lib/stream_state";
 import "../overlay.css";
 import "./ironmon.css";
 

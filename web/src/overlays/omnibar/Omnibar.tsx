@@ -4,7 +4,8 @@
 import { createEffect, createSignal, For, Match, on, onCleanup, onMount, Show, Switch, type Accessor, type JSX } from "solid-js";
 import type { Layer, LayerState, Orchestrator, Running } from "../../lib/orchestrator";
 import { swapIn } from "../../lib/motion";
-import { alertText, tierLabel, timelineText, topEmotes, type Background, type Item, type Layers } from "./model";
+import type { Item } from "../../lib/stream_state";
+import { alertText, tierLabel, timelineText, topEmotes, type Background, type Layers } from "./model";
 
 const PRIORITY: Record<Layer, number> = { foreground: 100, midground: 50, background: 10 };
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { alertText, applyEmoteIncrement, distribute, parseState, topEmotes, type Item } from "./model";
+import { parseState, type Item } from "../../lib/stream_state";
+import { alertText, applyEmoteIncrement, distribute, topEmotes } from "./model";
 
 const item = (over: Partial<Item> & { id: string }): Item => ({
   type: "alert",
