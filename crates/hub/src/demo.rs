@@ -148,7 +148,7 @@ fn beat(rng: &mut impl Rng) -> Vec<(&'static str, Value)> {
     }
 }
 
-pub async fn run(pipeline: Pipeline, mut shutdown: watch::Receiver<bool>) {
+pub(crate) async fn run(pipeline: Pipeline, mut shutdown: watch::Receiver<bool>) {
     tracing::info!("demo mode: generating follows, subs, gift bombs, cheers, raids and chat");
     loop {
         let events = beat(&mut rand::rng());

@@ -6,17 +6,17 @@
 
 pub mod auth;
 pub mod bus;
-pub mod channels;
+pub(crate) mod channels;
 pub mod config;
-pub mod demo;
-pub mod http;
+pub(crate) mod demo;
+pub(crate) mod http;
 pub mod hub;
 pub mod logging;
 pub mod metrics;
-pub mod outbox;
+pub(crate) mod outbox;
 pub mod pipeline;
 pub mod producer;
 pub mod server;
-pub mod socket;
-pub mod status;
+pub(crate) mod socket;
+pub(crate) mod status;
 pub mod store;

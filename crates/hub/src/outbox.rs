@@ -16,29 +16,29 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot};
 
-pub const CLOSE_SLOW_CONSUMER: u16 = 1013;
-pub const MAX_BATCH: usize = 128;
+pub(crate) const CLOSE_SLOW_CONSUMER: u16 = 1013;
+pub(crate) const MAX_BATCH: usize = 128;
 
-pub struct Out {
-    pub text: String,
-    pub published_at: Option<Instant>,
+pub(crate) struct Out {
+    pub(crate) text: String,
+    pub(crate) published_at: Option<Instant>,
 }
 
 #[derive(Clone)]
-pub struct Outbox {
+pub(crate) struct Outbox {
     tx: mpsc::Sender<Out>,
 }
 
 /// The queue is full: this socket is a slow consumer.
 #[derive(Debug)]
-pub struct Full;
+pub(crate) struct Full;
 
 /// How long a replay frame may wait for room in the outbox.
-pub const REPLAY_WAIT: Duration = Duration::from_secs(10);
+pub(crate) const REPLAY_WAIT: Duration = Duration::from_secs(10);
 
 impl Outbox {
     /// Queue a live frame; a full queue means the socket is a slow consumer.
-    pub fn push(&self, text: String, published_at: Option<Instant>) -> Result<(), Full> {
+    pub(crate) fn push(&self, text: String, published_at: Option<Instant>) -> Result<(), Full> {
         self.tx
             .try_send(Out { text, published_at })
             .map_err(|_| Full)
@@ -47,7 +47,7 @@ impl Outbox {
     /// Queue a replay frame, waiting for room: a replay may be far larger than the
     /// queue, and is itself bounded. A client that takes no frame for
     /// [`REPLAY_WAIT`] is a slow consumer.
-    pub async fn push_wait(&self, text: String) -> Result<(), Full> {
+    pub(crate) async fn push_wait(&self, text: String) -> Result<(), Full> {
         let out = Out {
             text,
             published_at: None,
@@ -61,7 +61,7 @@ impl Outbox {
 
 /// Start the writer for one socket. Send a close code and reason on the returned
 /// sender to end it (it then tries to send a close frame for up to 1 s).
-pub fn start(
+pub(crate) fn start(
     sink: SplitSink<WebSocket, Message>,
     capacity: usize,
     metrics: Arc<Metrics>,

@@ -11,7 +11,7 @@ use serde_json::{json, Map, Value};
 
 /// Probe a service's health URL (3 s limit): working when it answers 2xx, with the
 /// `status` it reports (`healthy` when it says none).
-pub async fn probe(http: &reqwest::Client, url: &str) -> ServiceStatus {
+pub(crate) async fn probe(http: &reqwest::Client, url: &str) -> ServiceStatus {
     match http
         .get(url)
         .timeout(std::time::Duration::from_secs(3))
@@ -49,7 +49,7 @@ fn twitch(hub: &Hub) -> ServiceStatus {
 
 /// `GET /api/health`: every part, and whether the hub itself is healthy (its
 /// database reachable); parts that are not running show as such without failing it.
-pub async fn api_health(hub: &Hub) -> (bool, Value) {
+pub(crate) async fn api_health(hub: &Hub) -> (bool, Value) {
     let (db, ph, seed) = tokio::join!(
         database(hub),
         probe(&hub.http, &hub.config.phononmaser_health_url),
@@ -78,7 +78,7 @@ pub async fn api_health(hub: &Hub) -> (bool, Value) {
 }
 
 /// `system:status` on `overlay:system` (reference §5.4).
-pub async fn system_status(hub: &Hub) -> Value {
+pub(crate) async fn system_status(hub: &Hub) -> Value {
     let db = database(hub).await;
     let secs = hub.started.elapsed().as_secs();
     let parts = [
@@ -118,7 +118,7 @@ pub async fn system_status(hub: &Hub) -> Value {
 
 /// `telemetry_update` on `dashboard:services`: service health, hub status and
 /// transcription figures.
-pub async fn telemetry(hub: &Hub) -> Value {
+pub(crate) async fn telemetry(hub: &Hub) -> Value {
     let (ph, seed, db) = tokio::join!(
         probe(&hub.http, &hub.config.phononmaser_health_url),
         probe(&hub.http, &hub.config.seed_health_url),
@@ -145,7 +145,7 @@ pub async fn telemetry(hub: &Hub) -> Value {
 }
 
 /// The `data` of the `initial_state` an `overlay:<kind>` join pushes.
-pub fn overlay_initial(kind: &str, hub: &Hub) -> Value {
+pub(crate) fn overlay_initial(kind: &str, hub: &Hub) -> Value {
     match kind {
         "obs" if hub.obs.connected() => json!({"connected": true, "status": hub.obs.status()}),
         "twitch" if twitch(hub).connected => json!({"connected": true,

@@ -16,20 +16,20 @@ use serde_json::{json, Value};
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-pub const WINDOW: Duration = Duration::from_secs(10);
-pub const WINDOW_LIMIT: usize = 50;
+pub(crate) const WINDOW: Duration = Duration::from_secs(10);
+pub(crate) const WINDOW_LIMIT: usize = 50;
 /// Largest `shout` payload forwarded.
-pub const MAX_SHOUT_BYTES: usize = 16 * 1024;
+pub(crate) const MAX_SHOUT_BYTES: usize = 16 * 1024;
 
 /// Per-channel command history for the sliding window.
 #[derive(Default)]
-pub struct Limiter {
+pub(crate) struct Limiter {
     recent: VecDeque<Instant>,
 }
 
 impl Limiter {
     /// Record a command now; false when the window is full.
-    pub fn admit(&mut self, now: Instant) -> bool {
+    pub(crate) fn admit(&mut self, now: Instant) -> bool {
         while self
             .recent
             .front()
@@ -45,7 +45,7 @@ impl Limiter {
     }
 }
 
-pub fn join() -> Joined {
+pub(crate) fn join() -> Joined {
     Joined {
         channel: Channel::Dashboard(Limiter::default()),
         response: json!({}),
@@ -56,7 +56,7 @@ pub fn join() -> Joined {
     }
 }
 
-pub fn route<'m>(topic: &str, msg: &'m BusMessage) -> Option<&'m str> {
+pub(crate) fn route<'m>(topic: &str, msg: &'m BusMessage) -> Option<&'m str> {
     match &msg.kind {
         BusKind::Event { event } => dashboard_push_name(&event.kind, event.source),
         BusKind::Topic { topic: t, event } if t == topic => Some(event.as_str()),
@@ -75,7 +75,12 @@ const CONTROL: &[&str] = &[
     "rainwave:set_station",
 ];
 
-pub async fn handle_in(ctx: &Ctx<'_>, limiter: &mut Limiter, event: &str, payload: Value) -> Reply {
+pub(crate) async fn handle_in(
+    ctx: &Ctx<'_>,
+    limiter: &mut Limiter,
+    event: &str,
+    payload: Value,
+) -> Reply {
     if event != "ping" && !limiter.admit(Instant::now()) {
         return env_error("backpressure", "rate_limit_exceeded");
     }

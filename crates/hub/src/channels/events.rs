@@ -6,7 +6,7 @@ use landale_protocol::topic::events_push_name;
 use landale_protocol::EventFilter;
 use serde_json::json;
 
-pub fn join(filter: EventFilter) -> Joined {
+pub(crate) fn join(filter: EventFilter) -> Joined {
     Joined {
         channel: Channel::Events(filter),
         response: json!({}),
@@ -14,14 +14,14 @@ pub fn join(filter: EventFilter) -> Joined {
     }
 }
 
-pub fn route(filter: EventFilter, msg: &BusMessage) -> Option<&'static str> {
+pub(crate) fn route(filter: EventFilter, msg: &BusMessage) -> Option<&'static str> {
     let (kind, source) = msg.event()?;
     filter
         .matches(kind, source)
         .then(|| events_push_name(kind, source))
 }
 
-pub fn handle_in(event: &str) -> Reply {
+pub(crate) fn handle_in(event: &str) -> Reply {
     match event {
         "ping" => envelope_pong(),
         other => {

@@ -4,12 +4,12 @@
 //! A channel never writes to a socket itself except through [`Ctx::push`]; replies
 //! are returned to `socket::conn`, which frames them.
 
-pub mod dashboard;
-pub mod events;
-pub mod overlay;
-pub mod services;
-pub mod stream;
-pub mod transcription;
+pub(crate) mod dashboard;
+pub(crate) mod events;
+pub(crate) mod overlay;
+pub(crate) mod services;
+pub(crate) mod stream;
+pub(crate) mod transcription;
 
 use crate::bus::BusMessage;
 use crate::hub::Hub;
@@ -20,22 +20,22 @@ use serde_json::{json, Value};
 use std::sync::Arc;
 
 /// What a command handler may use.
-pub struct Ctx<'a> {
-    pub hub: &'a Arc<Hub>,
+pub(crate) struct Ctx<'a> {
+    pub(crate) hub: &'a Arc<Hub>,
     /// The socket's 8-hex correlation id.
-    pub conn_id: &'a str,
+    pub(crate) conn_id: &'a str,
     /// May this socket run control actions (token or trusted loopback)?
-    pub authorized: bool,
-    pub outbox: &'a Outbox,
-    pub vsn: Vsn,
-    pub topic: &'a str,
-    pub join_ref: &'a Value,
+    pub(crate) authorized: bool,
+    pub(crate) outbox: &'a Outbox,
+    pub(crate) vsn: Vsn,
+    pub(crate) topic: &'a str,
+    pub(crate) join_ref: &'a Value,
 }
 
 impl Ctx<'_> {
     /// Push `event` on this channel's topic (an out-of-band push, not a reply).
     /// A full queue here is noticed by the connection on its next push.
-    pub fn push(&self, event: &str, payload: &Value) {
+    pub(crate) fn push(&self, event: &str, payload: &Value) {
         let text = frame::encode(
             self.vsn,
             self.join_ref,
@@ -49,7 +49,7 @@ impl Ctx<'_> {
 }
 
 /// The answer to an inbound command.
-pub enum Reply {
+pub(crate) enum Reply {
     /// No `phx_reply` (as the reference does for some commands).
     None,
     Ok(Value),
@@ -61,20 +61,20 @@ pub enum Reply {
 }
 
 impl Reply {
-    pub fn later(f: impl std::future::Future<Output = Reply> + Send + 'static) -> Reply {
+    pub(crate) fn later(f: impl std::future::Future<Output = Reply> + Send + 'static) -> Reply {
         Reply::Later(Box::pin(f))
     }
 }
 
-pub struct Joined {
-    pub channel: Channel,
+pub(crate) struct Joined {
+    pub(crate) channel: Channel,
     /// Fields for the join reply (the hub adds `seq`).
-    pub response: Value,
+    pub(crate) response: Value,
     /// Pushes sent right after the join reply, before any replay.
-    pub pushes: Vec<(&'static str, Value)>,
+    pub(crate) pushes: Vec<(&'static str, Value)>,
 }
 
-pub enum Channel {
+pub(crate) enum Channel {
     Events(EventFilter),
     Dashboard(dashboard::Limiter),
     /// Set while a nurvus call of this channel is in flight (one at a time).
@@ -85,29 +85,29 @@ pub enum Channel {
     Transcription(Option<String>),
 }
 
-pub fn now_unix() -> i64 {
+pub(crate) fn now_unix() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
 /// Envelope-style error reply.
-pub fn env_error(code: &str, message: &str) -> Reply {
+pub(crate) fn env_error(code: &str, message: &str) -> Reply {
     Reply::Error(envelope::error(code, message, None, &now_iso()))
 }
 
-pub fn env_ok(data: Value) -> Reply {
+pub(crate) fn env_ok(data: Value) -> Reply {
     Reply::Ok(envelope::ok(data, &now_iso()))
 }
 
-pub const UNAUTHORIZED: &str =
+pub(crate) const UNAUTHORIZED: &str =
     "this action needs the Landale token: connect with the socket param `token` (see `landale token`)";
 
 /// `{pong: true, timestamp}` in the envelope (events, dashboard, stream, services).
-pub fn envelope_pong() -> Reply {
+pub(crate) fn envelope_pong() -> Reply {
     env_ok(json!({"pong": true, "timestamp": now_unix()}))
 }
 
 impl Channel {
-    pub async fn join(
+    pub(crate) async fn join(
         topic: ChannelTopic,
         ctx: &Ctx<'_>,
         payload: &Value,
@@ -129,7 +129,7 @@ impl Channel {
     }
 
     /// The push event name for a bus message on this channel's `topic`, if forwarded.
-    pub fn route<'m>(&self, topic: &str, msg: &'m BusMessage) -> Option<&'m str> {
+    pub(crate) fn route<'m>(&self, topic: &str, msg: &'m BusMessage) -> Option<&'m str> {
         match self {
             Channel::Events(filter) => events::route(*filter, msg),
             Channel::Dashboard(_) => dashboard::route(topic, msg),
@@ -141,11 +141,11 @@ impl Channel {
     }
 
     /// Stream channels are full-state: a rejoin gets the current state, not a replay.
-    pub fn replays(&self) -> bool {
+    pub(crate) fn replays(&self) -> bool {
         !matches!(self, Channel::StreamOverlays | Channel::StreamQueue)
     }
 
-    pub async fn handle_in(&mut self, ctx: &Ctx<'_>, event: &str, payload: Value) -> Reply {
+    pub(crate) async fn handle_in(&mut self, ctx: &Ctx<'_>, event: &str, payload: Value) -> Reply {
         match self {
             Channel::Events(_) => events::handle_in(event),
             Channel::Dashboard(limiter) => dashboard::handle_in(ctx, limiter, event, payload).await,

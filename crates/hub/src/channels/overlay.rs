@@ -6,7 +6,7 @@ use crate::bus::BusMessage;
 use landale_protocol::topic::overlay_push_name;
 use serde_json::{json, Value};
 
-pub fn join(kind: String, hub: &crate::hub::Hub) -> Joined {
+pub(crate) fn join(kind: String, hub: &crate::hub::Hub) -> Joined {
     let data = crate::status::overlay_initial(&kind, hub);
     let state = json!({"type": kind, "data": data});
     Joined {
@@ -16,7 +16,7 @@ pub fn join(kind: String, hub: &crate::hub::Hub) -> Joined {
     }
 }
 
-pub fn route<'m>(kind: &str, msg: &'m BusMessage) -> Option<&'m str> {
+pub(crate) fn route<'m>(kind: &str, msg: &'m BusMessage) -> Option<&'m str> {
     let (_, source) = msg.event()?;
     overlay_push_name(kind, source)
 }
@@ -45,7 +45,7 @@ fn required(payload: &Value, key: &str) -> Result<i64, Reply> {
     pos_int(payload, key)?.ok_or_else(|| err(format!("Missing required parameters: {key}")))
 }
 
-pub async fn handle_in(ctx: &Ctx<'_>, kind: &str, event: &str, payload: Value) -> Reply {
+pub(crate) async fn handle_in(ctx: &Ctx<'_>, kind: &str, event: &str, payload: Value) -> Reply {
     match run(ctx, kind, event, payload).await {
         Ok(r) | Err(r) => r,
     }

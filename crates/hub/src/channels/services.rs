@@ -9,9 +9,9 @@ use serde_json::{json, Value};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-pub const SERVICES: [&str; 2] = ["phononmaser", "seed"];
+pub(crate) const SERVICES: [&str; 2] = ["phononmaser", "seed"];
 
-pub async fn handle_in(
+pub(crate) async fn handle_in(
     ctx: &Ctx<'_>,
     busy: &Arc<AtomicBool>,
     event: &str,

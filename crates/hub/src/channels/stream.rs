@@ -7,7 +7,7 @@ use crate::producer::{MAX_DURATION_MS, MAX_REPLAY};
 use landale_core::Input;
 use serde_json::{json, Value};
 
-pub fn join_overlays(ctx: &Ctx<'_>, payload: &Value) -> Joined {
+pub(crate) fn join_overlays(ctx: &Ctx<'_>, payload: &Value) -> Joined {
     let name = payload
         .get("overlay_type")
         .and_then(Value::as_str)
@@ -32,7 +32,7 @@ pub fn join_overlays(ctx: &Ctx<'_>, payload: &Value) -> Joined {
     }
 }
 
-pub fn join_queue(ctx: &Ctx<'_>) -> Joined {
+pub(crate) fn join_queue(ctx: &Ctx<'_>) -> Joined {
     Joined {
         channel: Channel::StreamQueue,
         response: json!({}),
@@ -107,7 +107,7 @@ const TAKEOVER_TYPES: &[&str] = &[
     "custom",
 ];
 
-pub async fn handle_in(ctx: &Ctx<'_>, event: &str, payload: Value) -> Reply {
+pub(crate) async fn handle_in(ctx: &Ctx<'_>, event: &str, payload: Value) -> Reply {
     if CONTROL.contains(&event) && !ctx.authorized {
         return env_error("unauthorized", UNAUTHORIZED);
     }

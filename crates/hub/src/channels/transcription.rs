@@ -6,7 +6,7 @@ use crate::store::transcriptions::NewTranscription;
 use landale_core::ids::{now_iso, random_hex};
 use serde_json::{json, Value};
 
-pub fn join(session: Option<String>) -> Joined {
+pub(crate) fn join(session: Option<String>) -> Joined {
     let push = match &session {
         None => {
             json!({"type": "transcription:live", "timestamp": now_iso(), "status": "connected"})
@@ -22,7 +22,7 @@ pub fn join(session: Option<String>) -> Joined {
     }
 }
 
-pub fn route<'m>(session: Option<&str>, msg: &'m BusMessage) -> Option<&'m str> {
+pub(crate) fn route<'m>(session: Option<&str>, msg: &'m BusMessage) -> Option<&'m str> {
     match (&msg.kind, session) {
         (BusKind::Transcription { .. }, None) => Some("new_transcription"),
         (
@@ -39,7 +39,12 @@ fn err(message: impl Into<String>) -> Reply {
     Reply::Error(json!({"message": message.into()}))
 }
 
-pub async fn handle_in(ctx: &Ctx<'_>, session: Option<&str>, event: &str, payload: Value) -> Reply {
+pub(crate) async fn handle_in(
+    ctx: &Ctx<'_>,
+    session: Option<&str>,
+    event: &str,
+    payload: Value,
+) -> Reply {
     let store = &ctx.hub.store;
     match event {
         "ping" => {

@@ -6,7 +6,7 @@ use axum::extract::{Query, State};
 use serde_json::json;
 use std::sync::Arc;
 
-pub async fn events(State(hub): State<Arc<Hub>>, Query(p): Query<Params>) -> ApiResult {
+pub(crate) async fn events(State(hub): State<Arc<Hub>>, Query(p): Query<Params>) -> ApiResult {
     let rows = hub
         .store
         .recent_events(
@@ -19,7 +19,7 @@ pub async fn events(State(hub): State<Arc<Hub>>, Query(p): Query<Params>) -> Api
     Ok(env_ok(json!({"count": rows.len(), "events": rows})))
 }
 
-pub async fn stats(State(hub): State<Arc<Hub>>, Query(p): Query<Params>) -> ApiResult {
+pub(crate) async fn stats(State(hub): State<Arc<Hub>>, Query(p): Query<Params>) -> ApiResult {
     let hours = int_param(&p, "hours", 24, 24 * 365)?;
     let stats = hub.store.event_stats(hours).await.map_err(db_error)?;
     let users = hub

@@ -37,13 +37,13 @@ fn missing(message: &str) -> ApiError {
     )
 }
 
-pub async fn members(State(hub): State<Arc<Hub>>, Query(p): Query<Params>) -> ApiResult {
+pub(crate) async fn members(State(hub): State<Arc<Hub>>, Query(p): Query<Params>) -> ApiResult {
     let limit = int_param(&p, "limit", 50, 500)?;
     let rows = hub.store.active_members(limit).await.map_err(db_error)?;
     Ok(env_ok(json!({"count": rows.len(), "data": rows})))
 }
 
-pub async fn member_activity(
+pub(crate) async fn member_activity(
     State(hub): State<Arc<Hub>>,
     peer: Peer,
     headers: HeaderMap,
@@ -84,17 +84,17 @@ pub async fn member_activity(
     Ok((status, env_ok(data)).into_response())
 }
 
-pub async fn stats(State(hub): State<Arc<Hub>>) -> ApiResult {
+pub(crate) async fn stats(State(hub): State<Arc<Hub>>) -> ApiResult {
     let data = hub.store.community_stats().await.map_err(db_error)?;
     Ok(env_ok(json!({"data": data})))
 }
 
-pub async fn pronunciations(State(hub): State<Arc<Hub>>) -> ApiResult {
+pub(crate) async fn pronunciations(State(hub): State<Arc<Hub>>) -> ApiResult {
     let rows = hub.store.list_pronunciations().await.map_err(db_error)?;
     Ok(env_ok(json!(rows)))
 }
 
-pub async fn create_pronunciation(
+pub(crate) async fn create_pronunciation(
     State(hub): State<Arc<Hub>>,
     peer: Peer,
     headers: HeaderMap,
@@ -107,7 +107,10 @@ pub async fn create_pronunciation(
     Ok((StatusCode::CREATED, env_ok(data)).into_response())
 }
 
-pub async fn pronunciation(State(hub): State<Arc<Hub>>, Path(username): Path<String>) -> ApiResult {
+pub(crate) async fn pronunciation(
+    State(hub): State<Arc<Hub>>,
+    Path(username): Path<String>,
+) -> ApiResult {
     match hub
         .store
         .pronunciation_for(&username)
@@ -123,7 +126,7 @@ pub async fn pronunciation(State(hub): State<Arc<Hub>>, Path(username): Path<Str
     }
 }
 
-pub async fn vocabulary(State(hub): State<Arc<Hub>>, Query(p): Query<Params>) -> ApiResult {
+pub(crate) async fn vocabulary(State(hub): State<Arc<Hub>>, Query(p): Query<Params>) -> ApiResult {
     let limit = int_param(&p, "limit", 50, 500)?;
     let rows = hub
         .store
@@ -133,7 +136,7 @@ pub async fn vocabulary(State(hub): State<Arc<Hub>>, Query(p): Query<Params>) ->
     Ok(env_ok(json!(rows)))
 }
 
-pub async fn create_vocabulary(
+pub(crate) async fn create_vocabulary(
     State(hub): State<Arc<Hub>>,
     peer: Peer,
     headers: HeaderMap,
@@ -155,7 +158,10 @@ pub async fn create_vocabulary(
     }
 }
 
-pub async fn search_vocabulary(State(hub): State<Arc<Hub>>, Query(p): Query<Params>) -> ApiResult {
+pub(crate) async fn search_vocabulary(
+    State(hub): State<Arc<Hub>>,
+    Query(p): Query<Params>,
+) -> ApiResult {
     let q = p
         .get("q")
         .filter(|q| !q.trim().is_empty())

@@ -11,7 +11,7 @@ use axum::Json;
 use serde_json::{json, Value};
 use std::sync::Arc;
 
-pub async fn create(
+pub(crate) async fn create(
     State(hub): State<Arc<Hub>>,
     peer: Peer,
     headers: HeaderMap,
@@ -39,7 +39,7 @@ fn session(p: &Params) -> Option<&str> {
         .filter(|s| !s.is_empty())
 }
 
-pub async fn list(State(hub): State<Arc<Hub>>, Query(p): Query<Params>) -> ApiResult {
+pub(crate) async fn list(State(hub): State<Arc<Hub>>, Query(p): Query<Params>) -> ApiResult {
     let limit = int_param(&p, "limit", 50, 500)?;
     let rows = hub
         .store
@@ -49,7 +49,7 @@ pub async fn list(State(hub): State<Arc<Hub>>, Query(p): Query<Params>) -> ApiRe
     Ok(env_ok(json!({"contexts": rows})))
 }
 
-pub async fn search(State(hub): State<Arc<Hub>>, Query(p): Query<Params>) -> ApiResult {
+pub(crate) async fn search(State(hub): State<Arc<Hub>>, Query(p): Query<Params>) -> ApiResult {
     let q = p.get("q").filter(|q| !q.trim().is_empty()).ok_or_else(|| {
         super::ApiError(
             StatusCode::BAD_REQUEST,
@@ -70,7 +70,7 @@ pub async fn search(State(hub): State<Arc<Hub>>, Query(p): Query<Params>) -> Api
     Ok(env_ok(json!({"contexts": rows, "query": q})))
 }
 
-pub async fn stats(State(hub): State<Arc<Hub>>, Query(p): Query<Params>) -> ApiResult {
+pub(crate) async fn stats(State(hub): State<Arc<Hub>>, Query(p): Query<Params>) -> ApiResult {
     let hours = int_param(&p, "hours", 24, 24 * 365)?;
     let data = hub.store.context_stats(hours).await.map_err(db_error)?;
     Ok(Json(json!({"status": "success", "data": data})).into_response())

@@ -51,7 +51,7 @@ fn publish(hub: &Hub, input: Input) -> Result<Response, ApiError> {
     }
 }
 
-pub async fn eventsub(
+pub(crate) async fn eventsub(
     State(hub): State<Arc<Hub>>,
     peer: Peer,
     Extension(cid): Extension<CorrelationId>,
@@ -102,7 +102,7 @@ pub async fn eventsub(
     publish(&hub, input)
 }
 
-pub async fn ingest(
+pub(crate) async fn ingest(
     State(hub): State<Arc<Hub>>,
     peer: Peer,
     Extension(cid): Extension<CorrelationId>,

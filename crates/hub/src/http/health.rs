@@ -10,11 +10,11 @@ use landale_core::ids::now_iso;
 use serde_json::{json, Value};
 use std::sync::Arc;
 
-pub async fn health() -> Json<Value> {
+pub(crate) async fn health() -> Json<Value> {
     Json(json!({"status": "ok", "timestamp": now_iso()}))
 }
 
-pub async fn ready(State(hub): State<Arc<Hub>>) -> Response {
+pub(crate) async fn ready(State(hub): State<Arc<Hub>>) -> Response {
     match hub.store.ping().await {
         Ok(()) => Json(json!({"status": "ready", "timestamp": now_iso(),
                               "checks": {"database": {"connected": true, "status": "healthy"}}}))
@@ -30,7 +30,7 @@ pub async fn ready(State(hub): State<Arc<Hub>>) -> Response {
 
 /// Per-service status. 200 when the hub itself is healthy (database reachable),
 /// 503 otherwise; services that are not running show as such without failing it.
-pub async fn api_health(State(hub): State<Arc<Hub>>) -> Response {
+pub(crate) async fn api_health(State(hub): State<Arc<Hub>>) -> Response {
     let (ok, body) = crate::status::api_health(&hub).await;
     let code = if ok {
         StatusCode::OK
@@ -40,7 +40,10 @@ pub async fn api_health(State(hub): State<Arc<Hub>>) -> Response {
     (code, Json(body)).into_response()
 }
 
-pub async fn metrics(State(hub): State<Arc<Hub>>, _peer: Peer) -> Result<Response, ApiError> {
+pub(crate) async fn metrics(
+    State(hub): State<Arc<Hub>>,
+    _peer: Peer,
+) -> Result<Response, ApiError> {
     Ok((
         [(
             header::CONTENT_TYPE,

@@ -1,15 +1,15 @@
 //! The REST API and static routes. Handlers are thin: parse, call a module, shape
 //! the reply (reference server.md §11 for paths, shapes and status codes).
 
-pub mod activity;
-pub mod community;
-pub mod contexts;
-pub mod eventsub;
-pub mod health;
-pub mod oauth;
-pub mod obs;
-pub mod pages;
-pub mod transcriptions;
+pub(crate) mod activity;
+pub(crate) mod community;
+pub(crate) mod contexts;
+pub(crate) mod eventsub;
+pub(crate) mod health;
+pub(crate) mod oauth;
+pub(crate) mod obs;
+pub(crate) mod pages;
+pub(crate) mod transcriptions;
 
 use crate::auth::bearer;
 use crate::hub::Hub;
@@ -28,12 +28,12 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 
 /// Request bodies above this are refused with 413.
-pub const MAX_BODY_BYTES: usize = 100 * 1024;
+pub(crate) const MAX_BODY_BYTES: usize = 100 * 1024;
 
-pub type Params = HashMap<String, String>;
+pub(crate) type Params = HashMap<String, String>;
 
 /// A JSON error response with a status.
-pub struct ApiError(pub StatusCode, pub Value);
+pub(crate) struct ApiError(pub StatusCode, pub Value);
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
@@ -41,26 +41,30 @@ impl IntoResponse for ApiError {
     }
 }
 
-pub type ApiResult = Result<Response, ApiError>;
+pub(crate) type ApiResult = Result<Response, ApiError>;
 
 /// An enveloped error with the status its code implies.
-pub fn env_error(code: &str, message: &str, details: Option<Value>) -> ApiError {
+pub(crate) fn env_error(code: &str, message: &str, details: Option<Value>) -> ApiError {
     let status = StatusCode::from_u16(envelope::status_for_code(code))
         .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     ApiError(status, envelope::error(code, message, details, &now_iso()))
 }
 
-pub fn env_ok(data: Value) -> Response {
+pub(crate) fn env_ok(data: Value) -> Response {
     Json(envelope::ok(data, &now_iso())).into_response()
 }
 
-pub fn db_error(e: crate::store::StoreError) -> ApiError {
+pub(crate) fn db_error(e: crate::store::StoreError) -> ApiError {
     tracing::error!(error = %e, "database error in a request");
     env_error("service_unavailable", &format!("database error: {e}"), None)
 }
 
 /// Control actions need the token (or a trusted loopback peer).
-pub fn require_control(hub: &Hub, headers: &HeaderMap, peer: SocketAddr) -> Result<(), ApiError> {
+pub(crate) fn require_control(
+    hub: &Hub,
+    headers: &HeaderMap,
+    peer: SocketAddr,
+) -> Result<(), ApiError> {
     let token = bearer(
         headers
             .get(header::AUTHORIZATION)
@@ -81,7 +85,7 @@ pub fn require_control(hub: &Hub, headers: &HeaderMap, peer: SocketAddr) -> Resu
 }
 
 /// `limit` within `1..=max`, else `default` (the reference's lenient rule).
-pub fn limit(p: &Params, default: i64, max: i64) -> i64 {
+pub(crate) fn limit(p: &Params, default: i64, max: i64) -> i64 {
     p.get("limit")
         .and_then(|v| v.parse::<i64>().ok())
         .filter(|n| (1..=max).contains(n))
@@ -89,7 +93,7 @@ pub fn limit(p: &Params, default: i64, max: i64) -> i64 {
 }
 
 /// A strict positive integer parameter: absent → default, malformed → 400.
-pub fn int_param(p: &Params, key: &str, default: i64, max: i64) -> Result<i64, ApiError> {
+pub(crate) fn int_param(p: &Params, key: &str, default: i64, max: i64) -> Result<i64, ApiError> {
     match p.get(key) {
         None => Ok(default),
         Some(v) => match v.parse::<i64>() {
@@ -107,9 +111,9 @@ pub fn int_param(p: &Params, key: &str, default: i64, max: i64) -> Result<i64, A
     }
 }
 
-pub type Peer = ConnectInfo<SocketAddr>;
+pub(crate) type Peer = ConnectInfo<SocketAddr>;
 
-pub fn router(hub: Arc<Hub>) -> Router {
+pub(crate) fn router(hub: Arc<Hub>) -> Router {
     let mut origins: Vec<HeaderValue> = hub
         .config
         .allowed_origins
@@ -252,7 +256,7 @@ async fn correlation(mut req: axum::extract::Request, next: axum::middleware::Ne
 
 /// The request's correlation id (see [`correlation`]).
 #[derive(Clone, Debug)]
-pub struct CorrelationId(pub String);
+pub(crate) struct CorrelationId(pub String);
 
 async fn not_found() -> ApiError {
     ApiError(

@@ -16,7 +16,7 @@ use std::sync::Arc;
 /// `{connected, expires_at, valid}` as before, plus `state`, `reason`, `scopes`,
 /// `user_id`. `state` is `valid`, `degraded`, `needs_login`, `vault_error` or
 /// `not_configured`.
-pub async fn status(State(hub): State<Arc<Hub>>) -> ApiResult {
+pub(crate) async fn status(State(hub): State<Arc<Hub>>) -> ApiResult {
     let st = hub.twitch_tokens.state();
     let mut body = serde_json::to_value(&st).unwrap_or(Value::Null);
     let (connected, expires_at) = match &st {
@@ -44,7 +44,11 @@ fn token_error(e: TokenError) -> super::ApiError {
     env_error(code, &e.to_string(), None)
 }
 
-pub async fn refresh(State(hub): State<Arc<Hub>>, peer: Peer, headers: HeaderMap) -> ApiResult {
+pub(crate) async fn refresh(
+    State(hub): State<Arc<Hub>>,
+    peer: Peer,
+    headers: HeaderMap,
+) -> ApiResult {
     require_control(&hub, &headers, peer.0)?;
     let t = hub.twitch_tokens.access().await.map_err(token_error)?;
     hub.twitch_tokens
@@ -56,7 +60,7 @@ pub async fn refresh(State(hub): State<Arc<Hub>>, peer: Peer, headers: HeaderMap
 
 /// `{access_token, refresh_token, expires_in?, scope? (space-separated) | scopes?}`.
 /// The pair is validated with Twitch before it is stored (a refused pair changes nothing).
-pub async fn upload(
+pub(crate) async fn upload(
     State(hub): State<Arc<Hub>>,
     peer: Peer,
     headers: HeaderMap,

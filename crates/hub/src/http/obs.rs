@@ -17,7 +17,7 @@ fn obs_error(e: ObsError) -> ApiError {
     env_error(e.code(), &e.to_string(), None)
 }
 
-pub async fn status(State(hub): State<Arc<Hub>>) -> ApiResult {
+pub(crate) async fn status(State(hub): State<Arc<Hub>>) -> ApiResult {
     Ok(env_ok(hub.obs.status()))
 }
 
@@ -28,7 +28,7 @@ async fn read(hub: &Hub, request_type: &str) -> ApiResult {
 
 macro_rules! read_route {
     ($name:ident, $request:literal) => {
-        pub async fn $name(State(hub): State<Arc<Hub>>) -> ApiResult {
+        pub(crate) async fn $name(State(hub): State<Arc<Hub>>) -> ApiResult {
             read(&hub, $request).await
         }
     };
@@ -43,7 +43,7 @@ read_route!(outputs, "GetOutputList");
 read_route!(virtual_cam, "GetVirtualCamStatus");
 
 /// The reference's shape: the service's view plus OBS's own figures.
-pub async fn stats(State(hub): State<Arc<Hub>>) -> ApiResult {
+pub(crate) async fn stats(State(hub): State<Arc<Hub>>) -> ApiResult {
     let s = hub.obs.snapshot();
     let status = s.status_json();
     Ok(env_ok(json!({
@@ -80,7 +80,7 @@ async fn control(
 
 macro_rules! output_route {
     ($name:ident, $event:literal, $message:literal) => {
-        pub async fn $name(
+        pub(crate) async fn $name(
             State(hub): State<Arc<Hub>>,
             peer: Peer,
             Extension(correlation): Extension<CorrelationId>,
@@ -105,7 +105,7 @@ output_route!(stop_streaming, "obs:stop_streaming", "Stream stopped");
 output_route!(start_recording, "obs:start_recording", "Recording started");
 output_route!(stop_recording, "obs:stop_recording", "Recording stopped");
 
-pub async fn set_scene(
+pub(crate) async fn set_scene(
     State(hub): State<Arc<Hub>>,
     peer: Peer,
     Extension(correlation): Extension<CorrelationId>,
@@ -126,7 +126,11 @@ pub async fn set_scene(
 }
 
 /// Reconnect now (skips the backoff; the way back after OBS kicked this session).
-pub async fn reconnect(State(hub): State<Arc<Hub>>, peer: Peer, headers: HeaderMap) -> ApiResult {
+pub(crate) async fn reconnect(
+    State(hub): State<Arc<Hub>>,
+    peer: Peer,
+    headers: HeaderMap,
+) -> ApiResult {
     require_control(&hub, &headers, peer.0)?;
     hub.obs.reconnect();
     Ok(env_ok(json!({"operation": "reconnect"})))

@@ -38,12 +38,12 @@ fn page(path: &str) -> Response {
     })
 }
 
-pub async fn dashboard() -> Response {
+pub(crate) async fn dashboard() -> Response {
     page("dashboard/index.html")
 }
 
 /// `/overlays/<name>`: an OBS browser source (1920×1080, transparent).
-pub async fn overlay(Path(name): Path<String>) -> Response {
+pub(crate) async fn overlay(Path(name): Path<String>) -> Response {
     let name = name.trim_end_matches('/');
     if name.is_empty() || !name.bytes().all(|b| b.is_ascii_lowercase() || b == b'-') {
         return StatusCode::NOT_FOUND.into_response();
@@ -65,10 +65,10 @@ pub async fn overlay(Path(name): Path<String>) -> Response {
 }
 
 /// The overlays `web/vite.config.ts` builds (listed in the 404 for a wrong name).
-pub const OVERLAYS: [&str; 4] = ["omnibar", "takeover", "captions", "ironmon"];
+pub(crate) const OVERLAYS: [&str; 4] = ["omnibar", "takeover", "captions", "ironmon"];
 
 /// Hashed file names: cache for a year.
-pub async fn asset(Path(path): Path<String>) -> Response {
+pub(crate) async fn asset(Path(path): Path<String>) -> Response {
     file(
         &format!("assets/{path}"),
         "public, max-age=31536000, immutable",

@@ -23,7 +23,7 @@ fn session_param(p: &Params) -> Option<&str> {
         .filter(|s| !s.is_empty())
 }
 
-pub async fn list(State(hub): State<Arc<Hub>>, Query(p): Query<Params>) -> ApiResult {
+pub(crate) async fn list(State(hub): State<Arc<Hub>>, Query(p): Query<Params>) -> ApiResult {
     let rows = hub
         .store
         .list_transcriptions(limit(&p, 50, 1000), session_param(&p))
@@ -32,7 +32,7 @@ pub async fn list(State(hub): State<Arc<Hub>>, Query(p): Query<Params>) -> ApiRe
     Ok(Json(json!({"success": true, "data": rows})).into_response())
 }
 
-pub async fn search(State(hub): State<Arc<Hub>>, Query(p): Query<Params>) -> ApiResult {
+pub(crate) async fn search(State(hub): State<Arc<Hub>>, Query(p): Query<Params>) -> ApiResult {
     let q = p
         .get("q")
         .ok_or_else(|| fail("Search query (q) is required"))?;
@@ -56,7 +56,7 @@ fn time(p: &Params, key: &str) -> Result<Option<DateTime<Utc>>, ApiError> {
     }
 }
 
-pub async fn time_range(State(hub): State<Arc<Hub>>, Query(p): Query<Params>) -> ApiResult {
+pub(crate) async fn time_range(State(hub): State<Arc<Hub>>, Query(p): Query<Params>) -> ApiResult {
     let start = time(&p, "start_time")?.ok_or_else(|| fail("start_time is required (ISO 8601)"))?;
     let end = time(&p, "end_time")?.unwrap_or_else(Utc::now);
     if end < start {
@@ -70,7 +70,7 @@ pub async fn time_range(State(hub): State<Arc<Hub>>, Query(p): Query<Params>) ->
     Ok(Json(json!({"success": true, "data": rows})).into_response())
 }
 
-pub async fn recent(State(hub): State<Arc<Hub>>, Query(p): Query<Params>) -> ApiResult {
+pub(crate) async fn recent(State(hub): State<Arc<Hub>>, Query(p): Query<Params>) -> ApiResult {
     let minutes = int_param(&p, "minutes", 5, 24 * 60)?;
     let rows = hub
         .store
@@ -80,7 +80,7 @@ pub async fn recent(State(hub): State<Arc<Hub>>, Query(p): Query<Params>) -> Api
     Ok(Json(json!({"success": true, "data": rows})).into_response())
 }
 
-pub async fn session(
+pub(crate) async fn session(
     State(hub): State<Arc<Hub>>,
     Path(id): Path<String>,
     Query(p): Query<Params>,
@@ -93,7 +93,7 @@ pub async fn session(
     Ok(Json(json!({"success": true, "data": rows, "session_id": id})).into_response())
 }
 
-pub async fn stats(State(hub): State<Arc<Hub>>, Query(p): Query<Params>) -> ApiResult {
+pub(crate) async fn stats(State(hub): State<Arc<Hub>>, Query(p): Query<Params>) -> ApiResult {
     let hours = int_param(&p, "hours", 24, 24 * 365)?;
     let data = hub
         .store

@@ -21,11 +21,11 @@ use std::time::Instant;
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 
 /// Everything the upgrade handler learned about the client.
-pub struct ConnInfo {
-    pub vsn: Vsn,
-    pub authorized: bool,
-    pub environment: String,
-    pub peer: std::net::SocketAddr,
+pub(crate) struct ConnInfo {
+    pub(crate) vsn: Vsn,
+    pub(crate) authorized: bool,
+    pub(crate) environment: String,
+    pub(crate) peer: std::net::SocketAddr,
 }
 
 struct Joined {
@@ -64,7 +64,7 @@ const BUS_BATCH: usize = 256;
 const MAX_DB_REPLAY: usize = 100_000;
 const DB_PAGE: i64 = 2_000;
 
-pub async fn run(hub: Arc<Hub>, socket: WebSocket, info: ConnInfo) {
+pub(crate) async fn run(hub: Arc<Hub>, socket: WebSocket, info: ConnInfo) {
     let id = landale_core::ids::random_hex(8);
     let (sink, mut stream) = socket.split();
     let label = vec![("socket", id.clone())];

@@ -4,7 +4,7 @@
 //! come from the allowlist or the hub's own pages), picks the serializer from `vsn`,
 //! and decides once whether the socket may run control actions.
 
-pub mod conn;
+pub(crate) mod conn;
 
 use crate::auth::bearer;
 use crate::hub::Hub;
@@ -18,10 +18,10 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 /// Largest inbound frame accepted (a transcription with metadata fits easily).
-pub const MAX_FRAME_BYTES: usize = 1024 * 1024;
+pub(crate) const MAX_FRAME_BYTES: usize = 1024 * 1024;
 
 /// Is this browser origin allowed? Same-origin pages (served by the hub) always are.
-pub fn origin_allowed(origin: &str, host: Option<&str>, allowed: &[String]) -> bool {
+pub(crate) fn origin_allowed(origin: &str, host: Option<&str>, allowed: &[String]) -> bool {
     if allowed.iter().any(|a| a == origin) {
         return true;
     }
@@ -33,7 +33,7 @@ pub fn origin_allowed(origin: &str, host: Option<&str>, allowed: &[String]) -> b
     }
 }
 
-pub async fn upgrade(
+pub(crate) async fn upgrade(
     State(hub): State<Arc<Hub>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Query(params): Query<HashMap<String, String>>,
