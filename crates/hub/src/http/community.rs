@@ -1,13 +1,11 @@
 //! `/api/community/*` (reference §11.6).
 
-use super::{
-    db_error, env_error, env_ok, int_param, require_control, ApiError, ApiResult, Params, Peer,
-};
+use super::{db_error, env_error, env_ok, int_param, ApiError, ApiResult, Control, Params};
 use crate::hub::Hub;
 use crate::store::community::{NewPronunciation, NewVocabulary};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -45,11 +43,9 @@ pub(crate) async fn members(State(hub): State<Arc<Hub>>, Query(p): Query<Params>
 
 pub(crate) async fn member_activity(
     State(hub): State<Arc<Hub>>,
-    peer: Peer,
-    headers: HeaderMap,
+    _control: Control,
     body: Bytes,
 ) -> ApiResult {
-    require_control(&hub, &headers, peer.0)?;
     let b = body_json(&body)?;
     let username = b
         .get("username")
@@ -96,11 +92,9 @@ pub(crate) async fn pronunciations(State(hub): State<Arc<Hub>>) -> ApiResult {
 
 pub(crate) async fn create_pronunciation(
     State(hub): State<Arc<Hub>>,
-    peer: Peer,
-    headers: HeaderMap,
+    _control: Control,
     body: Bytes,
 ) -> ApiResult {
-    require_control(&hub, &headers, peer.0)?;
     let n = NewPronunciation::parse(&body_json(&body)?).map_err(invalid)?;
     hub.store.upsert_pronunciation(&n).await.map_err(db_error)?;
     let data = json!({"username": n.username, "phonetic": n.phonetic, "confidence": n.confidence, "created_by": n.created_by});
@@ -138,11 +132,9 @@ pub(crate) async fn vocabulary(State(hub): State<Arc<Hub>>, Query(p): Query<Para
 
 pub(crate) async fn create_vocabulary(
     State(hub): State<Arc<Hub>>,
-    peer: Peer,
-    headers: HeaderMap,
+    _control: Control,
     body: Bytes,
 ) -> ApiResult {
-    require_control(&hub, &headers, peer.0)?;
     let v = NewVocabulary::parse(&body_json(&body)?).map_err(invalid)?;
     match hub.store.create_vocabulary(&v).await.map_err(db_error)? {
         Some(row) => Ok((StatusCode::CREATED, env_ok(json!(row))).into_response()),

@@ -1,11 +1,11 @@
 //! `/api/contexts` (reference §11.6): written by seed, read by the dashboard.
 
-use super::{db_error, env_error, env_ok, int_param, require_control, ApiResult, Params, Peer};
+use super::{db_error, env_error, env_ok, int_param, ApiResult, Control, Params};
 use crate::hub::Hub;
 use crate::store::contexts::NewContext;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Json;
 use serde_json::{json, Value};
@@ -13,11 +13,9 @@ use std::sync::Arc;
 
 pub(crate) async fn create(
     State(hub): State<Arc<Hub>>,
-    peer: Peer,
-    headers: HeaderMap,
+    _control: Control,
     body: Bytes,
 ) -> ApiResult {
-    require_control(&hub, &headers, peer.0)?;
     let body: Value = serde_json::from_slice(&body)
         .map_err(|e| env_error("invalid_payload", &format!("body is not JSON: {e}"), None))?;
     let c = NewContext::parse(&body).map_err(|errors| {

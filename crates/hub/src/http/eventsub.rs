@@ -2,7 +2,7 @@
 //! it) and `POST /api/events` (any event type, for the hub's own services and tools).
 //! Both are control actions and both go through the one pipeline.
 
-use super::{require_control, ApiError, CorrelationId, Peer};
+use super::{ApiError, Control, CorrelationId};
 use crate::hub::Hub;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -53,12 +53,11 @@ fn publish(hub: &Hub, input: Input) -> Result<Response, ApiError> {
 
 pub(crate) async fn eventsub(
     State(hub): State<Arc<Hub>>,
-    peer: Peer,
+    _control: Control,
     Extension(cid): Extension<CorrelationId>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    require_control(&hub, &headers, peer.0)?;
     let body: Value = serde_json::from_slice(&body).map_err(|e| {
         bad(
             "Invalid EventSub payload format",
@@ -104,12 +103,10 @@ pub(crate) async fn eventsub(
 
 pub(crate) async fn ingest(
     State(hub): State<Arc<Hub>>,
-    peer: Peer,
+    _control: Control,
     Extension(cid): Extension<CorrelationId>,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    require_control(&hub, &headers, peer.0)?;
     let body: Value = serde_json::from_slice(&body).map_err(|e| {
         bad(
             "Invalid event format",

@@ -13,7 +13,8 @@ pub(crate) mod transcriptions;
 
 use crate::auth::bearer;
 use crate::hub::Hub;
-use axum::extract::{ConnectInfo, DefaultBodyLimit};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequestParts};
+use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -59,12 +60,27 @@ pub(crate) fn db_error(e: crate::store::StoreError) -> ApiError {
     env_error("service_unavailable", &format!("database error: {e}"), None)
 }
 
+/// The permission to control: the token, or a trusted loopback peer. A handler that
+/// takes a `Control` argument runs only for a caller who may control; the others get
+/// 401 `unauthorized` with what to send.
+pub(crate) struct Control;
+
+impl FromRequestParts<Arc<Hub>> for Control {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, hub: &Arc<Hub>) -> Result<Control, ApiError> {
+        let peer = parts
+            .extensions
+            .get::<Peer>()
+            .map(|c| c.0)
+            .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0)));
+        require_control(hub, &parts.headers, peer)?;
+        Ok(Control)
+    }
+}
+
 /// Control actions need the token (or a trusted loopback peer).
-pub(crate) fn require_control(
-    hub: &Hub,
-    headers: &HeaderMap,
-    peer: SocketAddr,
-) -> Result<(), ApiError> {
+fn require_control(hub: &Hub, headers: &HeaderMap, peer: SocketAddr) -> Result<(), ApiError> {
     let token = bearer(
         headers
             .get(header::AUTHORIZATION)

@@ -2,10 +2,10 @@
 //! Status is a read (no token, and it never shows a token); refresh and upload are
 //! controls.
 
-use super::{env_error, require_control, ApiResult, Peer};
+use super::{env_error, ApiResult, Control};
 use crate::hub::Hub;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Json;
 use landale_twitch::oauth::TokenSet;
@@ -44,12 +44,7 @@ fn token_error(e: TokenError) -> super::ApiError {
     env_error(code, &e.to_string(), None)
 }
 
-pub(crate) async fn refresh(
-    State(hub): State<Arc<Hub>>,
-    peer: Peer,
-    headers: HeaderMap,
-) -> ApiResult {
-    require_control(&hub, &headers, peer.0)?;
+pub(crate) async fn refresh(State(hub): State<Arc<Hub>>, _control: Control) -> ApiResult {
     let t = hub.twitch_tokens.access().await.map_err(token_error)?;
     hub.twitch_tokens
         .after_unauthorized(&t.access_token)
@@ -62,11 +57,9 @@ pub(crate) async fn refresh(
 /// The pair is validated with Twitch before it is stored (a refused pair changes nothing).
 pub(crate) async fn upload(
     State(hub): State<Arc<Hub>>,
-    peer: Peer,
-    headers: HeaderMap,
+    _control: Control,
     body: Option<Json<Value>>,
 ) -> ApiResult {
-    require_control(&hub, &headers, peer.0)?;
     let b = body.map(|Json(b)| b).unwrap_or(Value::Null);
     let (Some(access), Some(refresh)) = (b["access_token"].as_str(), b["refresh_token"].as_str())
     else {

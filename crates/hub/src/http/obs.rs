@@ -2,10 +2,9 @@
 //! Reads need no token; controls (start/stop, scene switch, reconnect) do.
 //! Every answer is OBS's own (or the cached status), never a bare "ok".
 
-use super::{env_error, env_ok, require_control, ApiError, ApiResult, CorrelationId, Peer};
+use super::{env_error, env_ok, ApiError, ApiResult, Control, CorrelationId};
 use crate::hub::Hub;
 use axum::extract::{Path, State};
-use axum::http::HeaderMap;
 use axum::response::IntoResponse;
 use axum::{Extension, Json};
 use landale_core::ids::now_iso;
@@ -59,16 +58,14 @@ pub(crate) async fn stats(State(hub): State<Arc<Hub>>) -> ApiResult {
     })))
 }
 
+/// Run an OBS control; the caller holds the [`Control`] permission.
 async fn control(
     hub: &Hub,
-    headers: &HeaderMap,
-    peer: Peer,
     correlation: &CorrelationId,
     event: &str,
     payload: Value,
     message: String,
 ) -> ApiResult {
-    require_control(hub, headers, peer.0)?;
     let c =
         commands::control(event, &payload).map_err(|m| env_error("validation_failed", &m, None))?;
     hub.obs
@@ -82,20 +79,10 @@ macro_rules! output_route {
     ($name:ident, $event:literal, $message:literal) => {
         pub(crate) async fn $name(
             State(hub): State<Arc<Hub>>,
-            peer: Peer,
+            _control: Control,
             Extension(correlation): Extension<CorrelationId>,
-            headers: HeaderMap,
         ) -> ApiResult {
-            control(
-                &hub,
-                &headers,
-                peer,
-                &correlation,
-                $event,
-                Value::Null,
-                $message.into(),
-            )
-            .await
+            control(&hub, &correlation, $event, Value::Null, $message.into()).await
         }
     };
 }
@@ -107,16 +94,13 @@ output_route!(stop_recording, "obs:stop_recording", "Recording stopped");
 
 pub(crate) async fn set_scene(
     State(hub): State<Arc<Hub>>,
-    peer: Peer,
+    _control: Control,
     Extension(correlation): Extension<CorrelationId>,
-    headers: HeaderMap,
     Path(scene_name): Path<String>,
 ) -> ApiResult {
     let message = format!("Scene changed to {scene_name}");
     control(
         &hub,
-        &headers,
-        peer,
         &correlation,
         "obs:set_current_scene",
         json!({"scene_name": scene_name}),
@@ -126,12 +110,7 @@ pub(crate) async fn set_scene(
 }
 
 /// Reconnect now (skips the backoff; the way back after OBS kicked this session).
-pub(crate) async fn reconnect(
-    State(hub): State<Arc<Hub>>,
-    peer: Peer,
-    headers: HeaderMap,
-) -> ApiResult {
-    require_control(&hub, &headers, peer.0)?;
+pub(crate) async fn reconnect(State(hub): State<Arc<Hub>>, _control: Control) -> ApiResult {
     hub.obs.reconnect();
     Ok(env_ok(json!({"operation": "reconnect"})))
 }
