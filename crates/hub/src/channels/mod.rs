@@ -7,6 +7,7 @@
 pub(crate) mod dashboard;
 pub(crate) mod events;
 pub(crate) mod overlay;
+mod replay;
 pub(crate) mod services;
 pub(crate) mod stream;
 pub(crate) mod transcription;

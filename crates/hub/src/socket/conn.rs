@@ -5,7 +5,7 @@
 //! precedes that channel's replay and the replay always precedes live pushes. Frames
 //! go out through the socket's [`Outbox`]; a full outbox ends the connection.
 
-use crate::bus::{BusKind, BusMessage};
+use crate::bus::BusMessage;
 use crate::channels::{Channel, Ctx, Reply};
 use crate::hub::Hub;
 use crate::outbox::{self, Full, Outbox, CLOSE_SLOW_CONSUMER};
@@ -17,7 +17,6 @@ use landale_protocol::{ChannelTopic, Frame, Vsn};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Instant;
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 
 /// Everything the upgrade handler learned about the client.
@@ -320,8 +319,8 @@ impl Conn {
         Ok(())
     }
 
-    /// Events older than the ring, from storage: stored events for event channels,
-    /// stored transcriptions for transcription channels.
+    /// Messages older than the ring, from storage, page by page: what each channel
+    /// replays is the channel's business (`channels::replay`).
     async fn replay_from_store(
         &self,
         f: &Frame,
@@ -337,51 +336,15 @@ impl Conn {
         let store = &self.hub.store;
         let (mut cursor, mut sent) = (after, 0usize);
         loop {
-            // (seq, push name, payload) of the next page that this channel forwards.
-            let page: Vec<(u64, Option<String>, String)> = match channel {
-                Channel::Transcription(session) => {
-                    match store
-                        .transcriptions_between_seq(cursor, before, DB_PAGE)
-                        .await
-                    {
-                        Ok(rows) => rows
-                            .into_iter()
-                            .map(|t| {
-                                let wanted = session.is_none()
-                                    || t.stream_session_id.as_deref() == session.as_deref();
-                                let name = wanted.then(|| "new_transcription".to_string());
-                                (t.seq as u64, name, t.to_wire("replay").to_string())
-                            })
-                            .collect(),
-                        Err(e) => {
-                            tracing::warn!(error = %e, "transcription replay from storage failed");
-                            return Ok(());
-                        }
-                    }
+            let page = match channel
+                .stored_page(store, &f.topic, cursor, before, DB_PAGE)
+                .await
+            {
+                Ok(page) => page,
+                Err(e) => {
+                    tracing::warn!(error = %e, "replay from storage stopped");
+                    return Ok(());
                 }
-                _ => match store.events_between_seq(cursor, before, DB_PAGE).await {
-                    Ok(rows) => rows
-                        .into_iter()
-                        .filter_map(|v| {
-                            let event: landale_protocol::Event = serde_json::from_value(v).ok()?;
-                            let json = serde_json::to_string(&event).ok()?;
-                            let msg = BusMessage {
-                                seq: event.seq,
-                                published_at: Instant::now(),
-                                kind: BusKind::Event {
-                                    event: Arc::new(event),
-                                },
-                                json: json.into(),
-                            };
-                            let name = channel.route(&f.topic, &msg).map(str::to_owned);
-                            Some((msg.seq, name, msg.json.to_string()))
-                        })
-                        .collect(),
-                    Err(e) => {
-                        tracing::warn!(error = %e, "event replay from storage failed");
-                        return Ok(());
-                    }
-                },
             };
             let Some(last) = page.last().map(|p| p.0) else {
                 return Ok(());
