@@ -1,0 +1,28 @@
+// `stream:overlays` and `stream:queue`: what the overlays show (stream_state), the
+// takeover on screen, and the alert queue.
+import { createSignal } from "solid-js";
+import type { Link } from "../../lib/landale";
+import { parseState, type StreamState } from "../../lib/stream_state";
+import type { QueueState } from "../QueuePanel";
+
+export function createStreamStore(link: Link) {
+  const [stream, setStream] = createSignal<StreamState | null>(null);
+  const [queue, setQueue] = createSignal<QueueState | null>(null);
+  const [takeover, setTakeover] = createSignal<{ type: string; message: string } | null>(null);
+  link.join(
+    "stream:overlays",
+    {
+      stream_state: (p) => {
+        const s = parseState(p);
+        if (s) setStream(s);
+      },
+      takeover: (p) => setTakeover({ type: String(p?.type ?? "custom"), message: String(p?.message ?? "") }),
+      takeover_clear: () => setTakeover(null),
+    },
+    { overlay_type: "dashboard" },
+    // A page that missed a takeover_clear while away takes its cover down on rejoin.
+    (reply) => reply && "takeover" in reply && reply.takeover === null && setTakeover(null),
+  );
+  link.join("stream:queue", { queue_state: (p) => p && Array.isArray(p.queue) && setQueue(p as QueueState) });
+  return { stream, queue, takeover };
+}
