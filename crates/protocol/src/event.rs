@@ -19,7 +19,6 @@ pub enum Source {
 }
 
 impl Source {
-    /// Source by type prefix; unmatched prefixes are Twitch's (reference §7.1).
     /// Where a type comes from, by the event catalogue; `None` for a type from no
     /// known family (the pipeline refuses those rather than guess).
     pub fn of_type(event_type: &str) -> Option<Source> {
