@@ -1,4 +1,6 @@
-//! `/api/activity/*` (reference §11.6).
+//! `/api/activity/*` (reference §11.6): the stored activity log, newest first,
+//! optionally of one type; counts per type and the most active users over a window
+//! of hours.
 
 use super::{db_error, env_ok, int_param, limit, ApiResult, Params};
 use crate::hub::Hub;

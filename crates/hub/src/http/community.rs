@@ -1,4 +1,6 @@
-//! `/api/community/*` (reference §11.6).
+//! `/api/community/*` (reference §11.6): community members and their activity, and
+//! the community's vocabulary and pronunciation entries; reads are open, writes need
+//! the token.
 
 use super::{db_error, env_error, env_ok, int_param, ApiError, ApiResult, Control, Params};
 use crate::hub::Hub;
