@@ -90,7 +90,7 @@ pub fn check() -> Result<()> {
             found.join("\n  ")
         );
     }
-    eprintln!("xtask: crate graph: integrations depend on core and protocol only; nothing depends on the hub");
+    eprintln!("xtask: crate graph: integrations depend on core and protocol only; nothing but the testkit depends on the hub");
     Ok(())
 }
 

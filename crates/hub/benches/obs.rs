@@ -18,6 +18,7 @@
 
 use landale_testkit::bench::{report, text, Ws};
 use landale_testkit::obs as real;
+use landale_testkit::{Opts, TestHub};
 
 use futures_util::SinkExt;
 use landale_obs::protocol::{self, Incoming};
@@ -50,29 +51,21 @@ fn main() {
         eprintln!("skipped: the OBS bench needs real OBS: {why}");
         return;
     }
-    let quick = std::env::args().any(|a| a == "--quick");
-    let n = if quick { 50 } else { 300 };
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(run(n));
+    landale_testkit::bench::run(50, 300, run);
 }
 
 async fn run(n: usize) {
     let obs = real::Obs::start(PASSWORD).await;
-    let dir = tempfile::tempdir().unwrap();
-    let args = landale::config::ConfigArgs {
-        port: Some("0".into()),
-        data_dir: Some(dir.path().display().to_string()),
-        token: Some("bench-token-0123456789abcdef".into()),
+    let running = TestHub::start(Opts {
+        obs: Some(landale_obs::ObsSettings {
+            url: Some(obs.url()),
+            password: Some(PASSWORD.into()),
+            ..Default::default()
+        }),
         ..Default::default()
-    };
-    let mut config = landale::config::Config::from_args(&args).unwrap();
-    config.obs.url = Some(obs.url());
-    config.obs.password = Some(PASSWORD.into());
-    let running = landale::server::start(config).await.unwrap();
-    let hub = running.hub.clone();
+    })
+    .await;
+    let hub = running.hub().clone();
 
     let (mut overlay, _) = tokio_tungstenite::connect_async(format!(
         "ws://{}/socket/websocket?vsn=2.0.0",

@@ -52,13 +52,7 @@ async fn floor_client(fake: &FakeTwitch) -> Ws {
 }
 
 fn main() {
-    let quick = std::env::args().any(|a| a == "--quick");
-    let n = if quick { 100 } else { 1000 };
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(run(n));
+    landale_testkit::bench::run(100, 1000, run);
 }
 
 async fn run(n: usize) {

@@ -81,6 +81,8 @@ pub(crate) async fn api_health(hub: &Hub) -> (bool, Value) {
 pub(crate) async fn system_status(hub: &Hub) -> Value {
     let db = database(hub).await;
     let secs = hub.started.elapsed().as_secs();
+    // (name, state, the entry as `system:status` shows it)
+    let ironmon = ServiceStatus::down("unhealthy", "not running");
     let parts = [
         ("obs", hub.obs.service_status(), hub.obs.summary()),
         (
@@ -88,23 +90,14 @@ pub(crate) async fn system_status(hub: &Hub) -> Value {
             twitch(hub),
             landale_twitch::service_entry(&hub.twitch_tokens, &hub.eventsub),
         ),
-        (
-            "ironmon_tcp",
-            ServiceStatus::down("unhealthy", "not running"),
-            Value::Null,
-        ),
-        ("database", db.clone(), Value::Null),
+        ("ironmon_tcp", ironmon.clone(), ironmon.entry()),
+        ("database", db.clone(), db.entry()),
     ];
     let healthy = parts.iter().filter(|(_, s, _)| s.connected).count();
     let total = parts.len();
     let services: Map<String, Value> = parts
         .into_iter()
-        .map(|(name, s, shape)| {
-            (
-                name.to_string(),
-                if shape.is_null() { s.entry() } else { shape },
-            )
-        })
+        .map(|(name, _, entry)| (name.to_string(), entry))
         .collect();
     json!({
         "status": if db.connected { "healthy" } else { "degraded" },

@@ -77,3 +77,22 @@ pub fn report(
     )
     .expect("write the bench result");
 }
+
+/// A bench's `main`: its async body on a multi-threaded runtime, with `quick` samples
+/// under `--quick` and `full` otherwise.
+pub fn run<F: std::future::Future<Output = ()>>(
+    quick: usize,
+    full: usize,
+    body: impl FnOnce(usize) -> F,
+) {
+    let n = if std::env::args().any(|a| a == "--quick") {
+        quick
+    } else {
+        full
+    };
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime")
+        .block_on(body(n));
+}

@@ -15,7 +15,7 @@ use crate::auth::bearer;
 use crate::hub::Hub;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequestParts};
 use axum::http::request::Parts;
-use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
+use axum::http::{header, HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -74,29 +74,26 @@ impl FromRequestParts<Arc<Hub>> for Control {
             .get::<Peer>()
             .map(|c| c.0)
             .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0)));
-        require_control(hub, &parts.headers, peer)?;
-        Ok(Control)
-    }
-}
-
-/// Control actions need the token (or a trusted loopback peer).
-fn require_control(hub: &Hub, headers: &HeaderMap, peer: SocketAddr) -> Result<(), ApiError> {
-    let token = bearer(
-        headers
-            .get(header::AUTHORIZATION)
-            .and_then(|h| h.to_str().ok()),
-    );
-    if hub
-        .auth
-        .allows(token, peer.ip(), headers, &hub.config.allowed_origins)
-    {
-        Ok(())
-    } else {
-        Err(env_error(
-            "unauthorized",
-            "this action needs the Landale token: send `Authorization: Bearer <token>` (see `landale token`)",
-            None,
-        ))
+        let token = bearer(
+            parts
+                .headers
+                .get(header::AUTHORIZATION)
+                .and_then(|h| h.to_str().ok()),
+        );
+        if hub.auth.allows(
+            token,
+            peer.ip(),
+            &parts.headers,
+            &hub.config.allowed_origins,
+        ) {
+            Ok(Control)
+        } else {
+            Err(env_error(
+                "unauthorized",
+                "this action needs the Landale token: send `Authorization: Bearer <token>` (see `landale token`)",
+                None,
+            ))
+        }
     }
 }
 

@@ -52,8 +52,11 @@ pub const SCOPES: &[&str] = &[
 /// a session whose token is usable: `healthy`, or `degraded` while subscriptions are
 /// retried; a token that needs a new login is not working.
 pub fn service_status(tokens: &tokens::Tokens, eventsub: &eventsub::EventSub) -> ServiceStatus {
+    status_of(tokens, &eventsub.status())
+}
+
+fn status_of(tokens: &tokens::Tokens, es: &eventsub::Status) -> ServiceStatus {
     use tokens::TokenState;
-    let es = eventsub.status();
     let (status, reason) = match tokens.state() {
         TokenState::NotConfigured { reason } => ("not_configured", Some(reason)),
         TokenState::NeedsLogin { reason } => ("needs_login", Some(reason)),
@@ -69,21 +72,26 @@ pub fn service_status(tokens: &tokens::Tokens, eventsub: &eventsub::EventSub) ->
     ServiceStatus {
         connected: es.connected && matches!(status, "healthy" | "degraded"),
         status: status.into(),
-        error: reason.or(es.last_error),
+        error: reason.or_else(|| es.last_error.clone()),
     }
+}
+
+/// `reason` is the token's or the session's word on a state that is not healthy.
+fn reason_of(s: &ServiceStatus) -> Option<&str> {
+    (s.status != "healthy")
+        .then_some(s.error.as_deref())
+        .flatten()
 }
 
 /// The `twitch` entry of `/api/health` and the `twitch:status` reply: the state, why,
 /// and the EventSub session.
 pub fn summary(tokens: &tokens::Tokens, eventsub: &eventsub::EventSub) -> serde_json::Value {
-    let s = service_status(tokens, eventsub);
     let es = eventsub.status();
-    // `reason` is the token's or the session's word on a state that is not healthy.
-    let reason = (s.status != "healthy").then_some(s.error).flatten();
+    let s = status_of(tokens, &es);
     serde_json::json!({
         "connected": es.connected,
         "status": s.status,
-        "reason": reason,
+        "reason": reason_of(&s),
         "eventsub": es,
     })
 }
@@ -92,19 +100,17 @@ pub fn summary(tokens: &tokens::Tokens, eventsub: &eventsub::EventSub) -> serde_
 /// reference shape: `{connected: true, status}` or `{connected: false, error}`, plus
 /// the subscription counts `system:services` adds.
 pub fn service_entry(tokens: &tokens::Tokens, eventsub: &eventsub::EventSub) -> serde_json::Value {
-    let s = service_status(tokens, eventsub);
-    let summary = summary(tokens, eventsub);
     let es = eventsub.status();
-    let subscriptions = serde_json::json!({
+    let s = status_of(tokens, &es);
+    let mut entry = s.entry();
+    entry["status"] = s.status.clone().into();
+    if s.connected {
+        entry["reason"] = reason_of(&s).into();
+    }
+    entry["subscriptions"] = serde_json::json!({
         "total_subscriptions": es.subscription_count + es.failed.len(),
         "enabled_subscriptions": es.subscription_count,
     });
-    let mut entry = s.entry();
-    entry["status"] = s.status.into();
-    if s.connected {
-        entry["reason"] = summary["reason"].clone();
-    }
-    entry["subscriptions"] = subscriptions;
-    entry["eventsub"] = summary["eventsub"].clone();
+    entry["eventsub"] = serde_json::to_value(&es).unwrap_or_default();
     entry
 }
