@@ -1,6 +1,7 @@
 //! The crate graph's rules, checked from `cargo metadata` (in `cargo xtask lint` and
 //! as a test):
-//! - `landale-protocol` and `landale-core` depend on no other Landale crate;
+//! - `landale-protocol` depends on no other Landale crate, `landale-core` only on
+//!   `landale-protocol`;
 //! - an integration (a crate under `crates/integrations/`) depends on `core` and
 //!   `protocol` only: never on the hub, another integration, a fake or a service;
 //! - nothing depends on the hub (`landale`), which sits at the top; only the
@@ -53,9 +54,14 @@ pub fn violations(metadata: &Value) -> Vec<String> {
             if *dep == "landale" && name != "landale-testkit" {
                 found.push(format!("{name} depends on the hub (landale): nothing may"));
             }
-            if matches!(name, "landale-protocol" | "landale-core") {
+            if name == "landale-protocol" {
                 found.push(format!(
                     "{name} depends on {dep}: it must depend on no Landale crate"
+                ));
+            }
+            if name == "landale-core" && *dep != "landale-protocol" {
+                found.push(format!(
+                    "{name} depends on {dep}: it may depend on landale-protocol only"
                 ));
             }
             if is_integration(path) && !matches!(*dep, "landale-core" | "landale-protocol") {
@@ -113,13 +119,15 @@ mod tests {
     fn an_integration_that_reaches_up_or_sideways_is_named() {
         let m = json!({"packages": [
             pkg("landale", "/w/crates/hub/Cargo.toml", &["landale-core", "landale-obs"]),
-            pkg("landale-core", "/w/crates/core/Cargo.toml", &[]),
+            pkg("landale-protocol", "/w/crates/protocol/Cargo.toml", &[]),
+            pkg("landale-core", "/w/crates/core/Cargo.toml", &["landale-protocol", "landale-obs"]),
             pkg("landale-obs", "/w/crates/integrations/obs/Cargo.toml", &["landale-core", "landale"]),
             pkg("landale-twitch", "/w/crates/integrations/twitch/Cargo.toml", &["landale-obs"]),
         ]});
         assert_eq!(
             violations(&m),
             [
+                "landale-core depends on landale-obs: it may depend on landale-protocol only",
                 "landale-obs depends on the hub (landale): nothing may",
                 "integration landale-obs depends on landale (a crate outside core and protocol)",
                 "integration landale-twitch depends on landale-obs (another integration)",

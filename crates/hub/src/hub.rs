@@ -1,6 +1,9 @@
 //! The hub: the shared handles every module gets, and its start-up and shutdown.
+//!
+//! Architecture invariant: this is the only file that names every integration. It
+//! builds each one, lists it in [`Hub::integrations`] and starts it; the HTTP,
+//! channel and status modules reach them only through that list.
 
-use crate::auth::{load_or_create_token, Auth};
 use crate::bus::{Bus, BusLimits};
 use crate::config::Config;
 use crate::metrics::Metrics;
@@ -8,8 +11,10 @@ use crate::pipeline::{normalize, Pipeline};
 use crate::producer::Producer;
 use crate::store::writer::StoreQueue;
 use crate::store::Store;
-use landale_core::Ingest;
+use landale_core::auth::{load_or_create_token, Auth};
+use landale_core::{Ingest, Integration};
 use landale_obs::Obs;
+use landale_twitch::Twitch;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
@@ -27,12 +32,11 @@ pub struct Hub {
     pub producer: Arc<Producer>,
     /// OBS over obs-websocket (off when `OBS_WEBSOCKET_URL` is unset).
     pub obs: Arc<Obs>,
-    /// The Twitch token pair (off when `TWITCH_CLIENT_ID` is unset).
-    pub twitch_tokens: Arc<landale_twitch::tokens::Tokens>,
-    /// Helix calls (channel info, categories, goals) with the rate-limit rules.
-    pub helix: Arc<landale_twitch::helix::Helix>,
-    /// EventSub over WebSocket: Twitch's notifications into the pipeline.
-    pub eventsub: Arc<landale_twitch::eventsub::EventSub>,
+    /// Twitch: tokens, Helix and EventSub (off when `TWITCH_CLIENT_ID` is unset).
+    pub twitch: Arc<Twitch>,
+    /// Every integration, in the order `system:status` lists them: what the HTTP,
+    /// channel and status modules mount, ask and report on.
+    pub integrations: Vec<Arc<dyn Integration>>,
     /// nurvus on this machine, behind `dashboard:services`.
     pub nurvus: landale_nurvus::Nurvus,
     /// Outbound HTTP (nurvus, health probes): 10 s timeout on every request.
@@ -64,7 +68,7 @@ impl Hub {
                     config.data_dir.display()
                 )
             })?;
-        let auth = Auth::new(token, config.trust_loopback);
+        let auth = Auth::new(token, config.trust_loopback, config.allowed_origins.clone());
 
         let head = store.last_seq().await?;
         store
@@ -101,18 +105,10 @@ impl Hub {
 
         // Integrations hand their events to the pipeline through `Ingest` only.
         let ingest: Arc<dyn Ingest> = Arc::new(pipeline.clone());
-        let obs = Obs::new(config.obs.clone());
+        let obs = Obs::new(config.obs.clone(), ingest.clone());
+        let twitch = Twitch::new(&config.twitch, Arc::new(store.clone()), ingest.clone()).await;
+        let integrations: Vec<Arc<dyn Integration>> = vec![obs.clone(), twitch.clone()];
         let nurvus = landale_nurvus::Nurvus::new(&config.nurvus, http.clone());
-        let twitch_tokens =
-            landale_twitch::tokens::Tokens::new(&config.twitch, Arc::new(store.clone()));
-        twitch_tokens.load().await;
-        let helix = landale_twitch::helix::Helix::new(&config.twitch, twitch_tokens.clone());
-        let eventsub = landale_twitch::eventsub::EventSub::new(
-            &config.twitch,
-            twitch_tokens.clone(),
-            helix.clone(),
-            ingest.clone(),
-        );
         let hub = Arc::new(Hub {
             config,
             store,
@@ -122,9 +118,8 @@ impl Hub {
             auth,
             producer: producer.clone(),
             obs,
-            twitch_tokens,
-            helix,
-            eventsub,
+            twitch,
+            integrations,
             nurvus,
             http,
             started: Instant::now(),
@@ -132,10 +127,9 @@ impl Hub {
         });
         tokio::spawn(producer.clone().run(shutdown.clone()));
         tokio::spawn(producer.saver(hub.store.clone(), shutdown.clone()));
-        hub.obs.spawn(ingest, shutdown.clone());
-        tokio::spawn(hub.twitch_tokens.clone().run(shutdown.clone()));
-        tokio::spawn(hub.eventsub.clone().run(shutdown.clone()));
-        tokio::spawn(hub.eventsub.clone().follow_tokens(shutdown.clone()));
+        for integration in &hub.integrations {
+            integration.clone().start(shutdown.clone());
+        }
         tokio::spawn(seq_reserver(hub.clone(), head + SEQ_BLOCK));
         tokio::spawn(retention(hub.clone()));
         if hub.config.demo {

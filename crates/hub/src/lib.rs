@@ -4,7 +4,6 @@
 //! → [`bus::Bus`] (seq, replay ring) + [`store::writer`] → each socket's reader
 //! ([`socket::conn`]) → its channels' routing → its [`outbox`] → client.
 
-pub mod auth;
 pub mod bus;
 pub(crate) mod channels;
 pub mod config;

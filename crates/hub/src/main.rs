@@ -68,7 +68,10 @@ fn main() -> std::process::ExitCode {
     };
     match cli.command.unwrap_or(Command::Serve) {
         Command::Token => {
-            match landale::auth::load_or_create_token(config.token.as_deref(), &config.data_dir) {
+            match landale_core::auth::load_or_create_token(
+                config.token.as_deref(),
+                &config.data_dir,
+            ) {
                 Ok(t) => {
                     println!("{t}");
                     std::process::ExitCode::SUCCESS

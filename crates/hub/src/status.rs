@@ -1,8 +1,8 @@
 //! One place that composes what the hub reports about itself and the parts around
 //! it: `/api/health`, `system:status`, the dashboard's telemetry and the
-//! `overlay:obs|twitch` join state. Each part reports a typed
-//! [`ServiceStatus`] (the integrations their own, phononmaser and seed by probe);
-//! the reads differ only in shape, which the reference fixes.
+//! `overlay:<integration>` join state. Each part reports a typed [`ServiceStatus`]
+//! (the integrations their own, through [`landale_core::Integration`]; phononmaser and seed by
+//! probe); the reads differ only in shape, which the original system's clients fix.
 
 use crate::hub::Hub;
 use landale_core::ids::now_iso;
@@ -43,10 +43,6 @@ async fn database(hub: &Hub) -> ServiceStatus {
     }
 }
 
-fn twitch(hub: &Hub) -> ServiceStatus {
-    landale_twitch::service_status(&hub.twitch_tokens, &hub.eventsub)
-}
-
 /// `GET /api/health`: every part, and whether the hub itself is healthy (its
 /// database reachable); parts that are not running show as such without failing it.
 pub(crate) async fn api_health(hub: &Hub) -> (bool, Value) {
@@ -60,39 +56,42 @@ pub(crate) async fn api_health(hub: &Hub) -> (bool, Value) {
         None => database["engine"] = hub.store.engine().into(),
         Some(e) => database["error"] = e.clone().into(),
     }
+    let mut services = Map::new();
+    services.insert("database".into(), database);
+    for i in &hub.integrations {
+        services.insert(i.name().into(), i.health());
+    }
+    services.insert("phononmaser".into(), ph.entry());
+    services.insert("seed".into(), seed.entry());
+    services.insert(
+        "websocket".into(),
+        json!({"connected": true, "sockets": hub.metrics.sockets.get()}),
+    );
     let body = json!({
         "status": if db.connected { "healthy" } else { "unhealthy" },
         "timestamp": now_iso(),
-        "services": {
-            "database": database,
-            "obs": hub.obs.summary(),
-            "twitch": landale_twitch::summary(&hub.twitch_tokens, &hub.eventsub),
-            "phononmaser": ph.entry(),
-            "seed": seed.entry(),
-            "websocket": {"connected": true, "sockets": hub.metrics.sockets.get()},
-        },
+        "services": services,
         "system": {"uptime": hub.started.elapsed().as_secs(), "version": landale_protocol::envelope::SERVER_VERSION,
                    "environment": "production", "seq": hub.bus.head()},
     });
     (db.connected, body)
 }
 
-/// `system:status` on `overlay:system` (reference §5.4).
+/// `system:status` on `overlay:system`: every integration, the IronMON listener and
+/// the database, with how many work.
 pub(crate) async fn system_status(hub: &Hub) -> Value {
     let db = database(hub).await;
     let secs = hub.started.elapsed().as_secs();
     // (name, state, the entry as `system:status` shows it)
+    let mut parts: Vec<(&str, ServiceStatus, Value)> = hub
+        .integrations
+        .iter()
+        .map(|i| (i.name(), i.service_status(), i.system_entry()))
+        .collect();
+    // The IronMON listener is not an integration yet: it reports itself not running.
     let ironmon = ServiceStatus::down("unhealthy", "not running");
-    let parts = [
-        ("obs", hub.obs.service_status(), hub.obs.summary()),
-        (
-            "twitch",
-            twitch(hub),
-            landale_twitch::service_entry(&hub.twitch_tokens, &hub.eventsub),
-        ),
-        ("ironmon_tcp", ironmon.clone(), ironmon.entry()),
-        ("database", db.clone(), db.entry()),
-    ];
+    parts.push(("ironmon_tcp", ironmon.clone(), ironmon.entry()));
+    parts.push(("database", db.clone(), db.entry()));
     let healthy = parts.iter().filter(|(_, s, _)| s.connected).count();
     let total = parts.len();
     let services: Map<String, Value> = parts
@@ -122,10 +121,17 @@ pub(crate) async fn telemetry(hub: &Hub) -> Value {
         .transcription_analytics()
         .await
         .unwrap_or_else(|_| json!({"error": "Analytics unavailable"}));
+    let mut services = Map::new();
+    services.insert("phononmaser".into(), ph.entry());
+    services.insert("seed".into(), seed.entry());
+    for i in &hub.integrations {
+        if let Some(entry) = i.telemetry_entry() {
+            services.insert(i.name().into(), entry);
+        }
+    }
     json!({
         "timestamp": chrono::Utc::now().timestamp_millis(),
-        "services": {"phononmaser": ph.entry(), "seed": seed.entry(),
-            "twitch": landale_twitch::service_entry(&hub.twitch_tokens, &hub.eventsub)},
+        "services": services,
         "system": {
             "uptime": hub.started.elapsed().as_secs(),
             "version": landale_protocol::envelope::SERVER_VERSION,
@@ -139,11 +145,10 @@ pub(crate) async fn telemetry(hub: &Hub) -> Value {
 
 /// The `data` of the `initial_state` an `overlay:<kind>` join pushes.
 pub(crate) fn overlay_initial(kind: &str, hub: &Hub) -> Value {
+    if let Some(i) = hub.integrations.iter().find(|i| i.name() == kind) {
+        return i.overlay_initial();
+    }
     match kind {
-        "obs" if hub.obs.connected() => json!({"connected": true, "status": hub.obs.status()}),
-        "twitch" if twitch(hub).connected => json!({"connected": true,
-            "status": landale_twitch::summary(&hub.twitch_tokens, &hub.eventsub)}),
-        "obs" | "twitch" => json!({"connected": false}),
         "system" => json!({"connected": true, "timestamp": chrono::Utc::now().timestamp()}),
         _ => json!({"connected": true}),
     }

@@ -127,6 +127,18 @@ async fn dashboard(hub: &TestHub) -> landale_testkit::Ws {
     d
 }
 
+/// The status's scene names, sorted.
+fn sorted_scenes(status: &Value) -> Vec<String> {
+    let mut scenes: Vec<String> = status["scenes"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no scenes in {status}"))
+        .iter()
+        .filter_map(|s| s.as_str().map(str::to_owned))
+        .collect();
+    scenes.sort_unstable();
+    scenes
+}
+
 async fn get(hub: &TestHub, path: &str) -> (u16, Value) {
     let r = reqwest::get(hub.http(path)).await.unwrap();
     (r.status().as_u16(), r.json().await.unwrap())
@@ -183,32 +195,40 @@ async fn authenticates_lists_and_switches_scenes_with_events_to_subscribers() {
     };
     // The dashboard sees the list (the cache follows SceneListChanged). OBS announces
     // scene-list changes from its UI thread, apart from the request that caused them,
-    // so the status is read until it settles (once, under load, it lagged one list).
-    let mut d = dashboard(&hub).await;
+    // so the status is read (over REST, which has no command window) until it settles;
+    // a failure prints every OBS event seen meanwhile.
     let deadline = Instant::now() + Duration::from_secs(10);
-    let (status, scenes) = loop {
-        let (st, r) = push(&mut d, "dashboard:main", "obs:get_status", json!({})).await;
-        assert_eq!(st, "ok");
-        let status = r["data"].clone();
-        let mut scenes: Vec<String> = status["scenes"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter_map(|s| s.as_str().map(str::to_owned))
-            .collect();
-        scenes.sort_unstable();
+    let mut seen = vec![listed.clone()];
+    let scenes = loop {
+        let (code, r) = get(&hub, "/api/obs/status").await;
+        assert_eq!(code, 200, "{r}");
+        let scenes = sorted_scenes(&r["data"]);
         if scenes == ["BRB", "Gameplay", "Scene"] || Instant::now() > deadline {
-            break (status, scenes);
+            break scenes;
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        // Anything OBS said meanwhile, for the failure message.
+        while let Ok(Some(Ok(Message::Text(t)))) =
+            tokio::time::timeout(Duration::from_millis(100), w.next()).await
+        {
+            let f: Value = serde_json::from_str(t.as_str()).unwrap();
+            if f[3] == "obs_event" && f[4]["type"] != "obs.stats_updated" {
+                seen.push(f[4].clone());
+            }
+        }
     };
-    assert_eq!(status["connected"], true);
-    assert_eq!(status["connection_state"], "ready");
     assert_eq!(
         scenes,
         ["BRB", "Gameplay", "Scene"],
-        "status: {status}\nlast SceneListChanged seen: {listed}"
+        "OBS events since the 3-scene list: {}",
+        serde_json::to_string_pretty(&seen).unwrap()
     );
+    let mut d = dashboard(&hub).await;
+    let (st, r) = push(&mut d, "dashboard:main", "obs:get_status", json!({})).await;
+    assert_eq!(st, "ok", "{r}");
+    let status = r["data"].clone();
+    assert_eq!(sorted_scenes(&status), ["BRB", "Gameplay", "Scene"]);
+    assert_eq!(status["connected"], true);
+    assert_eq!(status["connection_state"], "ready");
     assert!(!status.to_string().contains(PASSWORD));
 
     // Switch from the dashboard: OBS's answer comes back, the event reaches subscribers.

@@ -127,7 +127,7 @@ async fn subscriptions_notifications_and_redelivery() {
     );
     twitch::eventsub_until(&hub, "one duplicate counted", |s| s.duplicates == 1).await;
 
-    // Overlays read the live state (reference §5.4), without a token.
+    // Overlays read the live state, without a token.
     let mut ov = landale_testkit::ws_anon(&hub.ws_url(), "").await;
     join(&mut ov, "overlay:twitch", json!({})).await;
     let init = next_event(&mut ov, "initial_state").await;
@@ -174,7 +174,7 @@ async fn session_reconnect_hands_over_without_losing_anything() {
         "none re-created"
     );
     assert_eq!(
-        hub.hub().eventsub.status().reconnects,
+        hub.hub().twitch.eventsub.status().reconnects,
         0,
         "a handover is not a reconnect"
     );
@@ -264,7 +264,7 @@ async fn network_loss_without_a_close_frame_reconnects_and_resubscribes() {
         before.subscription_count,
         "replaced, not doubled"
     );
-    assert!(hub.hub().eventsub.status().failed.is_empty());
+    assert!(hub.hub().twitch.eventsub.status().failed.is_empty());
     assert_eq!(f.notify("channel.follow", follow("Gus"), None), 1);
     assert_eq!(
         follows_until(&mut sock, "Gus").await,
@@ -346,7 +346,7 @@ async fn an_access_token_that_dies_mid_session_is_refreshed_once_on_resubscribe(
         "one refresh for the whole batch"
     );
     assert!(matches!(
-        hub.hub().twitch_tokens.state(),
+        hub.hub().twitch.tokens.state(),
         landale_twitch::tokens::TokenState::Valid { .. }
     ));
     let mut sock = listener(&hub).await;

@@ -97,7 +97,7 @@ async fn stream_info_commands_round_trip_over_the_socket() {
 #[tokio::test]
 async fn rate_limits_server_errors_and_401s_are_retried() {
     let (f, hub) = signed_in().await;
-    let helix = hub.hub().helix.clone();
+    let helix = hub.hub().twitch.helix.clone();
 
     // 429 with a reset 1 s away: waited out, then answered.
     f.fault(Fault::RateLimit {
@@ -148,7 +148,7 @@ async fn rate_limits_server_errors_and_401s_are_retried() {
 #[tokio::test]
 async fn the_circuit_opens_after_repeated_failures() {
     let (f, hub) = signed_in().await;
-    let helix = hub.hub().helix.clone();
+    let helix = hub.hub().twitch.helix.clone();
     // Each call makes 3 attempts; enough failures for the threshold.
     f.fault(Fault::ServerError {
         count: 3 * BREAKER_THRESHOLD,
@@ -179,7 +179,7 @@ async fn a_401_for_a_missing_scope_is_not_refreshed() {
     let (f, hub) = twitch::signed_in(FakeConfig::default(), &["channel:manage:broadcast"]).await;
     twitch::eventsub_until(&hub, "ready", |s| s.state == "ready").await;
     let before = f.counters();
-    match hub.hub().helix.goals().await {
+    match hub.hub().twitch.helix.goals().await {
         Err(HelixError::Api {
             status: 401,
             message,

@@ -75,8 +75,8 @@ const fn hub(name: &'static str, source: Source, storable: bool) -> EventType {
 use Condition::*;
 use Source::{Ironmon, Obs, Rainwave, Stream, System, Twitch};
 
-/// Every known type. EventSub subscriptions are created in this order (reference
-/// §9.1). Departure: the chat moderation types need `user:read:chat`, as Twitch's
+/// Every known type. EventSub subscriptions are created in this order: the
+/// critical ones (follows, subs, cheers, raids, chat) first. Departure: the chat moderation types need `user:read:chat`, as Twitch's
 /// EventSub reference says (the original gated them on `moderator:read:chat_settings`).
 pub const CATALOGUE: &[EventType] = &[
     twitch("stream.online", "1", None, Broadcaster),

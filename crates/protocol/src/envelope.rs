@@ -1,5 +1,5 @@
 //! The response envelope used by replies on the events, dashboard and stream channels
-//! and by most REST routes (reference server.md §4.1).
+//! and by most REST routes.
 
 use serde_json::{json, Map, Value};
 
@@ -29,7 +29,7 @@ pub fn error(code: &str, message: &str, details: Option<Value>, now_iso: &str) -
     json!({"success": false, "error": err})
 }
 
-/// HTTP status for an error code when none is given (reference §4.1).
+/// HTTP status for an error code when none is given.
 pub fn status_for_code(code: &str) -> u16 {
     match code {
         "not_found" => 404,

@@ -1,7 +1,7 @@
 //! The unified event: the one shape every producer's input becomes.
 //!
 //! On the wire an event is one flat JSON object: the envelope fields below plus the
-//! type's own fields merged at the top level (reference server.md §7.1–§7.2).
+//! type's own fields merged at the top level.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};

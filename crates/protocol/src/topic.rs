@@ -1,5 +1,5 @@
 //! Channel topics, the `events:<filter>` table, and the push event names each channel
-//! family uses for a unified event (reference server.md §5).
+//! family uses for a unified event.
 
 use crate::event::Source;
 
@@ -62,7 +62,7 @@ impl ChannelTopic {
     }
 }
 
-/// The `events:<filter>` suffixes (reference §5.1). Unknown suffixes join but forward nothing.
+/// The `events:<filter>` suffixes. Unknown suffixes join but forward nothing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EventFilter {
     All,
@@ -129,7 +129,7 @@ impl EventFilter {
     }
 }
 
-/// Push name on `events:*` for an event (reference §5.1).
+/// Push name on `events:*` for an event.
 pub fn events_push_name(event_type: &str, source: Source) -> &'static str {
     match source {
         Source::Twitch => match event_type {
@@ -151,7 +151,7 @@ pub fn events_push_name(event_type: &str, source: Source) -> &'static str {
     }
 }
 
-/// Push name on `dashboard:<room>` (reference §5.2); `None` means not forwarded.
+/// Push name on `dashboard:<room>`; `None` means not forwarded.
 pub fn dashboard_push_name(event_type: &str, source: Source) -> Option<&'static str> {
     Some(match source {
         Source::Obs => "obs_event",
@@ -172,7 +172,7 @@ pub fn dashboard_push_name(event_type: &str, source: Source) -> Option<&'static 
     })
 }
 
-/// Push name on `overlay:<type>` (reference §5.4): only matching pairs are forwarded.
+/// Push name on `overlay:<type>`: only matching pairs are forwarded.
 pub fn overlay_push_name(overlay_type: &str, source: Source) -> Option<&'static str> {
     match (overlay_type, source) {
         ("obs", Source::Obs) => Some("obs_event"),
@@ -234,7 +234,7 @@ mod tests {
         assert_eq!(ChannelTopic::parse("nocolon"), Err(TopicError::Unmatched));
     }
 
-    /// The whole §5.1 matrix: every filter against one event of each kind.
+    /// The whole `events:*` matrix: every filter against one event of each kind.
     #[test]
     fn filter_matrix() {
         let samples: [(&str, Source); 12] = [

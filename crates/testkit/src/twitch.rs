@@ -47,7 +47,7 @@ pub async fn signed_in_to(f: &FakeTwitch, scopes: &[&str]) -> TestHub {
     })
     .await;
     let (access, refresh) = f.issue_tokens(scopes);
-    let tokens = &hub.hub().twitch_tokens;
+    let tokens = &hub.hub().twitch.tokens;
     tokens
         .put(TokenSet {
             access_token: access,
@@ -65,7 +65,7 @@ pub async fn signed_in_to(f: &FakeTwitch, scopes: &[&str]) -> TestHub {
 
 /// Wait (on the status watch, at most 20 s) until EventSub's status satisfies `want`.
 pub async fn eventsub_until(hub: &TestHub, what: &str, want: impl Fn(&Status) -> bool) -> Status {
-    let mut w = hub.hub().eventsub.watch();
+    let mut w = hub.hub().twitch.eventsub.watch();
     tokio::time::timeout(Duration::from_secs(20), async {
         loop {
             let s = w.borrow_and_update().clone();
@@ -79,7 +79,7 @@ pub async fn eventsub_until(hub: &TestHub, what: &str, want: impl Fn(&Status) ->
     .unwrap_or_else(|_| {
         panic!(
             "EventSub never reached: {what}; status {:?}",
-            hub.hub().eventsub.status()
+            hub.hub().twitch.eventsub.status()
         )
     })
 }

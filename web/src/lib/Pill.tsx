@@ -1,5 +1,5 @@
 // The connection pill: only while the page is offline, or always with `?debug=true`
-// (frontend.md §1.3, without the reference's flash on every page load: the pill waits
+// (without the original pages' flash on every page load: the pill waits
 // for the socket's first verdict).
 import { Show, type Accessor } from "solid-js";
 

@@ -28,7 +28,7 @@ export function saveToken(token: string) {
   localStorage.setItem(TOKEN_KEY, token.trim());
 }
 
-/** The reference's socket reconnect schedule (frontend.md §3.1), then every 10 s. */
+/** The reference's socket reconnect schedule, then every 10 s. */
 export const RECONNECT_MS = [10, 50, 100, 150, 200, 250, 500, 1000, 2000, 5000];
 export const reconnectAfterMs = (tries: number) => RECONNECT_MS[tries - 1] ?? 10_000;
 /** Phoenix's default channel rejoin schedule. */

@@ -1,4 +1,4 @@
-// The layer orchestrator's motion in GSAP (values from frontend.md §2.3). Every tween
+// The layer orchestrator's motion in GSAP (durations and eases of the original overlays). Every tween
 // starts from the element's current values, so an interrupted enter or a re-shown exit
 // carries on from where it is: no snapping back to a base pose, no double fade.
 import gsap from "gsap";

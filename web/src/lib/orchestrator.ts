@@ -1,4 +1,4 @@
-// The layer orchestrator (reference frontend.md §2): three layers of an overlay,
+// The layer orchestrator: three layers of an overlay,
 // foreground > midground > background, each hidden → entering → active →
 // interrupted → exiting.
 //

@@ -1,6 +1,7 @@
-//! `dashboard:<room>` (reference §5.2). Each event arrives once (the reference sent
-//! every event twice). OBS commands answer with OBS's real result once it has
-//! answered (the reply is deferred, the socket keeps serving); Rainwave commands
+//! `dashboard:<room>`: the dashboard's events, `shout`, and the integrations'
+//! commands (`obs:*`). Each event arrives once (the original system sent every event
+//! twice). An integration's command answers with its service's real result once it
+//! has answered (the reply is deferred, the socket keeps serving); Rainwave commands
 //! answer with a clear `service_unavailable` until that integration lands.
 //!
 //! Backpressure: a dashboard channel may send at most [`WINDOW_LIMIT`] commands per
@@ -8,9 +9,11 @@
 //! message `rate_limit_exceeded`, and not run.
 
 use super::{
-    env_error, env_ok, envelope_pong, now_unix, Channel, Ctx, Joined, Reply, UNAUTHORIZED,
+    env_error, env_ok, envelope_pong, enveloped, integration_command, now_unix, Channel, Ctx,
+    Joined, Reply, UNAUTHORIZED,
 };
 use crate::bus::{BusKind, BusMessage};
+use landale_core::Surface;
 use landale_protocol::topic::dashboard_push_name;
 use serde_json::{json, Value};
 use std::collections::VecDeque;
@@ -64,16 +67,8 @@ pub(crate) fn route<'m>(topic: &str, msg: &'m BusMessage) -> Option<&'m str> {
     }
 }
 
-const CONTROL: &[&str] = &[
-    "obs:start_streaming",
-    "obs:stop_streaming",
-    "obs:start_recording",
-    "obs:stop_recording",
-    "obs:set_current_scene",
-    "obs:reconnect",
-    "rainwave:set_enabled",
-    "rainwave:set_station",
-];
+/// Controls answered here (an integration checks its own).
+const CONTROL: &[&str] = &["rainwave:set_enabled", "rainwave:set_station"];
 
 pub(crate) async fn handle_in(
     ctx: &Ctx<'_>,
@@ -106,37 +101,16 @@ pub(crate) async fn handle_in(
             ctx.hub.bus.publish_topic(ctx.topic, "shout", json);
             Reply::None
         }
-        "obs:get_status" => env_ok(ctx.hub.obs.status()),
-        "obs:reconnect" => {
-            ctx.hub.obs.reconnect();
-            env_ok(json!({"operation": "reconnect"}))
-        }
-        ev if landale_obs::commands::CONTROLS.contains(&ev) => {
-            let control = match landale_obs::commands::control(ev, &payload) {
-                Ok(c) => c,
-                Err(msg) => return env_error("validation_failed", &msg),
-            };
-            let obs = ctx.hub.obs.clone();
-            let correlation = ctx.conn_id.to_string();
-            Reply::later(async move {
-                match obs
-                    .request_traced(control.request_type, control.data, Some(correlation))
-                    .await
-                {
-                    Ok(_) => env_ok(json!({"operation": control.operation})),
-                    Err(e) => env_error(e.code(), &e.to_string()),
-                }
-            })
-        }
         "rainwave:get_status" => env_ok(json!({"enabled": false, "connected": false})),
         "rainwave:set_enabled" | "rainwave:set_station" => env_error(
             "service_unavailable",
             "Rainwave is not configured: set RAINWAVE_USER_ID and RAINWAVE_API_KEY",
         ),
-        other => {
-            tracing::debug!(event = other, "dashboard channel ignores unknown command");
-            Reply::None
-        }
+        other => integration_command(ctx, Surface::Dashboard, other, &payload, enveloped)
+            .unwrap_or_else(|| {
+                tracing::debug!(event = other, "dashboard channel ignores unknown command");
+                Reply::None
+            }),
     }
 }
 

@@ -1,4 +1,4 @@
-//! `events:<filter>` (reference §5.1): forwards unified events that pass the filter.
+//! `events:<filter>`: forwards unified events that pass the filter.
 
 use super::{envelope_pong, Channel, Joined, Reply};
 use crate::bus::BusMessage;

@@ -1,4 +1,4 @@
-//! Channel families, one file each, mirroring reference server.md §5 one-to-one:
+//! Channel families, one file each, one per topic family the original clients join:
 //! join rules, inbound commands and which bus messages each forwards.
 //!
 //! A channel never writes to a socket itself except through [`Ctx::push`]; replies
@@ -16,6 +16,7 @@ use crate::bus::BusMessage;
 use crate::hub::Hub;
 use crate::outbox::Outbox;
 use landale_core::ids::now_iso;
+use landale_core::integration::{Caller, CommandError, Surface};
 use landale_protocol::{envelope, frame, ChannelTopic, EventFilter, Vsn};
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -99,8 +100,37 @@ pub(crate) fn env_ok(data: Value) -> Reply {
     Reply::Ok(envelope::ok(data, &now_iso()))
 }
 
-pub(crate) const UNAUTHORIZED: &str =
-    "this action needs the Landale token: connect with the socket param `token` (see `landale token`)";
+pub(crate) use landale_core::integration::SOCKET_UNAUTHORIZED as UNAUTHORIZED;
+
+/// The integration that answers `event` on `surface`, if one does; its answer is
+/// shaped by `reply` (enveloped on the dashboard and stream channels, raw on
+/// overlays) once it resolves.
+pub(crate) fn integration_command(
+    ctx: &Ctx<'_>,
+    surface: Surface,
+    event: &str,
+    payload: &Value,
+    reply: fn(Result<Value, CommandError>) -> Reply,
+) -> Option<Reply> {
+    let caller = Caller {
+        authorized: ctx.authorized,
+        correlation: ctx.conn_id.to_string(),
+    };
+    let command = ctx
+        .hub
+        .integrations
+        .iter()
+        .find_map(|i| i.clone().command(surface, event, payload, &caller))?;
+    Some(Reply::later(async move { reply(command.await) }))
+}
+
+/// An integration's answer in the envelope.
+pub(crate) fn enveloped(r: Result<Value, CommandError>) -> Reply {
+    match r {
+        Ok(v) => env_ok(v),
+        Err(e) => env_error(&e.code, &e.message),
+    }
+}
 
 /// `{pong: true, timestamp}` in the envelope (events, dashboard, stream, services).
 pub(crate) fn envelope_pong() -> Reply {

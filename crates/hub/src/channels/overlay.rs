@@ -1,8 +1,11 @@
-//! `overlay:<type>` (reference §5.4): a read-only mirror of REST for overlays.
+//! `overlay:<type>`: a read-only mirror of REST for overlays: the hub's status, the
+//! producer's layer mappings, IronMON's stored runs and the integrations' reads.
 //! Replies are the raw result (no envelope); errors are `{"message": ...}`.
 
-use super::{now_unix, Channel, Ctx, Joined, Reply};
+use super::{integration_command, now_unix, Channel, Ctx, Joined, Reply};
 use crate::bus::BusMessage;
+use landale_core::integration::CommandError;
+use landale_core::Surface;
 use landale_protocol::topic::overlay_push_name;
 use serde_json::{json, Value};
 
@@ -112,24 +115,16 @@ async fn run(ctx: &Ctx<'_>, kind: &str, event: &str, payload: Value) -> Result<R
         "ironmon:status" => Reply::Ok(
             json!({"connected": false, "message": "The IronMON TCP service is not running"}),
         ),
-        "obs:status" => Reply::Ok(ctx.hub.obs.status()),
-        ev if ev.starts_with("obs:") => {
-            let Some(request_type) = landale_obs::commands::read_request(ev) else {
-                return Err(err(format!("Unknown command: {ev}")));
-            };
-            let obs = ctx.hub.obs.clone();
-            Reply::later(async move {
-                match obs.read(request_type).await {
-                    Ok(v) => Reply::Ok(v),
-                    Err(e) => err(e.to_string()),
-                }
-            })
-        }
-        "twitch:status" => Reply::Ok(landale_twitch::summary(
-            &ctx.hub.twitch_tokens,
-            &ctx.hub.eventsub,
-        )),
         "rainwave:status" => Reply::Ok(json!({"enabled": false, "connected": false})),
-        other => err(format!("Unknown command: {other}")),
+        other => integration_command(ctx, Surface::Overlay, other, &payload, raw)
+            .unwrap_or_else(|| err(format!("Unknown command: {other}"))),
     })
+}
+
+/// An integration's answer as overlays get it.
+fn raw(r: Result<Value, CommandError>) -> Reply {
+    match r {
+        Ok(v) => Reply::Ok(v),
+        Err(e) => err(e.message),
+    }
 }

@@ -1,4 +1,4 @@
-//! `dashboard:services` (reference §5.3): a proxy to nurvus at `NURVUS_URL`
+//! `dashboard:services`: a proxy to nurvus at `NURVUS_URL`
 //! (the `landale-nurvus` client).
 //! Commands run asynchronously; the result arrives as a `command_result` push.
 

@@ -1,10 +1,13 @@
-//! `stream:overlays` and `stream:queue` (reference §5.5), wired to the producer.
+//! `stream:overlays` and `stream:queue`, wired to the producer.
 //! Takeover pushes reach `stream:overlays` only.
 
-use super::{env_error, env_ok, envelope_pong, Channel, Ctx, Joined, Reply, UNAUTHORIZED};
+use super::{
+    env_error, env_ok, envelope_pong, enveloped, integration_command, Channel, Ctx, Joined, Reply,
+    UNAUTHORIZED,
+};
 use crate::producer::machine::TAKEOVER_DEFAULT_MS;
 use crate::producer::{MAX_DURATION_MS, MAX_REPLAY};
-use landale_core::Input;
+use landale_core::{Input, Surface};
 use serde_json::{json, Value};
 
 pub(crate) fn join_overlays(ctx: &Ctx<'_>, payload: &Value) -> Joined {
@@ -45,48 +48,12 @@ const CONTROL: &[&str] = &[
     "force_content",
     "takeover",
     "takeover_clear",
-    "update_channel_info",
     "pause_queue",
     "resume_queue",
     "skip_current",
     "clear_queue",
     "replay_alerts",
 ];
-
-/// The fields of `update_channel_info` Helix's Modify Channel Information takes,
-/// checked; anything else is refused by name.
-fn channel_changes(payload: &Value) -> Result<Value, String> {
-    let Some(obj) = payload.as_object() else {
-        return Err("expected an object of fields to change".into());
-    };
-    let mut out = serde_json::Map::new();
-    for (k, v) in obj {
-        let ok = match k.as_str() {
-            "title" => v.as_str().is_some_and(|t| !t.trim().is_empty() && t.chars().count() <= 140),
-            "game_id" => v.as_str().is_some_and(|g| !g.is_empty() && g.bytes().all(|b| b.is_ascii_digit())),
-            "broadcaster_language" => v.as_str().is_some_and(|l| {
-                l == "other" || (l.len() == 2 && l.bytes().all(|b| b.is_ascii_lowercase()))
-            }),
-            "delay" => v.as_u64().is_some_and(|d| d <= 900),
-            "tags" => v.as_array().is_some_and(|t| t.len() <= 10 && t.iter().all(|x| x.as_str().is_some_and(|s| !s.is_empty() && s.chars().count() <= 25))),
-            "is_branded_content" | "branded_content" => v.is_boolean(),
-            other => return Err(format!("{other}: not a channel field (title, game_id, broadcaster_language, delay, tags, is_branded_content)")),
-        };
-        if !ok {
-            return Err(format!("{k}: invalid value"));
-        }
-        let key = if k == "branded_content" {
-            "is_branded_content"
-        } else {
-            k.as_str()
-        };
-        out.insert(key.to_string(), v.clone());
-    }
-    if out.is_empty() {
-        return Err("no fields to change".into());
-    }
-    Ok(Value::Object(out))
-}
 
 /// Largest `force_content` data (serialised).
 const MAX_OVERRIDE_DATA_BYTES: usize = 1024;
@@ -264,46 +231,10 @@ pub(crate) async fn handle_in(ctx: &Ctx<'_>, event: &str, payload: Value) -> Rep
             let ids = producer.replay(count);
             env_ok(json!({"operation": "alerts_replayed", "ids": ids, "count": ids.len()}))
         }
-        "get_channel_info" => {
-            let helix = ctx.hub.helix.clone();
-            Reply::later(async move {
-                match helix.channel_info().await {
-                    Ok(v) => env_ok(v),
-                    Err(e) => env_error(e.code(), &e.to_string()),
-                }
-            })
-        }
-        "search_categories" => {
-            let Some(q) = str_field("query")
-                .map(str::trim)
-                .filter(|q| !q.is_empty() && q.len() <= 100)
-            else {
-                return env_error("validation_failed", "query: 1 to 100 characters");
-            };
-            let (helix, q) = (ctx.hub.helix.clone(), q.to_string());
-            Reply::later(async move {
-                match helix.search_categories(&q).await {
-                    Ok(v) => env_ok(v),
-                    Err(e) => env_error(e.code(), &e.to_string()),
-                }
-            })
-        }
-        "update_channel_info" => {
-            let changes = match channel_changes(&payload) {
-                Ok(c) => c,
-                Err(m) => return env_error("validation_failed", &m),
-            };
-            let helix = ctx.hub.helix.clone();
-            Reply::later(async move {
-                match helix.update_channel(&changes).await {
-                    Ok(()) => env_ok(json!({"operation": "channel_updated", "changes": changes})),
-                    Err(e) => env_error(e.code(), &e.to_string()),
-                }
-            })
-        }
-        other => {
-            tracing::debug!(event = other, "stream channel ignores unknown command");
-            Reply::None
-        }
+        other => integration_command(ctx, Surface::Stream, other, &payload, enveloped)
+            .unwrap_or_else(|| {
+                tracing::debug!(event = other, "stream channel ignores unknown command");
+                Reply::None
+            }),
     }
 }

@@ -1,4 +1,4 @@
-//! `transcription:live` and `transcription:session:<id>` (reference §5.6).
+//! `transcription:live` and `transcription:session:<id>`.
 
 use super::{Channel, Ctx, Joined, Reply, UNAUTHORIZED};
 use crate::bus::{BusKind, BusMessage};

@@ -1,4 +1,4 @@
-//! `/api/activity/*` (reference §11.6): the stored activity log, newest first,
+//! `/api/activity/*`: the stored activity log, newest first,
 //! optionally of one type; counts per type and the most active users over a window
 //! of hours.
 

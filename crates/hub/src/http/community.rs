@@ -1,4 +1,4 @@
-//! `/api/community/*` (reference §11.6): community members and their activity, and
+//! `/api/community/*`: community members and their activity, and
 //! the community's vocabulary and pronunciation entries; reads are open, writes need
 //! the token.
 

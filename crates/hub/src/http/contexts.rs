@@ -1,4 +1,4 @@
-//! `/api/contexts` (reference §11.6): written by seed, read by the dashboard.
+//! `/api/contexts`: written by seed, read by the dashboard.
 
 use super::{db_error, env_error, env_ok, int_param, ApiResult, Control, Params};
 use crate::hub::Hub;

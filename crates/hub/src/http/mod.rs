@@ -1,29 +1,31 @@
 //! The REST API and static routes. Handlers are thin: parse, call a module, shape
-//! the reply (reference server.md §11 for paths, shapes and status codes).
+//! the reply. Paths, shapes and status codes are the original system's, so its clients
+//! keep working. A validation error is the envelope's `validation_failed` with the
+//! field map under `details.errors` on `POST /api/contexts` and `details.fields` on
+//! the community and event writes, as that system answered (one field map type,
+//! `FieldErrors`, behind both keys).
 
 pub(crate) mod activity;
 pub(crate) mod community;
 pub(crate) mod contexts;
 pub(crate) mod eventsub;
 pub(crate) mod health;
-pub(crate) mod oauth;
-pub(crate) mod obs;
 pub(crate) mod pages;
 pub(crate) mod transcriptions;
 
-use crate::auth::bearer;
 use crate::hub::Hub;
-use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequestParts};
-use axum::http::request::Parts;
+use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderName, HeaderValue, Method, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::{Extension, Router};
+pub(crate) use landale_core::http::{
+    env_error, env_ok, ApiError, ApiResult, Control, CorrelationId, Peer,
+};
 use landale_core::ids::now_iso;
 use landale_protocol::envelope;
-use serde_json::{json, Value};
+use serde_json::json;
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -33,68 +35,9 @@ pub(crate) const MAX_BODY_BYTES: usize = 100 * 1024;
 
 pub(crate) type Params = HashMap<String, String>;
 
-/// A JSON error response with a status.
-pub(crate) struct ApiError(pub StatusCode, pub Value);
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        (self.0, Json(self.1)).into_response()
-    }
-}
-
-pub(crate) type ApiResult = Result<Response, ApiError>;
-
-/// An enveloped error with the status its code implies.
-pub(crate) fn env_error(code: &str, message: &str, details: Option<Value>) -> ApiError {
-    let status = StatusCode::from_u16(envelope::status_for_code(code))
-        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    ApiError(status, envelope::error(code, message, details, &now_iso()))
-}
-
-pub(crate) fn env_ok(data: Value) -> Response {
-    Json(envelope::ok(data, &now_iso())).into_response()
-}
-
 pub(crate) fn db_error(e: crate::store::StoreError) -> ApiError {
     tracing::error!(error = %e, "database error in a request");
     env_error("service_unavailable", &format!("database error: {e}"), None)
-}
-
-/// The permission to control: the token, or a trusted loopback peer. A handler that
-/// takes a `Control` argument runs only for a caller who may control; the others get
-/// 401 `unauthorized` with what to send.
-pub(crate) struct Control;
-
-impl FromRequestParts<Arc<Hub>> for Control {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, hub: &Arc<Hub>) -> Result<Control, ApiError> {
-        let peer = parts
-            .extensions
-            .get::<Peer>()
-            .map(|c| c.0)
-            .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0)));
-        let token = bearer(
-            parts
-                .headers
-                .get(header::AUTHORIZATION)
-                .and_then(|h| h.to_str().ok()),
-        );
-        if hub.auth.allows(
-            token,
-            peer.ip(),
-            &parts.headers,
-            &hub.config.allowed_origins,
-        ) {
-            Ok(Control)
-        } else {
-            Err(env_error(
-                "unauthorized",
-                "this action needs the Landale token: send `Authorization: Bearer <token>` (see `landale token`)",
-                None,
-            ))
-        }
-    }
 }
 
 /// `limit` within `1..=max`, else `default` (the reference's lenient rule).
@@ -123,8 +66,6 @@ pub(crate) fn int_param(p: &Params, key: &str, default: i64, max: i64) -> Result
         },
     }
 }
-
-pub(crate) type Peer = ConnectInfo<SocketAddr>;
 
 pub(crate) fn router(hub: Arc<Hub>) -> Router {
     let mut origins: Vec<HeaderValue> = hub
@@ -197,24 +138,6 @@ pub(crate) fn router(hub: Arc<Hub>) -> Router {
             "/api/community/vocabulary/search",
             get(community::search_vocabulary),
         )
-        .route("/api/oauth/status", get(oauth::status))
-        .route("/api/oauth/refresh", post(oauth::refresh))
-        .route("/api/oauth/upload", post(oauth::upload))
-        .route("/api/obs/status", get(obs::status))
-        .route("/api/obs/scenes", get(obs::scenes))
-        .route("/api/obs/scene/current", get(obs::current_scene))
-        .route("/api/obs/scene/{scene_name}", post(obs::set_scene))
-        .route("/api/obs/streaming/start", post(obs::start_streaming))
-        .route("/api/obs/streaming/stop", post(obs::stop_streaming))
-        .route("/api/obs/recording/start", post(obs::start_recording))
-        .route("/api/obs/recording/stop", post(obs::stop_recording))
-        .route("/api/obs/stream-status", get(obs::stream_status))
-        .route("/api/obs/record-status", get(obs::record_status))
-        .route("/api/obs/stats", get(obs::stats))
-        .route("/api/obs/version", get(obs::version))
-        .route("/api/obs/outputs", get(obs::outputs))
-        .route("/api/obs/virtual-cam", get(obs::virtual_cam))
-        .route("/api/obs/reconnect", post(obs::reconnect))
         .route("/dashboard", get(pages::dashboard))
         .route("/dashboard/", get(pages::dashboard))
         .route("/overlays/{name}", get(pages::overlay))
@@ -222,7 +145,12 @@ pub(crate) fn router(hub: Arc<Hub>) -> Router {
         .route("/assets/{*path}", get(pages::asset))
         .route("/socket/websocket", get(crate::socket::upgrade))
         .fallback(not_found)
-        .with_state(hub);
+        .with_state(hub.clone());
+    // Each integration's own routes (`/api/obs/*`, `/api/oauth/*`, …).
+    let api = hub
+        .integrations
+        .iter()
+        .fold(api, |api, i| api.merge(i.clone().routes()));
 
     let h = |name: &'static str, value: &'static str| {
         SetResponseHeaderLayer::overriding(
@@ -230,7 +158,9 @@ pub(crate) fn router(hub: Arc<Hub>) -> Router {
             HeaderValue::from_static(value),
         )
     };
+    // `Control` checks the caller against the hub's `Auth`, found in the extensions.
     api.layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(Extension(hub.auth.clone()))
         .layer(axum::middleware::from_fn(correlation))
         .layer(cors)
         .layer(h("x-frame-options", "DENY"))
@@ -266,10 +196,6 @@ async fn correlation(mut req: axum::extract::Request, next: axum::middleware::Ne
     }
     resp
 }
-
-/// The request's correlation id (see [`correlation`]).
-#[derive(Clone, Debug)]
-pub(crate) struct CorrelationId(pub String);
 
 async fn not_found() -> ApiError {
     ApiError(

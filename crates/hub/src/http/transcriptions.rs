@@ -1,4 +1,4 @@
-//! `/api/transcriptions/*` (reference §11.6). Submissions come over the socket.
+//! `/api/transcriptions/*`. Submissions come over the socket.
 
 use super::{db_error, int_param, limit, ApiError, ApiResult, Params};
 use crate::hub::Hub;

@@ -1,5 +1,5 @@
-//! Step 2 of the pipeline: turn a validated body into a flat [`Event`]
-//! (reference server.md §7.1–§7.2).
+//! Step 2 of the pipeline: turn a validated body into a flat [`Event`]: the type's
+//! own fields at the top level, beside the envelope's.
 //!
 //! Rule: nothing is lost. Every top-level field of the body is kept; the reference's
 //! derived fields (e.g. a chat message's `user_*`, `emotes`, `reply_*`) are added; a

@@ -1,8 +1,8 @@
 //! Step 1 of the pipeline: validate an event body against its type's schema
-//! (reference server.md §7.3).
+//! (required fields, their types, string rules).
 //!
 //! Departure from the reference: fields that a schema does not declare are kept, not
-//! dropped (the reference's dropping is what lost every field of most types, §7.4).
+//! dropped (the original system's dropping is what lost every field of most types).
 //! Declared fields are type-checked; every string anywhere is checked for control
 //! bytes and length.
 

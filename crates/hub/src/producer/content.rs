@@ -1,4 +1,4 @@
-//! The content aggregator (reference §8.4, §8.7): what the ticker shows, counted
+//! The content aggregator: what the ticker shows, counted
 //! from the events themselves. Emote counts (today and all time, regular and the
 //! channel's own), recent follows, daily stats with a reset at UTC midnight, goals
 //! from `channel.goal.*`, and the IronMON run from `ironmon.run_*` events.
@@ -228,7 +228,7 @@ impl Aggregator {
         v
     }
 
-    /// The data for a content type (reference §8.4), or its fallback (§8.8).
+    /// The data for a content type, or its fallback.
     pub fn content(&self, content_type: &str, now: DateTime<Utc>) -> Value {
         let today = self.day.unwrap_or(now.date_naive());
         let iso = |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);

@@ -1,4 +1,4 @@
-//! Layer mapping (reference server.md §8.6): which of the three overlay layers a
+//! Layer mapping: which of the three overlay layers a
 //! content type is drawn on, per show. Unknown content types go to the background;
 //! an unknown show uses the default table.
 

@@ -1,4 +1,4 @@
-//! The stream producer's state machine (reference §8): show, ticker, base content,
+//! The stream producer's state machine: show, ticker, base content,
 //! the alert queue, the timeline and the takeover. A plain value: every transition
 //! takes `now` and leaves [`Effect`]s for the caller to carry out, so tests drive it
 //! with any clock and the whole state serialises into one snapshot.

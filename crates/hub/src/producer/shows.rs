@@ -1,4 +1,4 @@
-//! Show detection from a `channel.update` (reference server.md §8.2): by Twitch
+//! Show detection from a `channel.update`: by Twitch
 //! category id first, then by category name.
 
 /// The show for a category, or `None` when nothing matches (keep the current show's

@@ -6,12 +6,12 @@
 
 pub(crate) mod conn;
 
-use crate::auth::bearer;
 use crate::hub::Hub;
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use landale_core::auth::bearer;
 use landale_protocol::Vsn;
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -65,9 +65,7 @@ pub(crate) async fn upgrade(
     });
     let info = conn::ConnInfo {
         vsn,
-        authorized: hub
-            .auth
-            .allows(token, peer.ip(), &headers, &hub.config.allowed_origins),
+        authorized: hub.auth.allows(token, peer.ip(), &headers),
         environment: params
             .get("environment")
             .cloned()

@@ -1,4 +1,4 @@
-//! The activity log (`events`) and `users` (reference server.md §7.5, §10.4).
+//! The activity log (`events`) and `users`.
 
 use super::{micros, Result, Store};
 use crate::with_pool;

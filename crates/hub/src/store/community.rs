@@ -1,4 +1,4 @@
-//! Community: members, pronunciation overrides, vocabulary (reference §10.4–§10.5).
+//! Community: members, pronunciation overrides, vocabulary.
 
 use super::{like_pattern, micros, Result, Store};
 use crate::with_pool;

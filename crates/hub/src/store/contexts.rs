@@ -1,5 +1,5 @@
-//! Contexts written by seed: validation (reference §10.5) and queries (§10.4).
-//! Departure: the table has the `id` column the reference's code expected (§15.10).
+//! Contexts written by seed: validation and queries.
+//! Departure: the table has the `id` column the reference's code expected.
 
 use super::{like_pattern, micros, Result, Store};
 use crate::with_pool;

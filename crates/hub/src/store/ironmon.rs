@@ -1,4 +1,4 @@
-//! IronMON reads used by `overlay:*` commands (reference §10.4). The TCP ingest and
+//! IronMON reads used by `overlay:*` commands. The TCP ingest and
 //! run tracking arrive with the IronMON issue; the tables and seed data are here.
 
 use super::{Result, Store};

@@ -1,4 +1,4 @@
-//! Transcriptions: validation (reference §10.5), insert and queries (§10.4).
+//! Transcriptions: validation, insert and queries.
 
 use super::{like_pattern, micros, Result, Store};
 use crate::with_pool;
@@ -382,7 +382,7 @@ fn mean(xs: &[f64]) -> Option<f64> {
 }
 
 impl Store {
-    /// Transcription analytics for the dashboard's telemetry (reference §10.6) over the
+    /// Transcription analytics for the dashboard's telemetry over the
     /// last 24 hours.
     pub async fn transcription_analytics(&self) -> Result<Value> {
         let now = Utc::now();
@@ -398,7 +398,7 @@ impl Store {
     }
 }
 
-/// The §10.6 shape, computed from rows in time order.
+/// The telemetry's `transcription` shape (counts, rates, the last hour by minute), computed from rows in time order.
 fn analytics(rows: &[AnalyticsRow], now: DateTime<Utc>) -> Value {
     let conf: Vec<f64> = rows.iter().filter_map(|r| r.1).collect();
     let avg = mean(&conf);

@@ -1,6 +1,6 @@
 //! The OBS commands clients may send, mapped to obs-websocket requests: the
 //! dashboard's controls (`dashboard:*`), the overlay reads (`overlay:obs`) and
-//! their REST twins (`http::obs`) all go through here, so each has one meaning.
+//! their REST twins (`http`) all go through here, so each has one meaning.
 
 use serde_json::{json, Value};
 

@@ -1,4 +1,4 @@
-//! OBS Studio over obs-websocket v5 (reference server.md §9.4).
+//! OBS Studio over obs-websocket v5.
 //!
 //! One [`Obs`] per hub. Its connection task ([`client`]) owns the socket: it
 //! identifies (with the SHA-256 challenge when OBS has a password), keeps a cached
@@ -11,6 +11,8 @@
 
 pub mod client;
 pub mod commands;
+pub mod http;
+mod integration;
 pub mod protocol;
 pub mod settings;
 pub mod state;
@@ -90,12 +92,14 @@ pub struct Obs {
     link: watch::Sender<Link>,
     commands: mpsc::Sender<Command>,
     inbox: Mutex<Option<mpsc::Receiver<Command>>>,
+    /// Where OBS events go (the hub's pipeline).
+    ingest: Arc<dyn Ingest>,
     /// Skip the backoff wait (and leave the `kicked` state).
     reconnect_now: Notify,
 }
 
 impl Obs {
-    pub fn new(settings: ObsSettings) -> Arc<Obs> {
+    pub fn new(settings: ObsSettings, ingest: Arc<dyn Ingest>) -> Arc<Obs> {
         let (commands, inbox) = mpsc::channel(COMMAND_QUEUE);
         let state = ObsState::new(settings.url.clone());
         Arc::new(Obs {
@@ -104,15 +108,21 @@ impl Obs {
             settings,
             commands,
             inbox: Mutex::new(Some(inbox)),
+            ingest,
             reconnect_now: Notify::new(),
         })
     }
 
     /// Start the connection task (once; later calls do nothing).
-    pub fn spawn(self: &Arc<Self>, pipeline: Arc<dyn Ingest>, shutdown: watch::Receiver<bool>) {
+    pub fn spawn(self: &Arc<Self>, shutdown: watch::Receiver<bool>) {
         let inbox = self.inbox.lock().unwrap_or_else(|e| e.into_inner()).take();
         if let Some(inbox) = inbox {
-            tokio::spawn(client::run(self.clone(), inbox, pipeline, shutdown));
+            tokio::spawn(client::run(
+                self.clone(),
+                inbox,
+                self.ingest.clone(),
+                shutdown,
+            ));
         }
     }
 
@@ -159,19 +169,6 @@ impl Obs {
 
     pub fn connected(&self) -> bool {
         self.with_state(|s| s.connected())
-    }
-
-    /// OBS's state, typed: working means identified and ready.
-    pub fn service_status(&self) -> landale_core::ServiceStatus {
-        self.with_state(|s| landale_core::ServiceStatus {
-            connected: s.connected(),
-            status: s.link.health().into(),
-            error: (!s.connected()).then(|| {
-                s.last_error
-                    .clone()
-                    .unwrap_or_else(|| s.link.as_str().to_string())
-            }),
-        })
     }
 
     /// Reconnect now instead of waiting out the backoff (also after a kick). Does

@@ -4,18 +4,21 @@
 
 pub mod eventsub;
 pub mod helix;
+pub mod http;
+mod integration;
 pub mod login;
 pub mod oauth;
 pub mod settings;
 pub mod tokens;
 pub mod vault;
 
+pub use integration::Twitch;
 pub use settings::{TwitchArgs, TwitchSettings};
 
 use landale_core::ServiceStatus;
 
-/// Scopes `landale twitch login` asks for (reference §9.3, plus what the EventSub
-/// subscriptions of §9.1 need).
+/// Scopes `landale twitch login` asks for: the original system's, plus what the
+/// catalogue's EventSub subscriptions need.
 pub const SCOPES: &[&str] = &[
     "bits:read",
     "channel:bot",

@@ -410,7 +410,7 @@ impl Tokens {
         }
         self.load().await;
         let mut next_validate = tokio::time::Instant::now();
-        // After a failed refresh: 60 s doubling to 1 h, +10 % jitter (reference §9.3).
+        // After a failed refresh: 60 s doubling to 1 h, +10 % jitter.
         let mut degraded_wait =
             Backoff::new(Duration::from_secs(60), Duration::from_secs(3600)).jitter(1.0, 1.1);
         loop {

@@ -1,5 +1,5 @@
 //! The token vault: AES-256-GCM in the layout the original system wrote (Elixir's
-//! Cloak `AES.GCM` cipher, reference server.md §9.3), so its `oauth_tokens` rows
+//! Cloak `AES.GCM` cipher), so its `oauth_tokens` rows
 //! decrypt here and ours decrypt there:
 //!
 //! ```text

@@ -10,7 +10,7 @@ import { parseState } from "../../lib/stream_state";
 import "../overlay.css";
 import "./ironmon.css";
 
-/** Checkpoints in FireRed/LeafGreen (reference frontend.md §5). */
+/** Checkpoints in FireRed/LeafGreen. */
 const TOTAL_CHECKPOINTS = 24;
 
 interface Run {

@@ -27,7 +27,7 @@ export function parseTakeover(p: unknown): Takeover | null {
   };
 }
 
-/** Title and line for each kind (frontend.md §1.5). */
+/** Title and line for each kind. */
 export function takeoverText(t: Takeover): { title: string; line: string } {
   switch (t.kind) {
     case "technical-difficulties":

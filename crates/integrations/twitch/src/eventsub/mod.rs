@@ -1,7 +1,7 @@
 //! EventSub over WebSocket (`TWITCH_EVENTSUB_URL`), one task per hub.
 //!
 //! ```text
-//! wait for a valid token ─▶ connect ─welcome─▶ subscribe (scope-gated, §9.1) ─▶ read
+//! wait for a valid token ─▶ connect ─welcome─▶ subscribe (scope-gated, catalogue order) ─▶ read
 //!        ▲                                                                      │
 //!        └──── backoff 1 s doubling to 60 s, ±20 % (reset after 30 s up) ◀──────┘
 //!              close 4000–4007, keepalive silence, network loss

@@ -42,7 +42,7 @@ pub(super) enum SubResult {
 /// First wait before subscriptions that failed for a transient reason are retried.
 const RETRY_MIN: Duration = Duration::from_secs(2);
 
-/// Create every subscription the token's scopes allow, the §9.1 list in order (the
+/// Create every subscription the token's scopes allow, the catalogue's list in order (the
 /// critical ones first, so the 10 s "unused" window is met). Ones that fail for a
 /// transient reason (429, 5xx, network, open breaker) are retried with backoff and
 /// jitter, never sooner than a rate-limit reset, for as long as the session lives;

@@ -3,6 +3,7 @@
 //! Control actions (every mutating REST call, every state-changing channel command)
 //! need the token, as `Authorization: Bearer <token>` or the socket param `token`.
 //! Reads never do. Loopback clients are trusted unless `LANDALE_TRUST_LOOPBACK=false`.
+//! The hub, and every service that takes controls, checks with this one type.
 
 use axum::http::{header, HeaderMap};
 use std::io::Write;
@@ -11,8 +12,10 @@ use std::path::Path;
 
 #[derive(Clone)]
 pub struct Auth {
-    token: String,
+    token: std::sync::Arc<str>,
     trust_loopback: bool,
+    /// Browser origins (besides loopback ones) whose pages count as local.
+    allowed_origins: std::sync::Arc<[String]>,
 }
 
 impl std::fmt::Debug for Auth {
@@ -40,7 +43,7 @@ pub fn load_or_create_token(configured: Option<&str>, data_dir: &Path) -> std::i
         }
     }
     std::fs::create_dir_all(data_dir)?;
-    let token = landale_core::ids::random_hex(48);
+    let token = crate::ids::random_hex(48);
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create(true).truncate(true);
     #[cfg(unix)]
@@ -55,10 +58,11 @@ pub fn load_or_create_token(configured: Option<&str>, data_dir: &Path) -> std::i
 }
 
 impl Auth {
-    pub fn new(token: String, trust_loopback: bool) -> Auth {
+    pub fn new(token: String, trust_loopback: bool, allowed_origins: Vec<String>) -> Auth {
         Auth {
-            token,
+            token: token.into(),
             trust_loopback,
+            allowed_origins: allowed_origins.into(),
         }
     }
 
@@ -68,14 +72,9 @@ impl Auth {
     /// peer, a `Host` that names loopback (a DNS-rebinding page on a foreign name is
     /// not), and no `Origin` other than a loopback or allowed one (a page the streamer
     /// happens to have open elsewhere cannot post to the hub). The token always works.
-    pub fn allows(
-        &self,
-        presented: Option<&str>,
-        peer: IpAddr,
-        headers: &HeaderMap,
-        allowed_origins: &[String],
-    ) -> bool {
-        if self.trust_loopback && is_loopback(peer) && local_request(headers, allowed_origins) {
+    pub fn allows(&self, presented: Option<&str>, peer: IpAddr, headers: &HeaderMap) -> bool {
+        if self.trust_loopback && is_loopback(peer) && local_request(headers, &self.allowed_origins)
+        {
             return true;
         }
         presented.is_some_and(|p| constant_time_eq(p.as_bytes(), self.token.as_bytes()))
@@ -159,27 +158,25 @@ mod tests {
 
     #[test]
     fn rules() {
-        let a = Auth::new("0123456789abcdef".into(), true);
+        let allowed = vec!["http://localhost:5173".to_string()];
+        let a = Auth::new("0123456789abcdef".into(), true, allowed);
         let lo: IpAddr = "127.0.0.1".parse().unwrap();
         let far: IpAddr = "100.64.0.7".parse().unwrap();
         let none = HeaderMap::new();
-        let allowed = vec!["http://localhost:5173".to_string()];
-        assert!(a.allows(None, lo, &none, &allowed));
-        assert!(a.allows(None, lo, &h(&[("host", "127.0.0.1:7175")]), &allowed));
+        assert!(a.allows(None, lo, &none));
+        assert!(a.allows(None, lo, &h(&[("host", "127.0.0.1:7175")])));
         assert!(a.allows(
             None,
             lo,
             &h(&[
                 ("host", "localhost:7175"),
                 ("origin", "http://localhost:7175")
-            ]),
-            &allowed
+            ])
         ));
         assert!(a.allows(
             None,
             lo,
-            &h(&[("host", "[::1]:7175"), ("origin", "http://localhost:5173")]),
-            &allowed
+            &h(&[("host", "[::1]:7175"), ("origin", "http://localhost:5173")])
         ));
         // DNS rebinding: a foreign name that resolves to loopback.
         assert!(!a.allows(
@@ -188,8 +185,7 @@ mod tests {
             &h(&[
                 ("host", "evil.example:7175"),
                 ("origin", "http://evil.example:7175")
-            ]),
-            &allowed
+            ])
         ));
         // A foreign page posting to the loopback hub.
         assert!(!a.allows(
@@ -198,20 +194,18 @@ mod tests {
             &h(&[
                 ("host", "127.0.0.1:7175"),
                 ("origin", "https://evil.example")
-            ]),
-            &allowed
+            ])
         ));
         assert!(a.allows(
             Some("0123456789abcdef"),
             lo,
-            &h(&[("origin", "https://evil.example")]),
-            &allowed
+            &h(&[("origin", "https://evil.example")])
         ));
-        assert!(!a.allows(None, far, &none, &allowed));
-        assert!(!a.allows(Some("wrong"), far, &none, &allowed));
-        assert!(a.allows(Some("0123456789abcdef"), far, &none, &allowed));
-        let strict = Auth::new("0123456789abcdef".into(), false);
-        assert!(!strict.allows(None, lo, &none, &allowed));
+        assert!(!a.allows(None, far, &none));
+        assert!(!a.allows(Some("wrong"), far, &none));
+        assert!(a.allows(Some("0123456789abcdef"), far, &none));
+        let strict = Auth::new("0123456789abcdef".into(), false, vec![]);
+        assert!(!strict.allows(None, lo, &none));
         assert!(format!("{strict:?}").contains("redacted"));
         assert_eq!(bearer(Some("Bearer abc")), Some("abc"));
         assert_eq!(bearer(Some("Basic abc")), None);

@@ -1,23 +1,32 @@
-//! `/api/oauth/*` (reference §11.6): Twitch token status, refresh and upload.
-//! Status is a read (no token, and it never shows a token); refresh and upload are
-//! controls.
+//! `/api/oauth/*`: Twitch token status, refresh and upload, on the original system's
+//! paths and shapes. Status is a read (no token, and it never shows a token);
+//! refresh and upload are controls.
 
-use super::{env_error, ApiResult, Control};
-use crate::hub::Hub;
+use crate::oauth::TokenSet;
+use crate::tokens::{TokenError, TokenState, Tokens};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use axum::Json;
-use landale_twitch::oauth::TokenSet;
-use landale_twitch::tokens::{TokenError, TokenState};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use landale_core::http::{env_error, ApiError, ApiResult, Control};
 use serde_json::{json, Value};
 use std::sync::Arc;
+
+/// The routes, with the token pair as their state.
+pub fn routes(tokens: Arc<Tokens>) -> Router {
+    Router::new()
+        .route("/api/oauth/status", get(status))
+        .route("/api/oauth/refresh", post(refresh))
+        .route("/api/oauth/upload", post(upload))
+        .with_state(tokens)
+}
 
 /// `{connected, expires_at, valid}` as before, plus `state`, `reason`, `scopes`,
 /// `user_id`. `state` is `valid`, `degraded`, `needs_login`, `vault_error` or
 /// `not_configured`.
-pub(crate) async fn status(State(hub): State<Arc<Hub>>) -> ApiResult {
-    let st = hub.twitch_tokens.state();
+async fn status(State(tokens): State<Arc<Tokens>>) -> ApiResult {
+    let st = tokens.state();
     let mut body = serde_json::to_value(&st).unwrap_or(Value::Null);
     let (connected, expires_at) = match &st {
         TokenState::Valid { expires_at, .. } | TokenState::Degraded { expires_at, .. } => {
@@ -33,7 +42,7 @@ pub(crate) async fn status(State(hub): State<Arc<Hub>>) -> ApiResult {
     Ok(Json(body).into_response())
 }
 
-fn token_error(e: TokenError) -> super::ApiError {
+fn token_error(e: TokenError) -> ApiError {
     let code = match &e {
         TokenError::NotConfigured(_) => "not_configured",
         TokenError::NeedsLogin(_) => "needs_login",
@@ -44,9 +53,9 @@ fn token_error(e: TokenError) -> super::ApiError {
     env_error(code, &e.to_string(), None)
 }
 
-pub(crate) async fn refresh(State(hub): State<Arc<Hub>>, _control: Control) -> ApiResult {
-    let t = hub.twitch_tokens.access().await.map_err(token_error)?;
-    hub.twitch_tokens
+async fn refresh(State(tokens): State<Arc<Tokens>>, _control: Control) -> ApiResult {
+    let t = tokens.access().await.map_err(token_error)?;
+    tokens
         .after_unauthorized(&t.access_token)
         .await
         .map_err(token_error)?;
@@ -55,8 +64,8 @@ pub(crate) async fn refresh(State(hub): State<Arc<Hub>>, _control: Control) -> A
 
 /// `{access_token, refresh_token, expires_in?, scope? (space-separated) | scopes?}`.
 /// The pair is validated with Twitch before it is stored (a refused pair changes nothing).
-pub(crate) async fn upload(
-    State(hub): State<Arc<Hub>>,
+async fn upload(
+    State(tokens): State<Arc<Tokens>>,
     _control: Control,
     body: Option<Json<Value>>,
 ) -> ApiResult {
@@ -78,7 +87,7 @@ pub(crate) async fn upload(
         _ => vec![],
     };
     let expires_in = b["expires_in"].as_i64().unwrap_or(3600);
-    let tokens = TokenSet {
+    let pair = TokenSet {
         access_token: access.to_string(),
         refresh_token: Some(refresh.to_string()),
         expires_at: chrono::Utc::now() + chrono::Duration::seconds(expires_in),
@@ -87,16 +96,15 @@ pub(crate) async fn upload(
         client_id: None,
     };
     // Check the pair with Twitch first: a bad upload must not replace a working login.
-    let v = hub
-        .twitch_tokens
+    let v = tokens
         .oauth()
-        .validate(&tokens.access_token)
+        .validate(&pair.access_token)
         .await
         .map_err(|e| token_error(TokenError::Oauth(e)))?;
-    let mut tokens = tokens;
-    tokens.user_id = Some(v.user_id);
-    tokens.scopes = v.scopes;
-    tokens.client_id = Some(v.client_id);
-    hub.twitch_tokens.put(tokens).await.map_err(token_error)?;
+    let mut pair = pair;
+    pair.user_id = Some(v.user_id);
+    pair.scopes = v.scopes;
+    pair.client_id = Some(v.client_id);
+    tokens.put(pair).await.map_err(token_error)?;
     Ok(Json(json!({"success": true, "message": "Tokens stored successfully"})).into_response())
 }
