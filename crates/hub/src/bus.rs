@@ -235,7 +235,7 @@ mod tests {
             kind: kind.into(),
             timestamp: "t".into(),
             correlation_id: "c".into(),
-            source: Source::of_type(kind).unwrap_or(Source::System),
+            source: landale_protocol::catalogue::source_of(kind).unwrap_or(Source::System),
             source_id: None,
             raw_type: kind.into(),
             seq: 0,

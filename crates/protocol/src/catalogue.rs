@@ -420,6 +420,9 @@ mod tests {
         );
         assert_eq!(source_of("obs.scene_changed"), Some(Source::Obs));
         assert_eq!(source_of("ironmon.location_change"), Some(Source::Ironmon));
+        assert_eq!(source_of("twitch.service_status"), Some(Source::Twitch));
+        assert_eq!(source_of("rainwave.update"), Some(Source::Rainwave));
+        assert_eq!(source_of("system.health_check"), Some(Source::System));
         assert_eq!(source_of("nonsense.thing"), None);
         assert_eq!(source_of(""), None);
         assert!(is_storable("channel.follow"));

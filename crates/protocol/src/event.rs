@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-/// Where an event came from, derived from its type's prefix.
+/// Where an event came from (`catalogue::source_of` says which, by its type).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Source {
@@ -19,12 +19,6 @@ pub enum Source {
 }
 
 impl Source {
-    /// Where a type comes from, by the event catalogue; `None` for a type from no
-    /// known family (the pipeline refuses those rather than guess).
-    pub fn of_type(event_type: &str) -> Option<Source> {
-        crate::catalogue::source_of(event_type)
-    }
-
     pub fn as_str(self) -> &'static str {
         match self {
             Source::Twitch => "twitch",
@@ -87,25 +81,6 @@ impl Event {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn source_by_prefix() {
-        assert_eq!(Source::of_type("channel.follow"), Some(Source::Twitch));
-        assert_eq!(Source::of_type("stream.online"), Some(Source::Twitch));
-        assert_eq!(
-            Source::of_type("stream.state_updated"),
-            Some(Source::Stream)
-        );
-        assert_eq!(
-            Source::of_type("twitch.service_status"),
-            Some(Source::Twitch)
-        );
-        assert_eq!(Source::of_type("obs.scene_changed"), Some(Source::Obs));
-        assert_eq!(Source::of_type("ironmon.init"), Some(Source::Ironmon));
-        assert_eq!(Source::of_type("rainwave.update"), Some(Source::Rainwave));
-        assert_eq!(Source::of_type("system.health_check"), Some(Source::System));
-        assert_eq!(Source::of_type("whatever"), None);
-    }
 
     #[test]
     fn flat_on_the_wire() {

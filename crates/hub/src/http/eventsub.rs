@@ -82,7 +82,9 @@ pub(crate) async fn eventsub(
             json!({"event": "must be an object"}),
         ));
     };
-    if Source::of_type(event_type) != Some(Source::Twitch) || event_type.starts_with("twitch.") {
+    if landale_protocol::catalogue::source_of(event_type) != Some(Source::Twitch)
+        || event_type.starts_with("twitch.")
+    {
         return Err(bad(
             "Invalid EventSub payload format",
             json!({"subscription.type": format!("{event_type} is not a Twitch EventSub type; use POST /api/events for hub events")}),

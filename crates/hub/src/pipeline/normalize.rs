@@ -98,7 +98,7 @@ pub fn normalize(
         timestamp: now_iso(),
         correlation_id: env.correlation_id.unwrap_or_else(|| random_hex(8)),
         // `validate` refuses a type from no known family, so there is always a source.
-        source: Source::of_type(event_type).unwrap_or(Source::System),
+        source: landale_protocol::catalogue::source_of(event_type).unwrap_or(Source::System),
         source_id: env.source_id,
         raw_type: event_type.to_string(),
         seq: 0,
