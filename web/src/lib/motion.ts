@@ -11,18 +11,20 @@ export interface Durations {
   resume: number;
 }
 
-/** Seconds, as in the reference omnibar. */
+/** Seconds, as the original omnibar moved. */
 export const DURATIONS: Durations = { enter: 0.4, exit: 0.3, interrupt: 0.2, resume: 0.4 };
 
 const HIDDEN = { opacity: 0, y: 20, scale: 0.95 };
 const SHOWN = { opacity: 1, y: 0, scale: 1 };
-/** Where a covered layer sits: pushed down and dimmed (foreground is never covered). */
+/**
+ * A layer under an alert: dimmed in place (foreground is never covered). Each layer
+ * has its own zone (lib/zones.ts), so nothing is pushed out of it: the original
+ * pushed layers down, which here would run the sub train into the bar.
+ */
 const COVERED: Record<Layer, gsap.TweenVars> = {
   foreground: SHOWN,
-  midground: { opacity: 0.7, y: 30, scale: 0.95 },
-  // The reference pushes the background 60 px and scales it to 0.9; the bar sits at
-  // the canvas's bottom edge, so it would leave the frame: dim it and nudge it instead.
-  background: { opacity: 0.5, y: 12, scale: 0.98 },
+  midground: { opacity: 0.7, y: 0, scale: 0.98 },
+  background: { opacity: 0.6, y: 0, scale: 1 },
 };
 
 export function gsapAnimator(d: Durations = DURATIONS): Animator {

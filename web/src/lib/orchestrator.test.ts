@@ -84,20 +84,22 @@ describe("layer orchestrator", () => {
     expect(anim.log).toEqual(["enter background", "exit background"]);
   });
 
-  it("a higher layer interrupts the lower ones; leaving, it restores the highest", () => {
+  it("an alert interrupts the layers under it; leaving, it restores them", () => {
     const { o, anim } = setup();
     o.show("background");
     o.show("midground");
-    expect(o.state("background")).toBe("interrupted");
+    // The sub train sits beside the alert zone and dims nothing.
+    expect(o.state("background")).toBe("entering");
     expect(o.state("midground")).toBe("entering");
+    anim.finish("enter", "background");
     o.show("foreground");
     expect(o.state("midground")).toBe("interrupted");
     expect(o.state("background")).toBe("interrupted");
     o.hide("foreground");
-    // Restored at once, when the exit starts; only the highest one.
+    // Restored at once, when the exit starts.
     expect(o.state("foreground")).toBe("exiting");
     expect(o.state("midground")).toBe("active");
-    expect(o.state("background")).toBe("interrupted");
+    expect(o.state("background")).toBe("active");
     o.hide("midground");
     expect(o.state("background")).toBe("active");
     expect(anim.log.filter((l) => l.startsWith("resume"))).toEqual(["resume midground", "resume background"]);

@@ -3,9 +3,11 @@
 // interrupted → exiting.
 //
 // The rules, stated once (a layer is "wanted" after show() and until hide()):
-// - A wanted layer with a wanted, not-exiting layer above it is `interrupted`
-//   (pushed down and dimmed); otherwise it enters (from hidden or exiting) and becomes
-//   `active`, or resumes to `active` (from interrupted).
+// - While the foreground (an alert) is wanted, every wanted layer under it is
+//   `interrupted` (pushed down and dimmed); otherwise a wanted layer enters (from
+//   hidden or exiting) and becomes `active`, or resumes to `active` (from
+//   interrupted). The midground (the sub train, in its own zone beside the alert)
+//   covers nothing: a five-minute train must not leave the bar dimmed.
 // - A layer that is not wanted exits and becomes `hidden`.
 // Unlike the reference, nothing snaps back to a base pose: the animator tweens from
 // the element's current values, so an interrupted enter or a re-shown exit continues
@@ -148,7 +150,7 @@ export class Orchestrator {
         next = s.state; // entering or active: carry on
       }
       if (next !== s.state) this.transition(layer, s, next);
-      if (s.wanted) covered = true;
+      if (s.wanted && layer === "foreground") covered = true;
     }
   }
 

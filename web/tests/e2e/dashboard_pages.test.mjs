@@ -5,7 +5,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { controlClient, follow, launchChromium, missing, publishEvent, startLandale } from "./harness.mjs";
+import { controlClient, follow, launchChromium, missing, pixels, publishEvent, startLandale } from "./harness.mjs";
 
 const said = (text) => ({
   timestamp: new Date().toISOString(),
@@ -92,10 +92,16 @@ test("dashboard panels and captions round-trip", { timeout: 120_000 }, async (t)
   await dash.waitForSelector('[data-testid=services-result] >> text=/start phononmaser: .*Nurvus/');
   assert.match(await dash.getAttribute("[data-testid=services-result]", "class"), /problem/);
 
-  // The ironmon overlay before any run: a clear empty state. A wrong overlay name: 404.
+  // The ironmon overlay before any run: nothing on air; with ?debug the streamer sees
+  // a clear empty state. A wrong overlay name: 404.
   const iron = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
   iron.on("pageerror", (e) => errors.push(String(e)));
   await iron.goto(`${hub.base}/overlays/ironmon`);
+  await iron.waitForSelector(".ironmon-zone", { state: "attached" });
+  const onAir = await pixels(await iron.screenshot({ omitBackground: true }));
+  assert.equal(onAir.drawn(0, 0, 1920, 1080, 0), 0, "no empty state on air");
+  assert.equal(await iron.locator("[data-testid=ironmon]").count(), 0);
+  await iron.goto(`${hub.base}/overlays/ironmon?debug=1`);
   await iron.waitForSelector('[data-testid=ironmon-empty] >> text=/No run yet/');
   const missingPage = await fetch(`${hub.base}/overlays/nope`);
   assert.equal(missingPage.status, 404);

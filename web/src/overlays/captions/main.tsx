@@ -5,6 +5,7 @@ import { render } from "solid-js/web";
 import { connect } from "../../lib/landale";
 import { Pill } from "../../lib/Pill";
 import { installDebug } from "../../lib/debug";
+import { zoneStyle } from "../../lib/zones";
 import { addLine, captionOf, FADE_MS, HOLD_MS, type Line } from "./model";
 import "../overlay.css";
 import "./captions.css";
@@ -60,12 +61,13 @@ function Page() {
 
   return (
     <div class="canvas">
-      <div class="captions" data-testid="captions">
+      <div class="captions" data-testid="captions" style={zoneStyle("captions")}>
         <For each={lines()}>
           {(l, i) => (
             <div
               class={`caption ${i() < lines().length - 1 ? "older" : ""} ${fading().has(l.id) ? "fading" : ""}`}
               data-testid="caption"
+              dir="auto"
             >
               {l.text}
             </div>

@@ -1,10 +1,12 @@
 // /overlays/ironmon: the run's stats and checkpoint progress for the ironmon show.
 // The data comes from the producer's IronMON content (the ticker's ironmon_* items,
-// fed by the IronMON connector). Until a run is seen, a clear empty state.
+// fed by the IronMON connector). Until a run is seen, viewers see nothing; with
+// `?debug` the streamer sees an empty state saying why.
 import { createSignal, onCleanup, Show } from "solid-js";
 import { render } from "solid-js/web";
 import { connect } from "../../lib/landale";
-import { Pill } from "../../lib/Pill";
+import { debugMode, Pill } from "../../lib/Pill";
+import { zoneStyle } from "../../lib/zones";
 import { installDebug } from "../../lib/debug";
 import { parseState } from "../../lib/stream_state";
 import "../overlay.css";
@@ -55,6 +57,8 @@ function Page() {
   const pct = () => Math.min(100, Math.round(((run()?.checkpoints_cleared ?? 0) / TOTAL_CHECKPOINTS) * 100));
   return (
     <div class="canvas" data-show="ironmon">
+      <div class="ironmon-zone" style={zoneStyle("ironmon")}>
+      <Show when={run() !== null || debugMode() !== null}>
       <div class="ironmon" data-testid="ironmon" data-has-run={String(run() !== null)}>
         <Show
           when={run()}
@@ -78,6 +82,8 @@ function Page() {
             </>
           )}
         </Show>
+      </div>
+      </Show>
       </div>
       <Pill online={link.online} />
     </div>

@@ -3,11 +3,15 @@
 // vanishes before its exit; a new alert in a visible layer swaps in.
 import { createEffect, createSignal, For, Match, on, onCleanup, onMount, Show, Switch, type Accessor, type JSX } from "solid-js";
 import type { Layer, LayerState, Orchestrator, Running } from "../../lib/orchestrator";
+import { fitWhenReady } from "../../lib/fit";
 import { swapIn } from "../../lib/motion";
+import { zoneStyle, type Zone } from "../../lib/zones";
 import type { Item } from "../../lib/stream_state";
-import { alertText, tierLabel, timelineText, topEmotes, type Background, type Layers } from "./model";
+import { alertText, latestFollowers, tierLabel, timelineText, topEmotes, type Background, type Layers } from "./model";
 
 const PRIORITY: Record<Layer, number> = { foreground: 100, midground: 50, background: 10 };
+/** Each layer's zone on the shared canvas (lib/zones.ts). */
+const ZONE: Record<Layer, Zone> = { foreground: "alert", midground: "train", background: "bar" };
 
 function LayerBox<T extends { id: string }>(props: {
   layer: Layer;
@@ -61,6 +65,7 @@ function LayerBox<T extends { id: string }>(props: {
     <div
       ref={box}
       class={`layer layer-${props.layer}`}
+      style={zoneStyle(ZONE[props.layer])}
       data-layer={props.layer}
       data-priority={PRIORITY[props.layer]}
       data-state={state()}
@@ -77,16 +82,24 @@ function LayerBox<T extends { id: string }>(props: {
   );
 }
 
+/** The alert title's size range: it shrinks to fit before the ellipsis. */
+const TITLE_MAX_PX = 52;
+const TITLE_MIN_PX = 16;
+
 function AlertCard(props: { item: Item }) {
   const t = () => alertText(props.item);
+  let title!: HTMLDivElement;
+  createEffect(on(() => t().title, () => fitWhenReady(title, TITLE_MAX_PX, TITLE_MIN_PX)));
   return (
     <div class="alert-card" data-testid="alert" data-alert-type={props.item.data.type ?? props.item.type}>
       <div class="alert-kicker">{t().kicker}</div>
-      <div class="alert-title" data-testid="alert-title">
+      <div class="alert-title" data-testid="alert-title" ref={title} dir="auto">
         {t().title}
       </div>
       <Show when={t().detail}>
-        <div class="alert-detail">{t().detail}</div>
+        <div class="alert-detail" data-testid="alert-detail" dir="auto">
+          {t().detail}
+        </div>
       </Show>
     </div>
   );
@@ -129,7 +142,7 @@ function Ticker(props: { base: Item }) {
         </Match>
         <Match when={props.base.type === "recent_follows"}>
           <span class="ticker-label">Latest follows</span>
-          <For each={(d().recent_followers ?? []).slice(0, 3)}>{(f: any) => <span class="chip">{f.user_name}</span>}</For>
+          <For each={latestFollowers(d().recent_followers)}>{(name) => <span class="chip">{name}</span>}</For>
         </Match>
         <Match when={props.base.type === "daily_stats"}>
           <span class="ticker-label">Today</span>
@@ -152,7 +165,8 @@ function Ticker(props: { base: Item }) {
         </Match>
         <Match when={props.base.type === "ironmon_run_stats" || props.base.type === "ironmon_progression"}>
           <span class="ticker-label">IronMON</span>
-          <Show when={d().run_number != null} fallback={<span class="ticker-text">{d().message ?? "No active run"}</span>}>
+          {/* No run: nothing for viewers (the dashboard says there is none). */}
+          <Show when={d().run_number != null}>
             <span class="stat">
               Run <b>#{d().run_number}</b>
             </span>

@@ -1,5 +1,5 @@
 // /overlays/omnibar: one socket, `stream:overlays`, one orchestrator.
-import { createMemo, createSignal, onCleanup } from "solid-js";
+import { createEffect, createMemo, createSignal, onCleanup } from "solid-js";
 import { render } from "solid-js/web";
 import { connect } from "../../lib/landale";
 import { Orchestrator } from "../../lib/orchestrator";
@@ -7,7 +7,7 @@ import { gsapAnimator } from "../../lib/motion";
 import { Pill } from "../../lib/Pill";
 import { installDebug } from "../../lib/debug";
 import { parseState, type Item, type StreamState } from "../../lib/stream_state";
-import { applyEmoteIncrement, distribute } from "./model";
+import { applyEmoteIncrement, distribute, dropAlert, OFFLINE_ALERT_MS } from "./model";
 import { Omnibar } from "./Omnibar";
 import "../overlay.css";
 import "./omnibar.css";
@@ -50,7 +50,24 @@ function Page() {
     link.dispose();
   });
 
-  const onAlertShown = (_a: Item) => void alertsShown++;
+  // Offline, the hub cannot end the alert on screen: it finishes its own time and
+  // leaves, instead of staying frozen on air until the page is back.
+  let shown: { id: string; at: number } | null = null;
+  let leave: ReturnType<typeof setTimeout> | undefined;
+  createEffect(() => {
+    clearTimeout(leave);
+    const fg = layers().foreground;
+    if (link.online() !== false || !fg) return;
+    const since = shown?.id === fg.id ? performance.now() - shown.at : 0;
+    const left = Math.max(0, (fg.duration ?? OFFLINE_ALERT_MS) - since);
+    leave = setTimeout(() => setState((s) => (s ? dropAlert(s, fg.id) : s)), left);
+  });
+  onCleanup(() => clearTimeout(leave));
+
+  const onAlertShown = (a: Item) => {
+    alertsShown++;
+    shown = { id: a.id, at: performance.now() };
+  };
   return (
     <div class="canvas">
       <Omnibar layers={layers} show={show} orchestrator={orchestrator} onAlertShown={onAlertShown} />

@@ -32,6 +32,14 @@ export function distribute(s: StreamState): Layers {
   return { foreground, midground, background };
 }
 
+/** The state without one alert (an alert that left on its own while offline). */
+export function dropAlert(s: StreamState, id: string): StreamState {
+  return { ...s, alerts: s.alerts.filter((a) => a.id !== id) };
+}
+
+/** How long an alert stays when the hub cannot say it ended and it carries no duration. */
+export const OFFLINE_ALERT_MS = 10_000;
+
 /** Count emotes from a chat message into the base `emote_stats` (a `content_update`). */
 export function applyEmoteIncrement(base: Item | null, update: unknown): Item | null {
   if (!base || base.type !== "emote_stats" || !isObj(update) || update.type !== "emote_increment") return base;
@@ -69,6 +77,35 @@ export function topEmotes(base: Item, n = 3): [string, number][] {
   return all.sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, n);
 }
 
+/** A count as people read it: 1,234. */
+export const count = (n: unknown) => (typeof n === "number" && Number.isFinite(n) ? n : Number(n) || 0).toLocaleString("en-US");
+
+/**
+ * A cheer's message without its cheermotes ("Cheer100 great stream" → "great
+ * stream"). Any word-then-number token counts when those tokens add up to the bits
+ * cheered (Twitch puts them in the text; channel cheermotes have their own prefixes);
+ * otherwise only the global `Cheer<n>`s go.
+ */
+export function cheerText(message: unknown, bits: unknown): string {
+  if (typeof message !== "string") return "";
+  const words = message.split(/\s+/).filter(Boolean);
+  const motes = words.filter((w) => /^[a-z][a-z0-9]*?\d+$/i.test(w));
+  const sum = motes.reduce((t, w) => t + Number(/\d+$/.exec(w)![0]), 0);
+  const isMote = sum > 0 && sum === Number(bits) ? (w: string) => motes.includes(w) : (w: string) => /^cheer\d+$/i.test(w);
+  return words.filter((w) => !isMote(w)).join(" ");
+}
+
+/** Followers for the ticker: newest first, each name once. */
+export function latestFollowers(list: unknown, n = 3): string[] {
+  const names: string[] = [];
+  for (const f of Array.isArray(list) ? list : []) {
+    const name = isObj(f) && typeof f.user_name === "string" ? f.user_name : null;
+    if (name && !names.includes(name)) names.push(name);
+    if (names.length === n) break;
+  }
+  return names;
+}
+
 export const tierLabel = (tier: unknown) => (tier === "2000" ? "Tier 2" : tier === "3000" ? "Tier 3" : "Tier 1");
 
 /** The alert's words: headline and the line under it. */
@@ -81,9 +118,12 @@ export function alertText(a: Item): { kicker: string; title: string; detail: str
     case "channel.follow":
       return { kicker: "New follower" + replay, title: who + times, detail: "Welcome to the stream!" };
     case "channel.cheer":
-      return { kicker: "Cheer" + replay, title: who, detail: `${d.bits ?? 0} bits${d.message ? ` · ${d.message}` : ""}` };
+    case "channel.cheer": {
+      const words = cheerText(d.message, d.bits);
+      return { kicker: "Cheer" + replay, title: who, detail: `${count(d.bits)} bits${words ? ` · ${words}` : ""}` };
+    }
     case "channel.raid":
-      return { kicker: "Raid" + replay, title: who, detail: `is raiding with ${d.viewers ?? 0} viewers` };
+      return { kicker: "Raid" + replay, title: who, detail: `is raiding with ${count(d.viewers)} viewers` };
     case "channel.subscription.gift":
       return {
         kicker: "Gift subs" + replay,
@@ -116,9 +156,9 @@ export function timelineText(t: Item): string {
     case "channel.subscription.gift":
       return `${who} gifted ${d.total ?? 1}`;
     case "channel.cheer":
-      return `${who} cheered ${d.bits ?? 0}`;
+      return `${who} cheered ${count(d.bits)}`;
     case "channel.raid":
-      return `${who} raided (${d.viewers ?? 0})`;
+      return `${who} raided (${count(d.viewers)})`;
     default:
       return `${who}: ${t.type}`;
   }
