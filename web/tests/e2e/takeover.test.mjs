@@ -50,6 +50,12 @@ test("takeover: show, replace, expire and clear from the dashboard", { timeout: 
   await overlay.waitForSelector('[data-testid=takeover][data-type="custom"]');
   assert.match(await overlay.textContent("[data-testid=takeover]"), /Back after this match/);
 
+  // With a duration: a countdown, and the hub's default line does not repeat the title.
+  await ctl.push("stream:overlays", "takeover", { type: "technical-difficulties", duration: 90_000 });
+  await overlay.waitForSelector('[data-testid=takeover][data-type="technical-difficulties"] [data-testid=takeover-countdown]');
+  assert.match(await overlay.textContent("[data-testid=takeover-countdown]"), /^Back in 1:(30|29|28)$/);
+  assert.equal(await overlay.textContent("[data-testid=takeover-line]"), "Back in a moment");
+
   // Clear from the dashboard.
   await panel.getByTestId("takeover-clear").click();
   await overlay.waitForSelector('[data-testid=takeover-root][data-active="false"]');

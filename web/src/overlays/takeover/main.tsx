@@ -8,7 +8,7 @@ import gsap from "gsap";
 import { connect } from "../../lib/landale";
 import { Pill } from "../../lib/Pill";
 import { installDebug } from "../../lib/debug";
-import { parseTakeover, takeoverText, type Takeover } from "./model";
+import { countdown, parseTakeover, takeoverText, type Takeover } from "./model";
 import "../overlay.css";
 import "./takeover.css";
 
@@ -20,10 +20,19 @@ function Page() {
   let timer: ReturnType<typeof setTimeout> | null = null;
   let tween: gsap.core.Tween | null = null;
   let shows = 0;
+  // The countdown of a takeover with a duration: when it ends, and a 1 s tick.
+  const [left, setLeft] = createSignal(0);
+  let endsAt = 0;
+  let tick: ReturnType<typeof setInterval> | null = null;
+  const stopTick = () => {
+    if (tick) clearInterval(tick);
+    tick = null;
+  };
 
   const stopTimer = () => {
     if (timer) clearTimeout(timer);
     timer = null;
+    stopTick();
   };
   const fade = (to: number, done?: () => void) => {
     tween?.kill();
@@ -45,7 +54,12 @@ function Page() {
     setShown(t);
     setActive(true);
     queueMicrotask(() => fade(1, () => (tween = null)));
-    if (t.duration > 0) timer = setTimeout(hide, t.duration);
+    if (t.duration > 0) {
+      timer = setTimeout(hide, t.duration);
+      endsAt = performance.now() + t.duration;
+      setLeft(t.duration);
+      tick = setInterval(() => setLeft(endsAt - performance.now()), 250);
+    }
   };
 
   link.join(
@@ -84,6 +98,11 @@ function Page() {
               </Show>
               <Show when={t().kind !== "screen-cover"}>
                 <div class="takeover-bar" />
+              </Show>
+              <Show when={t().duration > 0 && t().kind !== "screen-cover"}>
+                <div class="takeover-countdown" data-testid="takeover-countdown">
+                  Back in {countdown(left())}
+                </div>
               </Show>
             </div>
           )}

@@ -3,6 +3,12 @@
 
 export const KINDS = ["technical-difficulties", "screen-cover", "please-stand-by", "custom"] as const;
 
+/** `m:ss` left, rounded up (a countdown never shows 0:00 while it is still up). */
+export function countdown(msLeft: number): string {
+  const s = Math.max(0, Math.ceil(msLeft / 1000));
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
+}
+
 export interface Takeover {
   id: string;
   kind: string;
@@ -27,13 +33,28 @@ export function parseTakeover(p: unknown): Takeover | null {
   };
 }
 
+/**
+ * The line under a title, without the title said again: "Technical difficulties:
+ * back in a moment" under "Technical Difficulties" reads "Back in a moment".
+ */
+export function withoutTitle(line: string, title: string): string {
+  const l = line.trim();
+  if (!title || !l.toLowerCase().startsWith(title.toLowerCase())) return l;
+  const rest = l.slice(title.length).replace(/^[\s:;,.!—–-]+/, "");
+  return rest ? rest[0].toUpperCase() + rest.slice(1) : "";
+}
+
 /** Title and line for each kind. */
 export function takeoverText(t: Takeover): { title: string; line: string } {
   switch (t.kind) {
-    case "technical-difficulties":
-      return { title: "Technical Difficulties", line: t.message || "We'll be right back!" };
-    case "please-stand-by":
-      return { title: "Please Stand By", line: t.message };
+    case "technical-difficulties": {
+      const title = "Technical Difficulties";
+      return { title, line: withoutTitle(t.message, title) || "We'll be right back!" };
+    }
+    case "please-stand-by": {
+      const title = "Please Stand By";
+      return { title, line: withoutTitle(t.message, title) };
+    }
     case "screen-cover":
       return { title: "", line: t.message };
     default:
