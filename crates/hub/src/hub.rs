@@ -30,6 +30,8 @@ pub struct Hub {
     pub metrics: Arc<Metrics>,
     pub auth: Auth,
     pub producer: Arc<Producer>,
+    /// Alert images, videos and sounds the streamer uploaded (`<data dir>/media`).
+    pub media: crate::store::media::Media,
     /// OBS over obs-websocket (off when `OBS_WEBSOCKET_URL` is unset).
     pub obs: Arc<Obs>,
     /// Twitch: tokens, Helix and EventSub (off when `TWITCH_CLIENT_ID` is unset).
@@ -109,6 +111,7 @@ impl Hub {
         let twitch = Twitch::new(&config.twitch, Arc::new(store.clone()), ingest.clone()).await;
         let integrations: Vec<Arc<dyn Integration>> = vec![obs.clone(), twitch.clone()];
         let nurvus = landale_nurvus::Nurvus::new(&config.nurvus, http.clone());
+        let media = crate::store::media::Media::new(&config.data_dir);
         let hub = Arc::new(Hub {
             config,
             store,
@@ -117,6 +120,7 @@ impl Hub {
             metrics,
             auth,
             producer: producer.clone(),
+            media,
             obs,
             twitch,
             integrations,

@@ -96,6 +96,16 @@ pub(crate) fn env_error(code: &str, message: &str) -> Reply {
     Reply::Error(envelope::error(code, message, None, &now_iso()))
 }
 
+/// `validation_failed` with each field and what is wrong with it (`details.fields`).
+pub(crate) fn env_invalid(message: &str, fields: &landale_core::FieldErrors) -> Reply {
+    Reply::Error(envelope::error(
+        "validation_failed",
+        message,
+        Some(json!({ "fields": fields })),
+        &now_iso(),
+    ))
+}
+
 pub(crate) fn env_ok(data: Value) -> Reply {
     Reply::Ok(envelope::ok(data, &now_iso()))
 }

@@ -1,10 +1,13 @@
-//! `stream:overlays` and `stream:queue`, wired to the producer.
-//! Takeover pushes reach `stream:overlays` only.
+//! `stream:overlays` and `stream:queue`, wired to the producer: the queue and
+//! takeover controls, the alert settings (read; change, a control) and test alerts
+//! (a control: a sample event through the pipeline, on air like a real one).
+//! Takeover and `alert_settings` pushes reach `stream:overlays` only.
 
 use super::{
-    env_error, env_ok, envelope_pong, enveloped, integration_command, Channel, Ctx, Joined, Reply,
-    UNAUTHORIZED,
+    env_error, env_invalid, env_ok, envelope_pong, enveloped, integration_command, Channel, Ctx,
+    Joined, Reply, UNAUTHORIZED,
 };
+use crate::producer::alert_settings::{sample_event, Update, MAX_TEST_AMOUNT};
 use crate::producer::machine::TAKEOVER_DEFAULT_MS;
 use crate::producer::{MAX_DURATION_MS, MAX_REPLAY};
 use landale_core::{Input, Surface};
@@ -20,7 +23,10 @@ pub(crate) fn join_overlays(ctx: &Ctx<'_>, payload: &Value) -> Joined {
         socket = ctx.conn_id,
         "overlay joined stream:overlays"
     );
-    let mut pushes = vec![("stream_state", ctx.hub.producer.stream_state())];
+    let mut pushes = vec![
+        ("alert_settings", ctx.hub.producer.alert_settings()),
+        ("stream_state", ctx.hub.producer.stream_state()),
+    ];
     // A page loading in the middle of a takeover shows it for the time it has left.
     let takeover = ctx.hub.producer.takeover_push();
     if let Some(t) = &takeover {
@@ -53,6 +59,8 @@ const CONTROL: &[&str] = &[
     "skip_current",
     "clear_queue",
     "replay_alerts",
+    "update_alert_settings",
+    "test_alert",
 ];
 
 /// Largest `force_content` data (serialised).
@@ -230,6 +238,69 @@ pub(crate) async fn handle_in(ctx: &Ctx<'_>, event: &str, payload: Value) -> Rep
             };
             let ids = producer.replay(count);
             env_ok(json!({"operation": "alerts_replayed", "ids": ids, "count": ids.len()}))
+        }
+        "get_alert_settings" => env_ok(producer.alert_settings()),
+        "update_alert_settings" => {
+            let Some(kind) = str_field("type") else {
+                return env_error(
+                    "validation_failed",
+                    "Missing required field: type (the alert type)",
+                );
+            };
+            let reset = payload.get("reset") == Some(&Value::Bool(true));
+            let changes = payload.get("changes").cloned().unwrap_or(Value::Null);
+            let media = &ctx.hub.media;
+            match producer
+                .update_alert_settings(&ctx.hub.store, kind, &changes, reset, |n| media.exists(n))
+                .await
+            {
+                Ok(all) => env_ok(
+                    json!({"operation": "alert_settings_updated", "type": kind, "settings": all}),
+                ),
+                Err(Update::Invalid(fields)) => env_invalid("Alert settings not changed", &fields),
+                Err(Update::Store(e)) => env_error(
+                    "service_unavailable",
+                    &format!("could not store the settings: {e}"),
+                ),
+            }
+        }
+        "test_alert" => {
+            let kind = str_field("type").unwrap_or("");
+            let amount = match payload.get("amount") {
+                None | Some(Value::Null) => None,
+                Some(v) => match v.as_u64() {
+                    Some(n) if (1..=MAX_TEST_AMOUNT).contains(&n) => Some(n),
+                    _ => {
+                        return env_error(
+                            "validation_failed",
+                            &format!("amount must be 1 to {MAX_TEST_AMOUNT}"),
+                        )
+                    }
+                },
+            };
+            let user = str_field("user");
+            if user.is_some_and(|u| u.chars().count() > 25) {
+                return env_error(
+                    "validation_failed",
+                    "user: at most 25 characters (a Twitch name)",
+                );
+            }
+            let message = str_field("message");
+            let Some((event_type, data)) = sample_event(kind, user, amount, message) else {
+                return env_error(
+                    "validation_failed",
+                    &format!(
+                        "type: one of {}",
+                        crate::producer::alert_settings::STYLES.join(", ")
+                    ),
+                );
+            };
+            match ctx.hub.pipeline.ingest(Input::new(event_type, data)) {
+                Ok(_) => env_ok(
+                    json!({"operation": "test_alert_sent", "type": kind, "event_type": event_type}),
+                ),
+                Err(e) => env_error("validation_failed", &e.to_string()),
+            }
         }
         other => integration_command(ctx, Surface::Stream, other, &payload, enveloped)
             .unwrap_or_else(|| {

@@ -10,6 +10,7 @@ pub(crate) mod community;
 pub(crate) mod contexts;
 pub(crate) mod eventsub;
 pub(crate) mod health;
+pub(crate) mod media;
 pub(crate) mod pages;
 pub(crate) mod transcriptions;
 
@@ -138,6 +139,15 @@ pub(crate) fn router(hub: Arc<Hub>) -> Router {
             "/api/community/vocabulary/search",
             get(community::search_vocabulary),
         )
+        .route(
+            "/api/media",
+            get(media::list)
+                .post(media::upload)
+                .layer(DefaultBodyLimit::max(
+                    crate::store::media::MAX_MEDIA_BYTES + 1024,
+                )),
+        )
+        .route("/media/{name}", get(media::file))
         .route("/dashboard", get(pages::dashboard))
         .route("/dashboard/", get(pages::dashboard))
         .route("/overlays/{name}", get(pages::overlay))

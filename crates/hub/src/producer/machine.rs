@@ -5,7 +5,8 @@
 //!
 //! The transitions are tabled in ARCHITECTURE.md ("Stream producer").
 
-use super::content::{next_midnight, Aggregator};
+use super::alert_settings::AlertSettings;
+use super::content::{next_midnight, Aggregator, Observed};
 use super::layers::layer_for;
 use super::queue::{
     Item, NewItem, Queue, ALERT_PRIORITY, MAX_DURATION_MS, SUB_TRAIN_PRIORITY, TICKER_PRIORITY,
@@ -18,9 +19,7 @@ use serde_json::{json, Value};
 use std::collections::VecDeque;
 
 pub const TICKER_INTERVAL_MS: i64 = 15_000;
-pub const ALERT_DURATION_MS: u64 = 10_000;
 pub const SUB_TRAIN_DURATION_MS: u64 = 300_000;
-pub const CHECKPOINT_DURATION_MS: u64 = 5_000;
 pub const TAKEOVER_DEFAULT_MS: u64 = 10_000;
 /// Identical alerts (same type and user) queued within this window merge.
 pub const COALESCE_WINDOW_MS: i64 = 10_000;
@@ -138,6 +137,9 @@ pub struct Machine {
     drop_logged_at: Option<DateTime<Utc>>,
     #[serde(skip)]
     drops_unlogged: u64,
+    /// The streamer's alert settings (stored apart; the producer sets them).
+    #[serde(skip)]
+    pub alert_settings: AlertSettings,
 }
 
 fn iso(t: DateTime<Utc>) -> String {
@@ -182,6 +184,7 @@ impl Machine {
             changed: false,
             drop_logged_at: None,
             drops_unlogged: 0,
+            alert_settings: AlertSettings::default(),
         };
         m.content.roll(now);
         m.ticker_idx = m.first_available(0);
@@ -479,14 +482,23 @@ impl Machine {
         }
     }
 
-    /// An alert for an interaction; identical ones within the window merge.
+    /// An alert for an interaction, in its `style` (see `alert_settings`): none when
+    /// the streamer turned the type off or `amount` is under its minimum. Identical
+    /// ones within the window merge.
     fn alert(
         &mut self,
         now: DateTime<Utc>,
+        style: &'static str,
+        amount: u64,
         key: Option<String>,
-        data: Value,
+        mut data: Value,
         merge: impl FnOnce(&mut Value, &Value),
     ) -> Option<String> {
+        let settings = self.alert_settings.get(style);
+        if !settings.enabled || amount < settings.min_amount {
+            return None;
+        }
+        data["style"] = json!(style);
         if let Some(k) = &key {
             let since = now - chrono::Duration::milliseconds(COALESCE_WINDOW_MS);
             if let Some(existing) = self.queue.newest_with_key_since(k, since) {
@@ -511,7 +523,7 @@ impl Machine {
             NewItem {
                 kind: "alert",
                 priority: ALERT_PRIORITY,
-                duration_ms: ALERT_DURATION_MS,
+                duration_ms: settings.duration_ms,
                 data,
                 key,
             },
@@ -652,6 +664,15 @@ impl Machine {
             .field("cumulative_months")
             .and_then(Value::as_u64)
             .unwrap_or(0);
+        let style = if e.kind == "channel.subscription.message" {
+            "resub"
+        } else {
+            "sub"
+        };
+        let settings = self.alert_settings.get(style);
+        if !settings.enabled || months < settings.min_amount {
+            return;
+        }
         if let Some(train) = self.queue.find_kind_mut("sub_train") {
             let count = train.data["count"].as_u64().unwrap_or(1).saturating_add(1);
             let total = train.data["total_months"]
@@ -661,13 +682,16 @@ impl Machine {
             train.data["count"] = json!(count);
             train.data["latest_subscriber"] = json!(user);
             train.data["latest_tier"] = json!(tier);
+            train.data["latest_months"] = json!(months);
+            train.data["style"] = json!(style);
             train.data["total_months"] = json!(total);
             let id = train.id.clone();
             self.queue.rearm(&id, now, SUB_TRAIN_DURATION_MS);
             self.touch();
         } else {
             let data = json!({"subscriber": user, "tier": tier, "latest_subscriber": user,
-                              "latest_tier": tier, "count": 1, "total_months": months});
+                              "latest_tier": tier, "latest_months": months, "style": style,
+                              "count": 1, "total_months": months});
             self.add(
                 now,
                 NewItem {
@@ -741,7 +765,7 @@ impl Machine {
                               "event_id": e.id, "recipients": early.iter().take(RECIPIENTS_KEPT).collect::<Vec<_>>()});
         copy_fields(e, &mut data, &["cumulative_total"]);
         let key = (!anonymous).then(|| format!("gift:{}", gifter.to_lowercase()));
-        let id = self.alert(now, key, data, |into, new| {
+        let id = self.alert(now, "gift", total, key, data, |into, new| {
             let t = into["total"]
                 .as_u64()
                 .unwrap_or(0)
@@ -770,7 +794,14 @@ impl Machine {
 
     /// React to a hub event (anything but the producer's own `stream.state_updated`).
     pub fn on_event(&mut self, now: DateTime<Utc>, e: &Event) {
-        let seen = self.content.observe(now, e);
+        // A test alert from the dashboard goes on air like a real one but counts
+        // nowhere: not in today's figures, not on the timeline.
+        let test = e.field("test") == Some(&Value::Bool(true));
+        let seen = if test {
+            Observed::default()
+        } else {
+            self.content.observe(now, e)
+        };
         if seen.goals {
             let g = self.content.goals_json();
             self.emit("stream.goals_updated", g);
@@ -793,9 +824,11 @@ impl Machine {
                 let user = user_of(e);
                 let mut data = json!({"type": kind, "user_name": user, "event_id": e.id});
                 copy_fields(e, &mut data, &["user_login", "followed_at"]);
-                self.add_timeline(e, json!({"user_name": user}));
+                if !test {
+                    self.add_timeline(e, json!({"user_name": user}));
+                }
                 let key = format!("follow:{}", user.to_lowercase());
-                self.alert(now, Some(key), data, |_, _| {});
+                self.alert(now, "follow", 0, Some(key), data, |_, _| {});
             }
             "channel.subscribe" if e.field("is_gift") == Some(&Value::Bool(true)) => {
                 self.gifted_sub(now, e)
@@ -803,13 +836,17 @@ impl Machine {
             "channel.subscribe" | "channel.subscription.message" => {
                 let mut data = json!({"user_name": user_of(e)});
                 copy_fields(e, &mut data, &["tier", "cumulative_months", "message"]);
-                self.add_timeline(e, data);
+                if !test {
+                    self.add_timeline(e, data);
+                }
                 self.sub_train(now, e);
             }
             "channel.subscription.gift" => {
                 let mut data = json!({"user_name": user_of(e)});
                 copy_fields(e, &mut data, &["tier", "total", "is_anonymous"]);
-                self.add_timeline(e, data);
+                if !test {
+                    self.add_timeline(e, data);
+                }
                 self.gift_bomb(now, e);
             }
             "channel.cheer" => {
@@ -822,9 +859,12 @@ impl Machine {
                 let mut data = json!({"type": kind, "user_name": user, "event_id": e.id,
                                       "bits": e.field("bits").and_then(Value::as_u64).unwrap_or(0)});
                 copy_fields(e, &mut data, &["message"]);
-                self.add_timeline(e, json!({"user_name": user, "bits": data["bits"]}));
+                if !test {
+                    self.add_timeline(e, json!({"user_name": user, "bits": data["bits"]}));
+                }
                 let key = (!anonymous).then(|| format!("cheer:{}", user.to_lowercase()));
-                self.alert(now, key, data, |into, new| {
+                let bits = data["bits"].as_u64().unwrap_or(0);
+                self.alert(now, "cheer", bits, key, data, |into, new| {
                     let b = into["bits"]
                         .as_u64()
                         .unwrap_or(0)
@@ -841,9 +881,33 @@ impl Machine {
                 let viewers = e.field("viewers").and_then(Value::as_u64).unwrap_or(0);
                 let data =
                     json!({"type": kind, "user_name": from, "viewers": viewers, "event_id": e.id});
-                self.add_timeline(e, json!({"user_name": from, "viewers": viewers}));
+                if !test {
+                    self.add_timeline(e, json!({"user_name": from, "viewers": viewers}));
+                }
                 let key = format!("raid:{}", from.to_lowercase());
-                self.alert(now, Some(key), data, |_, _| {});
+                self.alert(now, "raid", viewers, Some(key), data, |_, _| {});
+            }
+            "channel.channel_points_custom_reward_redemption.add" => {
+                let reward = e.field("reward").cloned().unwrap_or(Value::Null);
+                let cost = reward.get("cost").and_then(Value::as_u64).unwrap_or(0);
+                let data = json!({"type": kind, "user_name": user_of(e), "event_id": e.id,
+                                  "reward": reward.get("title").cloned().unwrap_or(Value::Null),
+                                  "amount": cost,
+                                  "message": e.field("user_input").cloned().unwrap_or(Value::Null)});
+                self.alert(now, "redemption", cost, None, data, |_, _| {});
+            }
+            "channel.hype_train.begin" => {
+                let level = e.field("level").and_then(Value::as_u64).unwrap_or(1);
+                let data = json!({"type": kind, "user_name": "", "event_id": e.id,
+                                  "amount": level, "total": e.field("total").cloned().unwrap_or(Value::Null)});
+                self.alert(
+                    now,
+                    "hype_train",
+                    level,
+                    Some("hype_train".into()),
+                    data,
+                    |_, _| {},
+                );
             }
             "channel.update" => {
                 let id = e.str_field("category_id");
@@ -872,16 +936,7 @@ impl Machine {
                 let data = json!({"type": "checkpoint_clear",
                                   "checkpoint_name": e.field("checkpoint").cloned().unwrap_or(Value::Null),
                                   "seed_id": e.field("seed_id").cloned().unwrap_or(Value::Null)});
-                self.add(
-                    now,
-                    NewItem {
-                        kind: "alert",
-                        priority: ALERT_PRIORITY,
-                        duration_ms: CHECKPOINT_DURATION_MS,
-                        data,
-                        key: None,
-                    },
-                );
+                self.alert(now, "checkpoint", 0, None, data, |_, _| {});
             }
             "stream.takeover_started" => {
                 let kind = e.str_field("takeover_type").unwrap_or("custom").to_string();

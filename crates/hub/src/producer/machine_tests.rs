@@ -495,7 +495,7 @@ fn checkpoint_clear_only_in_the_ironmon_show() {
     let s = r.state();
     assert_eq!(
         s["alerts"][0]["data"],
-        json!({"type": "checkpoint_clear", "checkpoint_name": "MISTY", "seed_id": 7})
+        json!({"type": "checkpoint_clear", "checkpoint_name": "MISTY", "seed_id": 7, "style": "checkpoint"})
     );
     assert_eq!(s["alerts"][0]["duration"], 5_000);
     assert_eq!(s["base"]["data"]["checkpoints_cleared"], 2);
@@ -671,4 +671,94 @@ fn a_checkpoint_needs_passed_true() {
     );
     assert!(r.alert_users().is_empty());
     assert_eq!(r.state()["base"]["data"]["checkpoints_cleared"], 0);
+}
+
+#[test]
+fn alert_settings_decide_what_goes_on_air() {
+    use crate::producer::alert_settings::{sample_event, STYLES};
+    let mut r = Rig::new();
+    let none = |_: &str| false;
+    let s = &mut r.m.alert_settings;
+    s.update("follow", &json!({"enabled": false}), false, none)
+        .unwrap();
+    s.update(
+        "cheer",
+        &json!({"min_amount": 100, "duration_ms": 4000}),
+        false,
+        none,
+    )
+    .unwrap();
+    s.update("resub", &json!({"min_amount": 6}), false, none)
+        .unwrap();
+    let cheer = |user: &str, bits: u64| {
+        json!({"user_id": "3", "user_login": user.to_lowercase(), "user_name": user, "bits": bits,
+               "broadcaster_user_id": "12826", "broadcaster_user_login": "avalonstar"})
+    };
+    r.event("channel.follow", json!({"user_id": "1", "user_login": "ann", "user_name": "Ann",
+                                      "broadcaster_user_id": "12826", "broadcaster_user_login": "avalonstar"}));
+    r.event("channel.cheer", cheer("Small", 99));
+    r.event("channel.cheer", cheer("Big", 100));
+    assert_eq!(
+        r.alert_users(),
+        ["Big"],
+        "follows off, cheers from 100 bits"
+    );
+    let s = r.state();
+    assert_eq!(s["alerts"][0]["duration"], 4000);
+    assert_eq!(s["alerts"][0]["data"]["style"], "cheer");
+    // Both still reach the timeline: the settings decide the alert, not the record.
+    assert_eq!(s["timeline"].as_array().unwrap().len(), 3);
+    // A resub under the minimum months starts no sub train.
+    let mut resub = sub("Cy", false);
+    resub["cumulative_months"] = json!(3);
+    r.event("channel.subscription.message", resub);
+    assert!(r.state()["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|a| a["type"] != "sub_train"));
+
+    // Every style's test event passes the pipeline's schema, and goes on air without
+    // touching today's figures or the timeline.
+    let mut fresh = Rig::new();
+    fresh
+        .m
+        .alert_settings
+        .update("cheer", &json!({"min_amount": 0}), false, none)
+        .unwrap();
+    for style in STYLES {
+        let (kind, data) = sample_event(style, Some("Tess"), Some(7), Some("hello")).unwrap();
+        crate::pipeline::validate::validate(kind, &data)
+            .unwrap_or_else(|e| panic!("{style}: {kind} refused: {e:?}"));
+        fresh.event(kind, data);
+    }
+    let s = fresh.state();
+    assert!(
+        s["timeline"].as_array().unwrap().is_empty(),
+        "{}",
+        s["timeline"]
+    );
+    assert_eq!(
+        fresh.m.content.content("daily_stats", fresh.now)["total_follows"],
+        0
+    );
+    let styles: Vec<&str> = s["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|a| a["data"]["style"].as_str())
+        .collect();
+    // The sub and the resub share one train, styled by its latest.
+    for want in [
+        "follow",
+        "gift",
+        "cheer",
+        "raid",
+        "redemption",
+        "hype_train",
+        "resub",
+    ] {
+        assert!(styles.contains(&want), "{want} in {styles:?}");
+    }
+    assert!(sample_event("nope", None, None, None).is_none());
 }

@@ -11,8 +11,11 @@
 //!
 //! Durability: the whole machine is saved as one JSON snapshot in `hub_meta`
 //! (`producer_state`), at most once a second while it changes and once more at
-//! shutdown, and loaded at start (see [`machine::Machine::restored`]).
+//! shutdown, and loaded at start (see [`machine::Machine::restored`]). The alert
+//! settings are the streamer's, not state: they are kept apart (`alert_settings`),
+//! written on every change and pushed to `stream:overlays` as `alert_settings`.
 
+pub mod alert_settings;
 pub mod content;
 pub mod layers;
 pub mod machine;
@@ -38,6 +41,8 @@ pub use queue::MAX_DURATION_MS;
 
 /// The `hub_meta` key of the snapshot.
 const SNAPSHOT_KEY: &str = "producer_state";
+/// The `hub_meta` key of the alert settings.
+const SETTINGS_KEY: &str = "alert_settings";
 /// Snapshot format; a different one is ignored (the producer starts fresh).
 const SNAPSHOT_FORMAT: u64 = 1;
 /// At most one snapshot write per this interval while the state changes.
@@ -170,6 +175,38 @@ impl Producer {
         self.read(|m, now| m.takeover_push(now))
     }
 
+    /// Every alert type's settings (defaults filled in), as overlays get them.
+    pub fn alert_settings(&self) -> Value {
+        self.lock().alert_settings.json()
+    }
+
+    /// Change one alert type's settings (see [`alert_settings::AlertSettings::update`]),
+    /// keep them, and push them to every open overlay. A refused change changes nothing.
+    pub async fn update_alert_settings(
+        &self,
+        store: &Store,
+        key: &str,
+        changes: &Value,
+        reset: bool,
+        media_exists: impl Fn(&str) -> bool,
+    ) -> Result<Value, alert_settings::Update> {
+        // One writer at a time, so the stored settings are the last ones applied.
+        let _one = self.saving.lock().await;
+        let mut next = self.lock().alert_settings.clone();
+        next.update(key, changes, reset, media_exists)
+            .map_err(alert_settings::Update::Invalid)?;
+        let raw = serde_json::to_string(&next).unwrap_or_default();
+        store
+            .meta_set(SETTINGS_KEY, &raw)
+            .await
+            .map_err(|e| alert_settings::Update::Store(e.to_string()))?;
+        let json = next.json();
+        self.lock().alert_settings = next;
+        self.bus
+            .publish_topic("stream:overlays", "alert_settings", json.to_string());
+        Ok(json)
+    }
+
     pub fn current_show(&self) -> String {
         self.lock().show.clone()
     }
@@ -251,6 +288,18 @@ impl Producer {
     /// Load the saved state, if any. A snapshot that cannot be read is reported and
     /// set aside: the producer starts fresh rather than failing the hub.
     pub async fn restore(&self, store: &Store) {
+        let settings = match store.meta_get(SETTINGS_KEY).await {
+            Ok(Some(raw)) => serde_json::from_str(&raw).unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "alert settings unreadable; using the defaults");
+                alert_settings::AlertSettings::default()
+            }),
+            Ok(None) => alert_settings::AlertSettings::default(),
+            Err(e) => {
+                tracing::warn!(error = %e, "could not read the alert settings; using the defaults");
+                alert_settings::AlertSettings::default()
+            }
+        };
+        self.lock().alert_settings = settings.clone();
         let raw = match store.meta_get(SNAPSHOT_KEY).await {
             Ok(Some(raw)) => raw,
             Ok(None) => return,
@@ -281,6 +330,7 @@ impl Producer {
                     takeover = m.takeover.is_some(),
                     "stream producer state restored"
                 );
+                m.alert_settings = settings;
                 *self.lock() = m;
             }
             Err(e) => {

@@ -10,6 +10,7 @@ pub mod activity;
 pub mod community;
 pub mod contexts;
 pub mod ironmon;
+pub mod media;
 pub mod oauth;
 pub mod transcriptions;
 pub mod writer;

@@ -7,7 +7,8 @@ import { fitWhenReady } from "../../lib/fit";
 import { swapIn } from "../../lib/motion";
 import { zoneStyle, type Zone } from "../../lib/zones";
 import type { Item } from "../../lib/stream_state";
-import { alertText, latestFollowers, tierLabel, timelineText, topEmotes, type Background, type Layers } from "./model";
+import { tierLabel } from "../../lib/alert_settings";
+import { alertText, latestFollowers, timelineText, topEmotes, type Background, type Layers } from "./model";
 
 const PRIORITY: Record<Layer, number> = { foreground: 100, midground: 50, background: 10 };
 /** Each layer's zone on the shared canvas (lib/zones.ts). */

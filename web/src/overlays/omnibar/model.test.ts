@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseState, type Item } from "../../lib/stream_state";
-import { alertText, applyEmoteIncrement, cheerText, distribute, dropAlert, latestFollowers, topEmotes } from "./model";
+import { alertText, applyEmoteIncrement, distribute, dropAlert, latestFollowers, topEmotes } from "./model";
 
 const item = (over: Partial<Item> & { id: string }): Item => ({
   type: "alert",
@@ -82,18 +82,6 @@ describe("omnibar content", () => {
     expect(alertText(item({ id: "6", data: { type: "channel.follow", user_name: "Ed", replay: true } })).kicker).toBe("New follower (replay)");
     expect(alertText(item({ id: "7", data: { type: "channel.raid", user_name: "Fy", viewers: 12345 } })).detail).toBe(
       "is raiding with 12,345 viewers",
-    );
-  });
-
-  it("drops cheermotes from a cheer's words", () => {
-    expect(cheerText("Cheer100 great stream", 100)).toBe("great stream");
-    // Channel cheermotes count when the tokens add up to the bits.
-    expect(cheerText("avalon50 Cheer50 hi", 100)).toBe("hi");
-    // Otherwise a word-number token is the viewer's own text (only Cheer<n> goes).
-    expect(cheerText("route66 Cheer1 trip", 1)).toBe("route66 trip");
-    expect(cheerText(undefined, 5)).toBe("");
-    expect(alertText(item({ id: "8", data: { type: "channel.cheer", user_name: "Gi", bits: 1000, message: "Cheer1000 gg" } })).detail).toBe(
-      "1,000 bits · gg",
     );
   });
 

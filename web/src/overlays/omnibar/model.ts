@@ -9,6 +9,7 @@
 //   The timeline rides in the background bar rather than the midground: a midground
 //   that is always filled would keep the ticker dimmed all stream.
 
+import { alertVars, cheerText, count, renderTemplate, tierLabel, type AlertStyle } from "../../lib/alert_settings";
 import { isObj, type Item, type StreamState } from "../../lib/stream_state";
 
 export interface Background {
@@ -77,24 +78,6 @@ export function topEmotes(base: Item, n = 3): [string, number][] {
   return all.sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, n);
 }
 
-/** A count as people read it: 1,234. */
-export const count = (n: unknown) => (typeof n === "number" && Number.isFinite(n) ? n : Number(n) || 0).toLocaleString("en-US");
-
-/**
- * A cheer's message without its cheermotes ("Cheer100 great stream" → "great
- * stream"). Any word-then-number token counts when those tokens add up to the bits
- * cheered (Twitch puts them in the text; channel cheermotes have their own prefixes);
- * otherwise only the global `Cheer<n>`s go.
- */
-export function cheerText(message: unknown, bits: unknown): string {
-  if (typeof message !== "string") return "";
-  const words = message.split(/\s+/).filter(Boolean);
-  const motes = words.filter((w) => /^[a-z][a-z0-9]*?\d+$/i.test(w));
-  const sum = motes.reduce((t, w) => t + Number(/\d+$/.exec(w)![0]), 0);
-  const isMote = sum > 0 && sum === Number(bits) ? (w: string) => motes.includes(w) : (w: string) => /^cheer\d+$/i.test(w);
-  return words.filter((w) => !isMote(w)).join(" ");
-}
-
 /** Followers for the ticker: newest first, each name once. */
 export function latestFollowers(list: unknown, n = 3): string[] {
   const names: string[] = [];
@@ -106,11 +89,17 @@ export function latestFollowers(list: unknown, n = 3): string[] {
   return names;
 }
 
-export const tierLabel = (tier: unknown) => (tier === "2000" ? "Tier 2" : tier === "3000" ? "Tier 3" : "Tier 1");
-
-/** The alert's words: headline and the line under it. */
-export function alertText(a: Item): { kicker: string; title: string; detail: string } {
+/** The alert's words: the streamer's templates when its style has them, else the built-in ones. */
+export function alertText(a: Item, style: AlertStyle | null = null): { kicker: string; title: string; detail: string } {
   const d = a.data;
+  if (style) {
+    const vars = alertVars(a);
+    return {
+      kicker: renderTemplate(style.kicker, vars) + (d.replay ? " (replay)" : ""),
+      title: renderTemplate(style.title, vars) || vars.user,
+      detail: renderTemplate(style.detail, vars),
+    };
+  }
   const who = typeof d.user_name === "string" && d.user_name ? d.user_name : "Someone";
   const times = typeof d.count === "number" && d.count > 1 ? ` ×${d.count}` : "";
   const replay = d.replay ? " (replay)" : "";
