@@ -8,10 +8,21 @@
 // under it. Frame deltas come from requestAnimationFrame in the page. A frame is
 // "dropped" when a delta spans more than one 60 fps interval (16.7 ms): a 50 ms delta
 // counts 2. Each scenario also runs with the CPU throttled 4× (DevTools emulation),
-// closer to an OBS browser source on a busy streaming machine.
+// closer to an OBS browser source on a busy streaming machine. Every follow alert
+// carries an uploaded image and sound (the alert settings), as a streamer's would.
 import { writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { controlClient, follow, launchChromium, publishEvent, startLandale, subscribe } from "../tests/e2e/harness.mjs";
+import {
+  controlClient,
+  follow,
+  launchChromium,
+  publishEvent,
+  startLandale,
+  subscribe,
+  testPng,
+  testWav,
+  uploadMedia,
+} from "../tests/e2e/harness.mjs";
 
 const OUT = process.env.BENCH_OUT || join(import.meta.dirname, "../../bench-results/frames.json");
 const BURST_ALERTS = 25;
@@ -77,6 +88,9 @@ const hub = await startLandale();
 const browser = await launchChromium();
 const ctl = await controlClient(hub);
 try {
+  const image = await uploadMedia(hub, await testPng());
+  const sound = await uploadMedia(hub, testWav());
+  await ctl.push("stream:queue", "update_alert_settings", { type: "follow", changes: { image, sound } });
   const results = [];
   for (const throttle of [1, 4]) {
     const r = await scenario(browser, hub, ctl, throttle);
@@ -88,7 +102,7 @@ try {
     );
   }
   mkdirSync(join(OUT, ".."), { recursive: true });
-  writeFileSync(OUT, JSON.stringify({ chromium: browser.version(), burst_alerts: BURST_ALERTS, gap_ms: GAP_MS, results }, null, 2) + "\n");
+  writeFileSync(OUT, JSON.stringify({ chromium: browser.version(), burst_alerts: BURST_ALERTS, gap_ms: GAP_MS, media: true, results }, null, 2) + "\n");
   console.log(`wrote ${OUT}`);
 } finally {
   ctl.close();

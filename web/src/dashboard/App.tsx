@@ -1,6 +1,6 @@
 // The dashboard: one socket, one store per domain (stores/), panels that read them.
 //   stores/main         dashboard:main: OBS status and events, Twitch activity
-//   stores/stream       stream:overlays and stream:queue: stream_state, takeovers, the queue
+//   stores/stream       stream:overlays and stream:queue: stream_state, takeovers, the queue, alert settings
 //   stores/services     dashboard:services: telemetry and service start/stop
 //   stores/transcripts  transcription:live: live lines
 import { createSignal, onCleanup, Show } from "solid-js";
@@ -14,6 +14,7 @@ import { ActivityPanel } from "./ActivityPanel";
 import { ServicesPanel } from "./ServicesPanel";
 import { TranscriptPanel } from "./TranscriptPanel";
 import { StreamInfoPanel } from "./StreamInfoPanel";
+import { AlertsPanel } from "./AlertsPanel";
 import { createMainStore } from "./stores/main";
 import { createServicesStore } from "./stores/services";
 import { createStreamStore } from "./stores/stream";
@@ -40,7 +41,7 @@ export function App() {
   // One store per domain, each joining its own topics on the page's one socket.
   const services = createServicesStore(link, () => setNeedToken(true));
   const main = createMainStore(link, control, services.refreshSoon);
-  const { stream, queue, takeover } = createStreamStore(link);
+  const { stream, queue, takeover, alertSettings } = createStreamStore(link);
   const { lines } = createTranscriptStore(link);
   installDebug("dashboard", link, { state: () => ({ stream: stream(), queue: queue() }) });
   onCleanup(() => {
@@ -90,6 +91,12 @@ export function App() {
         <StreamInfoPanel control={control} online={link.online() === true} />
         <ServicesPanel telemetry={services.telemetry()} result={services.result()} send={services.send} />
         <TranscriptPanel lines={lines()} />
+        <AlertsPanel
+          settings={alertSettings()}
+          control={control}
+          online={link.online() === true}
+          show={stream()?.current_show ?? "variety"}
+        />
       </div>
     </main>
   );

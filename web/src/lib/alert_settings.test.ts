@@ -56,3 +56,17 @@ describe("alert settings", () => {
     expect(parseAlertSettings(null)).toBeNull();
   });
 });
+
+describe("previews", () => {
+  it("makes the item each style's alert would be, with the sample's values", async () => {
+    const { sampleItem } = await import("./alert_settings");
+    const s = { user: "Tess", amount: 250, message: "gg" };
+    const cheer = sampleItem("cheer", s);
+    expect(cheer.layer).toBe("foreground");
+    expect(alertVars(cheer)).toMatchObject({ user: "Tess", amount: "250", message: "gg" });
+    expect(sampleItem("resub", s).layer).toBe("midground");
+    expect(alertVars(sampleItem("resub", s)).months).toBe("250");
+    expect(alertVars(sampleItem("checkpoint", s)).reward).toBe("gg");
+    expect(renderTemplate("{amount} bits · {message}", alertVars(cheer))).toBe("250 bits · gg");
+  });
+});

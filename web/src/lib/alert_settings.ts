@@ -120,3 +120,63 @@ export function styleOf(settings: AlertSettings | null, item: Item): AlertStyle 
   const key = str(item.data.style);
   return (key && settings?.types[key]) || null;
 }
+
+/** Each style in the streamer's words. */
+export const STYLE_LABELS: Record<string, string> = {
+  follow: "Follows",
+  sub: "Subs",
+  resub: "Resubs",
+  gift: "Gift subs",
+  cheer: "Cheers",
+  raid: "Raids",
+  redemption: "Channel points",
+  hype_train: "Hype train",
+  checkpoint: "IronMON checkpoints",
+};
+
+/** What each style's minimum counts. */
+export const AMOUNT_LABELS: Record<string, string> = {
+  sub: "",
+  resub: "months",
+  gift: "gifted subs",
+  cheer: "bits",
+  raid: "raiders",
+  redemption: "points",
+  hype_train: "level",
+};
+
+/** Sample values for a preview or a test alert. */
+export interface Sample {
+  user: string;
+  amount: number;
+  message: string;
+}
+
+/** The item the producer would queue for `style` with these values (for a preview). */
+export function sampleItem(style: string, s: Sample): Item {
+  const base = { user_name: s.user, style };
+  const data: Record<string, unknown> = (() => {
+    switch (style) {
+      case "follow":
+        return { ...base, type: "channel.follow" };
+      case "sub":
+        return { ...base, latest_subscriber: s.user, latest_tier: "1000", count: 1 };
+      case "resub":
+        return { ...base, latest_subscriber: s.user, latest_tier: "1000", latest_months: s.amount, count: 1 };
+      case "gift":
+        return { ...base, type: "channel.subscription.gift", total: s.amount, tier: "1000" };
+      case "cheer":
+        return { ...base, type: "channel.cheer", bits: s.amount, message: `Cheer${s.amount} ${s.message}`.trim() };
+      case "raid":
+        return { ...base, type: "channel.raid", viewers: s.amount };
+      case "redemption":
+        return { ...base, type: "channel.channel_points_custom_reward_redemption.add", reward: "Hydrate", amount: s.amount, message: s.message };
+      case "hype_train":
+        return { ...base, type: "channel.hype_train.begin", amount: s.amount, user_name: "" };
+      default:
+        return { ...base, type: "checkpoint_clear", checkpoint_name: s.message || "Brock" };
+    }
+  })();
+  const layer = style === "sub" || style === "resub" ? "midground" : "foreground";
+  return { id: `preview-${style}`, type: layer === "midground" ? "sub_train" : "alert", layer, priority: 80, started_at: "", data };
+}

@@ -139,6 +139,8 @@ export class CommandError extends Error {
   constructor(
     public code: string,
     message: string,
+    /** Field → what is wrong with it, for `validation_failed` with `details.fields`. */
+    public fields: Record<string, string[]> = {},
   ) {
     super(message);
   }
@@ -160,6 +162,7 @@ export function command<T = unknown>(
           new CommandError(
             r?.error?.code ?? r?.reason ?? "error",
             r?.error?.message ?? r?.message ?? r?.reason ?? `${event} failed`,
+            (r?.error as { details?: { fields?: Record<string, string[]> } } | undefined)?.details?.fields ?? {},
           ),
         ),
       )

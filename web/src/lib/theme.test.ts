@@ -1,11 +1,11 @@
 // Every text/background pair of every show's theme meets WCAG AA (4.5:1), read from
-// the stylesheet the overlays use (src/overlays/overlay.css), so a colour changed
-// there is checked here.
+// the stylesheet the overlays use (src/lib/theme.css), so a colour changed there is
+// checked here.
 /// <reference types="node" />
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 
-const css = readFileSync(new URL("../overlays/overlay.css", import.meta.url), "utf8");
+const css = readFileSync(new URL("./theme.css", import.meta.url), "utf8");
 
 /** `--name: #hex` declarations of each `[data-show="…"]` block. */
 function shows(): Record<string, Record<string, string>> {

@@ -17,7 +17,8 @@ import { controlClient, follow, launchChromium, missing, publishEvent, startLand
 /** The card as it was: a fixed 150 px box whose lines shrink, a 1.3 line box. */
 const OLD_CARD_CSS = `
   .layer-foreground { top: 810px !important; height: 150px !important; }
-  .alert-card { padding: 20px 32px !important; gap: 0 !important; }
+  .alert-card { padding: 20px 32px !important; gap: 0 !important; flex-direction: column !important; align-items: stretch !important; }
+  .alert-text { display: contents !important; }
   .alert-kicker, .alert-title, .alert-detail { flex: 0 1 auto !important; line-height: normal !important; }
   .alert-title { line-height: 1.3 !important; }
   .alert-detail { display: block !important; overflow: visible !important; }

@@ -394,6 +394,42 @@ export async function controlClient(hub) {
   };
 }
 
+/** A 64×64 PNG, made here (tests make their media; nothing is downloaded). */
+export async function testPng() {
+  const { PNG } = await import("pngjs");
+  const img = new PNG({ width: 64, height: 64 });
+  for (let i = 0; i < img.data.length; i += 4) img.data.set([255, 159, 67, 255], i);
+  return PNG.sync.write(img);
+}
+
+/** Half a second of a 440 Hz tone as 8 kHz 16-bit WAV. */
+export function testWav() {
+  const n = 4000;
+  const b = Buffer.alloc(44 + n * 2);
+  b.write("RIFF", 0);
+  b.writeUInt32LE(36 + n * 2, 4);
+  b.write("WAVEfmt ", 8);
+  b.writeUInt32LE(16, 16);
+  b.writeUInt16LE(1, 20);
+  b.writeUInt16LE(1, 22);
+  b.writeUInt32LE(8000, 24);
+  b.writeUInt32LE(16000, 28);
+  b.writeUInt16LE(2, 32);
+  b.writeUInt16LE(16, 34);
+  b.write("data", 36);
+  b.writeUInt32LE(n * 2, 40);
+  for (let i = 0; i < n; i++) b.writeInt16LE(Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / 8000)), 44 + i * 2);
+  return b;
+}
+
+/** Upload a file as alert media (with the token); resolves with its stored name. */
+export async function uploadMedia(hub, bytes) {
+  const r = await fetch(`${hub.base}/api/media`, { method: "POST", body: bytes, headers: { authorization: `Bearer ${hub.token}` } });
+  const body = await r.json();
+  if (r.status !== 201) throw new Error(`POST /api/media: ${r.status} ${JSON.stringify(body)}`);
+  return body.data.name;
+}
+
 /** Decode a PNG screenshot: `alpha(x, y)` and `rgba(x, y)`. */
 export async function pixels(png) {
   const { PNG } = await import("pngjs");
@@ -424,6 +460,7 @@ export async function launchChromium() {
     executablePath: CHROMIUM,
     headless: true,
     // Root in CI containers: Chromium's sandbox needs user namespaces it may not have.
-    args: ["--no-sandbox", "--disable-gpu"],
+    // Alert sounds play unprompted, as in an OBS browser source.
+    args: ["--no-sandbox", "--disable-gpu", "--autoplay-policy=no-user-gesture-required"],
   });
 }

@@ -3,7 +3,8 @@
 // /api/eventsub, checked on screen (so none is dropped), then skipped from the queue
 // so the next can come at once. Chat with emotes runs between alerts (emote
 // increments), sub trains come and go, the page's socket is dropped every 200 alerts
-// and the hub is restarted twice.
+// and the hub is restarted twice. Every follow alert carries an uploaded image and
+// sound (the alert settings), so media is part of what must not leak.
 //
 // What a leak grows is read at three checkpoints with the same content on screen:
 // after a warm-up, halfway and at the end (see `pageMemory`). The bar fills up with
@@ -16,7 +17,20 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { chat, controlClient, follow, launchChromium, missing, pageMemory, publishEvent, startLandale, subscribe } from "./harness.mjs";
+import {
+  chat,
+  controlClient,
+  follow,
+  launchChromium,
+  missing,
+  pageMemory,
+  publishEvent,
+  startLandale,
+  subscribe,
+  testPng,
+  testWav,
+  uploadMedia,
+} from "./harness.mjs";
 
 const ALERTS = Number(process.env.SOAK_ALERTS || 2000);
 const WARMUP = 50;
@@ -55,6 +69,10 @@ async function soak(t, { alerts, warmup, leak = false }) {
   const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
   const errors = [];
   page.on("pageerror", (e) => errors.push(String(e)));
+  // Every follow alert shows an uploaded image and plays an uploaded sound.
+  const image = await uploadMedia(hub, await testPng());
+  const sound = await uploadMedia(hub, testWav());
+  await ctl.push("stream:queue", "update_alert_settings", { type: "follow", changes: { image, sound } });
   await page.goto(`${hub.base}/overlays/omnibar?debug=1`);
   await page.waitForFunction(() => window.debug?.layers.state()?.background === "active");
 
@@ -123,6 +141,8 @@ test(`soak: ${ALERTS} alerts, chat, reconnects and restarts`, { timeout: 30 * 60
   const { figures, findings, errors } = await soak(t, { alerts: ALERTS, warmup: WARMUP });
   t.diagnostic(`soak figures: ${JSON.stringify(figures)}`);
   assert.ok(figures.after.alertsShown >= WARMUP + ALERTS, `alerts shown by the page: ${figures.after.alertsShown}`);
+  // Each follow alert played its sound (through the one audio element).
+  assert.ok(figures.after.soundsPlayed >= WARMUP + ALERTS, `sounds played: ${figures.after.soundsPlayed}`);
   assert.deepEqual(findings, []);
   assert.deepEqual(errors, []);
 });

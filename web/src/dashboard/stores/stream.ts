@@ -1,14 +1,16 @@
 // `stream:overlays` and `stream:queue`: what the overlays show (stream_state), the
-// takeover on screen, and the alert queue.
+// takeover on screen, the alert queue and the alert settings.
 import { createSignal } from "solid-js";
 import type { Link } from "../../lib/landale";
 import { parseState, type StreamState } from "../../lib/stream_state";
+import { parseAlertSettings, type AlertSettings } from "../../lib/alert_settings";
 import type { QueueState } from "../QueuePanel";
 
 export function createStreamStore(link: Link) {
   const [stream, setStream] = createSignal<StreamState | null>(null);
   const [queue, setQueue] = createSignal<QueueState | null>(null);
   const [takeover, setTakeover] = createSignal<{ type: string; message: string } | null>(null);
+  const [alertSettings, setAlertSettings] = createSignal<AlertSettings | null>(null);
   link.join(
     "stream:overlays",
     {
@@ -18,11 +20,15 @@ export function createStreamStore(link: Link) {
       },
       takeover: (p) => setTakeover({ type: String(p?.type ?? "custom"), message: String(p?.message ?? "") }),
       takeover_clear: () => setTakeover(null),
+      alert_settings: (p) => {
+        const a = parseAlertSettings(p);
+        if (a) setAlertSettings(a);
+      },
     },
     { overlay_type: "dashboard" },
     // A page that missed a takeover_clear while away takes its cover down on rejoin.
     (reply) => reply && "takeover" in reply && reply.takeover === null && setTakeover(null),
   );
   link.join("stream:queue", { queue_state: (p) => p && Array.isArray(p.queue) && setQueue(p as QueueState) });
-  return { stream, queue, takeover };
+  return { stream, queue, takeover, alertSettings };
 }

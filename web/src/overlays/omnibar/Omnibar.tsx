@@ -7,7 +7,8 @@ import { fitWhenReady } from "../../lib/fit";
 import { swapIn } from "../../lib/motion";
 import { zoneStyle, type Zone } from "../../lib/zones";
 import type { Item } from "../../lib/stream_state";
-import { tierLabel } from "../../lib/alert_settings";
+import { alertVars, renderTemplate, styleOf, tierLabel, type AlertSettings, type AlertStyle } from "../../lib/alert_settings";
+import { isVideo, mediaUrl } from "../../lib/media";
 import { alertText, latestFollowers, timelineText, topEmotes, type Background, type Layers } from "./model";
 
 const PRIORITY: Record<Layer, number> = { foreground: 100, midground: 50, background: 10 };
@@ -87,37 +88,71 @@ function LayerBox<T extends { id: string }>(props: {
 const TITLE_MAX_PX = 52;
 const TITLE_MIN_PX = 16;
 
-function AlertCard(props: { item: Item }) {
-  const t = () => alertText(props.item);
-  let title!: HTMLDivElement;
-  createEffect(on(() => t().title, () => fitWhenReady(title, TITLE_MAX_PX, TITLE_MIN_PX)));
+/** A style's accent for the card it colours (none: the show's). */
+const accentVars = (style: AlertStyle | null) =>
+  style?.accent ? { "--accent": style.accent, "--accent-2": style.accent } : undefined;
+
+function AlertMedia(props: { name: string }) {
   return (
-    <div class="alert-card" data-testid="alert" data-alert-type={props.item.data.type ?? props.item.type}>
-      <div class="alert-kicker">{t().kicker}</div>
-      <div class="alert-title" data-testid="alert-title" ref={title} dir="auto">
-        {t().title}
-      </div>
-      <Show when={t().detail}>
-        <div class="alert-detail" data-testid="alert-detail" dir="auto">
-          {t().detail}
+    <Show
+      when={isVideo(props.name)}
+      fallback={<img class="alert-media" data-testid="alert-image" src={mediaUrl(props.name)} alt="" />}
+    >
+      <video class="alert-media" data-testid="alert-image" src={mediaUrl(props.name)} autoplay muted loop playsinline />
+    </Show>
+  );
+}
+
+export function AlertCard(props: { item: Item; style: AlertStyle | null }) {
+  const t = () => alertText(props.item, props.style);
+  let title!: HTMLDivElement;
+  createEffect(on(() => [t().title, props.style?.image], () => fitWhenReady(title, TITLE_MAX_PX, TITLE_MIN_PX)));
+  return (
+    <div
+      class={`alert-card variant-${props.style?.variant ?? "card"}`}
+      data-testid="alert"
+      data-alert-type={props.item.data.type ?? props.item.type}
+      data-style={props.item.data.style ?? ""}
+      style={accentVars(props.style)}
+    >
+      <Show when={props.style?.image}>{(name) => <AlertMedia name={name()} />}</Show>
+      <div class="alert-text">
+        <Show when={t().kicker}>
+          <div class="alert-kicker">{t().kicker}</div>
+        </Show>
+        <div class="alert-title" data-testid="alert-title" ref={title} dir="auto">
+          {t().title}
         </div>
-      </Show>
+        <Show when={t().detail}>
+          <div class="alert-detail" data-testid="alert-detail" dir="auto">
+            {t().detail}
+          </div>
+        </Show>
+      </div>
     </div>
   );
 }
 
-function SubTrain(props: { item: Item }) {
+export function SubTrain(props: { item: Item; style: AlertStyle | null }) {
   const d = () => props.item.data;
+  const latest = () => {
+    const s = props.style;
+    if (!s) return `${d().latest_subscriber ?? d().subscriber ?? "Someone"} · ${tierLabel(d().latest_tier ?? d().tier)}`;
+    const vars = alertVars(props.item);
+    return [renderTemplate(s.title, vars), renderTemplate(s.detail, vars)].filter(Boolean).join(" · ");
+  };
+  let line!: HTMLDivElement;
+  createEffect(on(latest, () => fitWhenReady(line, 28, 16)));
   return (
-    <div class="train-card" data-testid="sub-train">
+    <div class="train-card" data-testid="sub-train" style={accentVars(props.style)}>
       <div class="train-count">
         <span class="train-x">×</span>
         {d().count ?? 1}
       </div>
-      <div>
-        <div class="train-label">Sub train</div>
-        <div class="train-latest">
-          {d().latest_subscriber ?? d().subscriber ?? "Someone"} · {tierLabel(d().latest_tier ?? d().tier)}
+      <div class="train-text">
+        <div class="train-label">{props.style?.kicker || "Sub train"}</div>
+        <div class="train-latest" data-testid="train-latest" dir="auto" ref={line}>
+          {latest()}
         </div>
       </div>
     </div>
@@ -202,6 +237,7 @@ function Bar(props: { bg: Background }) {
 
 export function Omnibar(props: {
   layers: Accessor<Layers>;
+  settings: Accessor<AlertSettings | null>;
   show: Accessor<string>;
   orchestrator: Orchestrator;
   onAlertShown?: (a: Item) => void;
@@ -212,7 +248,7 @@ export function Omnibar(props: {
         {(bg) => <Bar bg={bg()} />}
       </LayerBox>
       <LayerBox layer="midground" content={props.layers().midground} orchestrator={props.orchestrator}>
-        {(it) => <SubTrain item={it()} />}
+        {(it) => <SubTrain item={it()} style={styleOf(props.settings(), it())} />}
       </LayerBox>
       <LayerBox
         layer="foreground"
@@ -220,7 +256,7 @@ export function Omnibar(props: {
         orchestrator={props.orchestrator}
         onShown={props.onAlertShown}
       >
-        {(it) => <AlertCard item={it()} />}
+        {(it) => <AlertCard item={it()} style={styleOf(props.settings(), it())} />}
       </LayerBox>
     </div>
   );

@@ -7,6 +7,8 @@ import { gsapAnimator } from "../../lib/motion";
 import { Pill } from "../../lib/Pill";
 import { installDebug } from "../../lib/debug";
 import { parseState, type Item, type StreamState } from "../../lib/stream_state";
+import { parseAlertSettings, styleOf, type AlertSettings } from "../../lib/alert_settings";
+import { preloadMedia, SoundPlayer } from "../../lib/media";
 import { applyEmoteIncrement, distribute, dropAlert, OFFLINE_ALERT_MS } from "./model";
 import { Omnibar } from "./Omnibar";
 import "../overlay.css";
@@ -17,6 +19,9 @@ function Page() {
   const orchestrator = new Orchestrator(gsapAnimator());
   const [state, setState] = createSignal<StreamState | null>(null);
   const [show, setShow] = createSignal("variety");
+  const [settings, setSettings] = createSignal<AlertSettings | null>(null);
+  const preloaded = new Set<string>();
+  let sound: SoundPlayer | undefined;
   const layers = createMemo(() => {
     const s = state();
     return s ? distribute(s) : { foreground: null, midground: null, background: null };
@@ -36,6 +41,13 @@ function Page() {
         setShow(s.current_show);
       },
       show_changed: (p) => typeof p?.show === "string" && setShow(p.show),
+      // The streamer changed an alert's look: applied to the next alert, no reload.
+      alert_settings: (p) => {
+        const s = parseAlertSettings(p);
+        if (!s) return;
+        setSettings(s);
+        preloadMedia(s, preloaded);
+      },
       content_update: (p) => setState((s) => (s ? { ...s, base: applyEmoteIncrement(s.base, p) } : s)),
     },
     { overlay_type: "omnibar" },
@@ -43,10 +55,11 @@ function Page() {
   installDebug("omnibar", link, {
     orchestrator,
     state,
-    counters: () => ({ states, alertsShown }),
+    counters: () => ({ states, alertsShown, soundsPlayed: sound?.played ?? 0 }),
   });
   onCleanup(() => {
     orchestrator.dispose();
+    sound?.stop();
     link.dispose();
   });
 
@@ -67,10 +80,14 @@ function Page() {
   const onAlertShown = (a: Item) => {
     alertsShown++;
     shown = { id: a.id, at: performance.now() };
+    const style = styleOf(settings(), a);
+    if (style?.sound) sound?.play(style.sound, style.volume);
+    else sound?.stop();
   };
   return (
     <div class="canvas">
-      <Omnibar layers={layers} show={show} orchestrator={orchestrator} onAlertShown={onAlertShown} />
+      <Omnibar layers={layers} settings={settings} show={show} orchestrator={orchestrator} onAlertShown={onAlertShown} />
+      <audio data-testid="alert-sound" preload="auto" ref={(el) => (sound = new SoundPlayer(el))} />
       <Pill online={link.online} />
     </div>
   );
