@@ -105,6 +105,34 @@ async fn media_uploads_are_checked_stored_and_served() {
 }
 
 #[tokio::test]
+async fn emotes_redirect_to_their_image_and_bad_ids_are_refused() {
+    let hub = TestHub::start(Opts::default()).await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = client
+        .get(hub.http("/emotes/emotesv2_abc123"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 302);
+    assert_eq!(
+        r.headers()["location"],
+        "https://static-cdn.jtvnw.net/emoticons/v2/emotesv2_abc123/default/dark/2.0"
+    );
+    for bad in [
+        "/emotes/..%2Fx",
+        "/emotes/a%20b",
+        &format!("/emotes/{}", "9".repeat(65)),
+    ] {
+        let r = client.get(hub.http(bad)).send().await.unwrap();
+        assert_eq!(r.status(), 404, "{bad}");
+    }
+    hub.stop().await;
+}
+
+#[tokio::test]
 async fn alert_settings_are_checked_pushed_kept_and_tested_live() {
     let mut hub = TestHub::start(Opts::default()).await;
     let (_, wav_body) = upload(&hub, wav(), true).await;

@@ -31,6 +31,12 @@ impl Source {
     }
 }
 
+/// A Twitch emote id as chat fragments carry it: letters, digits and `_` (global
+/// emotes are numbers, newer ones `emotesv2_<hex>`), at most 64 characters.
+pub fn is_emote_id(id: &str) -> bool {
+    (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
 /// The envelope keys every event has. A type's own field with one of these names is
 /// renamed during normalisation so that it never overwrites the envelope.
 pub const ENVELOPE_KEYS: [&str; 8] = [

@@ -3,6 +3,7 @@
 // and the rejoin's replay overlap; the merge keeps one of each).
 import { createSignal, For, Show } from "solid-js";
 import { describe, type Activity } from "./activity";
+import { words } from "../lib/words";
 
 const TYPES = ["all", "channel.chat.message", "channel.follow", "channel.subscribe", "channel.cheer", "channel.raid"];
 
@@ -14,7 +15,7 @@ export function ActivityPanel(props: { items: Activity[]; error: string | null }
       <header>
         <h2>Activity</h2>
         <select value={filter()} onChange={(e) => setFilter(e.currentTarget.value)} aria-label="filter">
-          <For each={TYPES}>{(t) => <option value={t}>{t === "all" ? "everything" : t.replace("channel.", "")}</option>}</For>
+          <For each={TYPES}>{(t) => <option value={t}>{t === "all" ? "Everything" : words(t)}</option>}</For>
         </select>
       </header>
       <Show when={props.error}>

@@ -4,7 +4,7 @@
 //   stores/services     dashboard:services: telemetry and service start/stop
 //   stores/transcripts  transcription:live: live lines
 import { createSignal, onCleanup, Show } from "solid-js";
-import { command, CommandError, connect, saveToken } from "../lib/landale";
+import { command, CommandError, connect, savedToken, saveToken } from "../lib/landale";
 import { installDebug } from "../lib/debug";
 import { ObsPanel } from "./ObsPanel";
 import { QueuePanel } from "./QueuePanel";
@@ -15,6 +15,8 @@ import { ServicesPanel } from "./ServicesPanel";
 import { TranscriptPanel } from "./TranscriptPanel";
 import { StreamInfoPanel } from "./StreamInfoPanel";
 import { AlertsPanel } from "./AlertsPanel";
+import { SetupPanel } from "./SetupPanel";
+import { setupItems } from "./setup";
 import { createMainStore } from "./stores/main";
 import { createServicesStore } from "./stores/services";
 import { createStreamStore } from "./stores/stream";
@@ -49,12 +51,33 @@ export function App() {
     link.dispose();
   });
 
+  // The first-run checklist: shown while a step is left, unless hidden.
+  const HIDE_KEY = "landale.setup.hidden";
+  const [setupHidden, setSetupHidden] = createSignal(localStorage.getItem(HIDE_KEY) === "1");
+  const loopback = ["localhost", "127.0.0.1", "[::1]"].includes(location.hostname);
+  const setupInput = () => ({
+    obs: main.obs.status,
+    twitch: (services.telemetry()?.services?.twitch as { connected?: boolean; status?: string; error?: string | null }) ?? null,
+    mayControl: !needToken() && (loopback || !!savedToken()),
+  });
+  const setupLeft = () =>
+    setupItems({ ...setupInput(), overlaysAdded: localStorage.getItem("landale.setup.overlays-added") === "1" }).some((i) => !i.done);
+  const hideSetup = (hidden: boolean) => {
+    setSetupHidden(hidden);
+    localStorage.setItem(HIDE_KEY, hidden ? "1" : "0");
+  };
+
   let tokenInput!: HTMLInputElement;
   return (
     <main class="dashboard">
       <header class="topbar">
         <h1>Landale</h1>
         <span class="muted">show: {stream()?.current_show ?? "…"}</span>
+        <Show when={setupHidden()}>
+          <button class="small" onClick={() => hideSetup(false)} data-testid="setup-show">
+            Setup
+          </button>
+        </Show>
         <Show when={link.online() === false}>
           <span class="pill offline" data-testid="hub-offline">
             hub offline, reconnecting
@@ -82,21 +105,25 @@ export function App() {
           <button type="submit">Save</button>
         </form>
       </Show>
+      <Show when={!setupHidden() && setupLeft()}>
+        <SetupPanel input={setupInput()} onHide={() => hideSetup(true)} />
+      </Show>
+      {/* Live controls first, then what is on air and its status, then the rest. */}
       <div class="grid">
+        <TakeoverPanel control={control} active={takeover()} online={link.online() === true} />
+        <QueuePanel state={queue()} control={control} online={link.online() === true} />
         <ObsPanel status={main.obs.status} control={async (e, p) => void (await control("dashboard:main", e, p))} />
-        <QueuePanel state={queue()} control={control} />
-        <TakeoverPanel control={control} active={takeover()} />
         <LayersPanel state={stream()} />
-        <ActivityPanel items={main.activity()} error={main.activityError()} />
-        <StreamInfoPanel control={control} online={link.online() === true} />
-        <ServicesPanel telemetry={services.telemetry()} result={services.result()} send={services.send} />
-        <TranscriptPanel lines={lines()} />
         <AlertsPanel
           settings={alertSettings()}
           control={control}
           online={link.online() === true}
           show={stream()?.current_show ?? "variety"}
         />
+        <StreamInfoPanel control={control} online={link.online() === true} />
+        <ServicesPanel telemetry={services.telemetry()} result={services.result()} send={services.send} />
+        <ActivityPanel items={main.activity()} error={main.activityError()} />
+        <TranscriptPanel lines={lines()} />
       </div>
     </main>
   );

@@ -3,6 +3,7 @@
 import { For } from "solid-js";
 import type { StreamState } from "../lib/stream_state";
 import { distribute } from "../overlays/omnibar/model";
+import { words } from "../lib/words";
 
 export function LayersPanel(props: { state: StreamState | null }) {
   const rows = () => {
@@ -12,9 +13,9 @@ export function LayersPanel(props: { state: StreamState | null }) {
     const fg = l.foreground;
     const mg = l.midground;
     return [
-      ["foreground", fg ? `${fg.data.type ?? fg.type} ${fg.data.user_name ?? ""}` : null, fg ? "on screen" : ""],
-      ["midground", mg ? `sub train ×${mg.data.count ?? 1}` : null, mg ? (fg ? "covered" : "on screen") : ""],
-      ["background", l.background?.base?.type?.replace(/_/g, " ") ?? (l.background ? "latest events" : null), l.background ? (fg || mg ? "covered" : "on screen") : ""],
+      ["foreground", fg ? `${words(fg.data.type ?? fg.type)} ${fg.data.user_name ?? ""}`.trim() : null, fg ? "on screen" : ""],
+      ["midground", mg ? `Sub train ×${mg.data.count ?? 1}` : null, mg ? (fg ? "dimmed under the alert" : "on screen") : ""],
+      ["background", l.background?.base ? words(l.background.base.type) : l.background ? "Latest events" : null, l.background ? (fg ? "dimmed under the alert" : "on screen") : ""],
     ] as const;
   };
   return (
@@ -22,14 +23,14 @@ export function LayersPanel(props: { state: StreamState | null }) {
       <header>
         <h2>Omnibar layers</h2>
         <span class="muted" data-testid="current-show">
-          show: {props.state?.current_show ?? "–"} · v{props.state?.metadata.state_version ?? 0}
+          show: {props.state ? words(props.state.current_show) : "–"}
         </span>
       </header>
       <dl class="layers">
         <For each={rows()}>
           {([layer, what, how]) => (
             <div data-testid={`layer-${layer}`} data-empty={String(what === null)}>
-              <dt>{layer}</dt>
+              <dt>{words(layer)}</dt>
               <dd>
                 {what ?? "(empty)"} <span class="muted">{how}</span>
               </dd>

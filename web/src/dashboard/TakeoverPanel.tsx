@@ -1,7 +1,10 @@
 // Takeovers for /overlays/takeover: type, message, duration (0 = until cleared),
 // presets that fill the form, send and clear.
-import { createSignal, For, Show } from "solid-js";
+import { createSignal, For, onCleanup, Show } from "solid-js";
+import { countdown, takeoverText } from "../overlays/takeover/model";
+import type { ActiveTakeover } from "./stores/stream";
 import type { Control } from "./control";
+import { words } from "../lib/words";
 
 const TYPES = [
   ["technical-difficulties", "Technical difficulties"],
@@ -16,7 +19,7 @@ const PRESETS = [
   { label: "Resuming shortly", type: "please-stand-by", message: "Stream will resume shortly", seconds: 15 },
 ];
 
-export function TakeoverPanel(props: { control: Control; active: { type: string; message: string } | null }) {
+export function TakeoverPanel(props: { control: Control; active: ActiveTakeover | null; online: boolean }) {
   const [type, setType] = createSignal<string>("technical-difficulties");
   const [message, setMessage] = createSignal("");
   const [seconds, setSeconds] = createSignal(10);
@@ -24,6 +27,17 @@ export function TakeoverPanel(props: { control: Control; active: { type: string;
   const [status, setStatus] = createSignal<{ ok: boolean; text: string } | null>(null);
 
   const needsText = () => type() === "custom" && !message().trim();
+  // The countdown of the takeover on screen (from the hub's duration).
+  const [now, setNow] = createSignal(performance.now());
+  const tick = setInterval(() => setNow(performance.now()), 500);
+  onCleanup(() => clearInterval(tick));
+  const left = () => {
+    const a = props.active;
+    return a && a.duration > 0 ? countdown(a.duration - (now() - a.at)) : null;
+  };
+  // What viewers will see with the form as it is.
+  const preview = () => takeoverText({ id: "preview", kind: type(), message: message().trim(), duration: 0 });
+  const off = () => (props.online ? undefined : "The hub is offline: takeovers come back with it");
   const send = async (event: string, payload: object) => {
     setBusy(true);
     setStatus(null);
@@ -42,7 +56,8 @@ export function TakeoverPanel(props: { control: Control; active: { type: string;
         <h2>Takeover</h2>
         <Show when={props.active} fallback={<span class="muted">none on screen</span>}>
           <span class="pill bad" data-testid="takeover-active">
-            on screen: {props.active!.type}
+            on screen: {words(props.active!.type)}
+            <Show when={left()}> · {left()} left</Show>
           </span>
         </Show>
       </header>
@@ -98,14 +113,25 @@ export function TakeoverPanel(props: { control: Control; active: { type: string;
           />
         </label>
         <div class="row">
-          <button type="submit" data-testid="takeover-send" disabled={busy() || needsText()}>
+          <button type="submit" data-testid="takeover-send" disabled={busy() || needsText() || !props.online} title={off()}>
             Send takeover
           </button>
-          <button type="button" data-testid="takeover-clear" disabled={busy()} onClick={() => void send("takeover_clear", {})}>
+          <button type="button" data-testid="takeover-clear" disabled={busy() || !props.online} title={off()} onClick={() => void send("takeover_clear", {})}>
             Clear
           </button>
         </div>
       </form>
+      <div class={`takeover-preview takeover-${type()}`} data-testid="takeover-preview" aria-label="Preview">
+        <Show when={preview().title}>
+          <b>{preview().title}</b>
+        </Show>
+        <Show when={preview().line}>
+          <span>{preview().line}</span>
+        </Show>
+        <Show when={seconds() > 0 && type() !== "screen-cover"}>
+          <small>Back in {countdown(seconds() * 1000)}</small>
+        </Show>
+      </div>
       <Show when={status()}>
         <p class={status()!.ok ? "muted" : "problem"} data-testid="takeover-status">
           {status()!.text}

@@ -54,3 +54,11 @@ export function zoneStyle(zone: Zone): Record<string, string> {
   const r = zoneRect(zone);
   return { position: "absolute", left: `${r.x}px`, top: `${r.y}px`, width: `${r.w}px`, height: `${r.h}px` };
 }
+
+/** The overlay pages, in the order they stack in an OBS scene (top first). */
+export const OVERLAY_PAGES = [
+  { name: "takeover", label: "Takeover (top)" },
+  { name: "omnibar", label: "Omnibar: bar, alerts, sub train" },
+  { name: "captions", label: "Captions" },
+  { name: "ironmon", label: "IronMON (ironmon scenes)" },
+] as const;

@@ -6,7 +6,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { chat, controlClient, follow, launchChromium, missing, pixels, publishEvent, startLandale, subscribe } from "./harness.mjs";
+import { chat, controlClient, follow, launchChromium, missing, pixels, publishEvent, startLandale, subscribe, testPng } from "./harness.mjs";
 
 const layerState = (page) => page.evaluate(() => window.debug.layers.state());
 const waitLayers = (page, want, timeout = 10_000) =>
@@ -44,11 +44,23 @@ test("omnibar: layers, interruption and resume, pixels, restart", { timeout: 120
 
   // Emote increments: chat with an emote bumps today's count in the ticker at once
   // (the variety show's ticker starts on emote stats).
+  // Emotes are drawn from `/emotes/<id>` (the hub redirects it to Twitch's CDN; the
+  // Rust tests check the redirect). Here that URL answers from this test: an image for
+  // avalonHYPE, none for Kappa.
+  const emotePng = await testPng();
+  await page.route("**/emotes/**", (route) =>
+    route.request().url().endsWith("/emotes/avalonHYPE")
+      ? route.fulfill({ contentType: "image/png", body: emotePng })
+      : route.fulfill({ status: 404, body: "" }),
+  );
   await page.waitForSelector('[data-testid=ticker][data-ticker-type="emote_stats"]');
   await publishEvent(hub, "channel.chat.message", chat("Zed", "avalonHYPE"));
   await page.waitForSelector('[data-emote="avalonHYPE"] b >> text="1"');
-  await publishEvent(hub, "channel.chat.message", chat("Zed", "avalonHYPE gg avalonHYPE"));
+  await publishEvent(hub, "channel.chat.message", chat("Zed", "avalonHYPE gg avalonHYPE Kappa"));
   await page.waitForSelector('[data-emote="avalonHYPE"] b >> text="3"');
+  await page.waitForFunction(() => document.querySelector('[data-emote="avalonHYPE"] img')?.naturalWidth === 64);
+  // No image for Kappa: its name, readable, instead.
+  await page.waitForSelector('[data-emote="Kappa"] .emote-name >> text="Kappa"');
 
   // Pixels with nothing but the ticker bar: the canvas is transparent above the bar.
   let shot = await pixels(await page.screenshot({ omitBackground: true }));

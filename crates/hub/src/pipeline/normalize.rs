@@ -261,12 +261,22 @@ fn chat_message(f: &mut Map<String, Value>, opts: &Options) {
     copy(f, "chatter_user_name", "user_name");
 
     let (mut emotes, mut native) = (Vec::new(), Vec::new());
+    // Each emote's Twitch id, so overlays can draw it (`/emotes/<id>`).
+    let mut ids = Map::new();
     if let Some(Value::Object(m)) = f.remove("message") {
         let fragments = m.get("fragments").cloned().unwrap_or(Value::Array(vec![]));
         if let Value::Array(items) = &fragments {
             for frag in items {
                 if frag.get("type").and_then(Value::as_str) == Some("emote") {
                     if let Some(text) = frag.get("text").and_then(Value::as_str) {
+                        if let Some(id) = frag
+                            .get("emote")
+                            .and_then(|e| e.get("id"))
+                            .and_then(Value::as_str)
+                            .filter(|id| landale_protocol::event::is_emote_id(id))
+                        {
+                            ids.insert(text.to_string(), Value::from(id));
+                        }
                         if !opts.emote_prefix.is_empty() && text.starts_with(&opts.emote_prefix) {
                             native.push(Value::from(text));
                         } else {
@@ -284,6 +294,7 @@ fn chat_message(f: &mut Map<String, Value>, opts: &Options) {
     }
     f.insert("emotes".into(), Value::Array(emotes));
     f.insert("native_emotes".into(), Value::Array(native));
+    f.insert("emote_ids".into(), Value::Object(ids));
 
     let cheer = f.remove("cheer");
     f.insert(
@@ -373,8 +384,9 @@ mod tests {
                 "chatter_user_login": "bob", "chatter_user_name": "Bob",
                 "message": {"text": "hi avalonHYPE Kappa", "fragments": [
                     {"type": "text", "text": "hi "},
-                    {"type": "emote", "text": "avalonHYPE"},
-                    {"type": "emote", "text": "Kappa"}]},
+                    {"type": "emote", "text": "avalonHYPE", "emote": {"id": "emotesv2_abc123"}},
+                    {"type": "emote", "text": "Kappa", "emote": {"id": "25"}},
+                    {"type": "emote", "text": "Evil", "emote": {"id": "../../x"}}]},
                 "reply": {"parent_message_id": "p", "parent_message_body": "yo", "parent_user_id": "3",
                           "parent_user_login": "c", "parent_user_name": "C", "thread_message_id": "t",
                           "thread_user_id": "3", "thread_user_login": "c", "thread_user_name": "C"},
@@ -382,7 +394,12 @@ mod tests {
             }),
         );
         assert_eq!(e.str_field("message"), Some("hi avalonHYPE Kappa"));
-        assert_eq!(e.field("emotes"), Some(&json!(["Kappa"])));
+        assert_eq!(e.field("emotes"), Some(&json!(["Kappa", "Evil"])));
+        // Ids kept for drawing the emotes; one that is not an id is left out.
+        assert_eq!(
+            e.field("emote_ids"),
+            Some(&json!({"avalonHYPE": "emotesv2_abc123", "Kappa": "25"}))
+        );
         assert_eq!(e.field("native_emotes"), Some(&json!(["avalonHYPE"])));
         assert_eq!(e.str_field("user_login"), Some("bob"));
         assert_eq!(e.str_field("reply_parent_message_body"), Some("yo"));
@@ -390,7 +407,7 @@ mod tests {
         assert_eq!(e.field("cheer_bits"), Some(&json!(5)));
         assert_eq!(
             e.field("fragments").and_then(Value::as_array).map(Vec::len),
-            Some(3)
+            Some(4)
         );
     }
 

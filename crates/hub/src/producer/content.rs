@@ -23,6 +23,9 @@ struct EmoteCount {
     today: u64,
     alltime: u64,
     native: bool,
+    /// Its Twitch id, once a message carried it (overlays draw `/emotes/<id>`).
+    #[serde(default)]
+    id: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -103,6 +106,7 @@ impl Aggregator {
         match e.kind.as_str() {
             "channel.chat.message" => {
                 self.messages_today += 1;
+                let ids = e.field("emote_ids");
                 for (key, native) in [("emotes", false), ("native_emotes", true)] {
                     for name in e.field(key).and_then(Value::as_array).into_iter().flatten() {
                         if let Some(name) = name.as_str() {
@@ -110,6 +114,10 @@ impl Aggregator {
                             c.today += 1;
                             c.alltime += 1;
                             c.native = native;
+                            if let Some(id) = ids.and_then(|m| m.get(name)).and_then(Value::as_str)
+                            {
+                                c.id = Some(id.to_string());
+                            }
                         }
                     }
                 }
@@ -255,7 +263,7 @@ impl Aggregator {
                         .map(|(k, c)| {
                             (
                                 k.clone(),
-                                json!({"today": c.today, "alltime": c.alltime, "type": kind(c)}),
+                                json!({"today": c.today, "alltime": c.alltime, "type": kind(c), "id": c.id}),
                             )
                         })
                         .collect()

@@ -925,7 +925,8 @@ impl Machine {
                         "stream:overlays",
                         "content_update",
                         json!({"type": "emote_increment",
-                               "data": {"emotes": emotes, "native_emotes": native, "username": user_of(e)},
+                               "data": {"emotes": emotes, "native_emotes": native, "username": user_of(e),
+                                        "emote_ids": e.field("emote_ids").cloned().unwrap_or(json!({}))},
                                "timestamp": iso(now)}),
                     );
                 }

@@ -1,6 +1,7 @@
 //! `/api/oauth/*`: Twitch token status, refresh and upload, on the original system's
 //! paths and shapes. Status is a read (no token, and it never shows a token);
-//! refresh and upload are controls.
+//! refresh and upload are controls. `/emotes/<id>`: a redirect to the emote's image
+//! (`TWITCH_EMOTE_URL`), so overlays never hold Twitch's URL layout.
 
 use crate::oauth::TokenSet;
 use crate::tokens::{TokenError, TokenState, Tokens};
@@ -14,12 +15,43 @@ use serde_json::{json, Value};
 use std::sync::Arc;
 
 /// The routes, with the token pair as their state.
-pub fn routes(tokens: Arc<Tokens>) -> Router {
+pub fn routes(tokens: Arc<Tokens>, emote_url: String) -> Router {
+    let emote_url: Arc<str> = emote_url.into();
     Router::new()
         .route("/api/oauth/status", get(status))
         .route("/api/oauth/refresh", post(refresh))
         .route("/api/oauth/upload", post(upload))
         .with_state(tokens)
+        .route(
+            "/emotes/{id}",
+            get(
+                move |axum::extract::Path(id): axum::extract::Path<String>| {
+                    let base = emote_url.clone();
+                    async move { emote(&base, &id) }
+                },
+            ),
+        )
+}
+
+/// 302 to the emote's dark-theme 2× image; 404 for an id that is not one.
+fn emote(base: &str, id: &str) -> axum::response::Response {
+    if !landale_protocol::event::is_emote_id(id) {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    (
+        StatusCode::FOUND,
+        [
+            (
+                axum::http::header::LOCATION,
+                format!("{base}/{id}/default/dark/2.0"),
+            ),
+            (
+                axum::http::header::CACHE_CONTROL,
+                "public, max-age=86400".to_string(),
+            ),
+        ],
+    )
+        .into_response()
 }
 
 /// `{connected, expires_at, valid}` as before, plus `state`, `reason`, `scopes`,

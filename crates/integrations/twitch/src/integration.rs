@@ -21,6 +21,8 @@ pub struct Twitch {
     pub helix: Arc<Helix>,
     /// EventSub over WebSocket: Twitch's notifications into `ingest`.
     pub eventsub: Arc<EventSub>,
+    /// Where `/emotes/<id>` sends overlays for an emote's image.
+    pub emote_url: String,
 }
 
 impl Twitch {
@@ -38,6 +40,7 @@ impl Twitch {
             tokens,
             helix,
             eventsub,
+            emote_url: settings.emote_url.clone(),
         })
     }
 }
@@ -78,7 +81,7 @@ impl Integration for Twitch {
     }
 
     fn routes(self: Arc<Self>) -> axum::Router {
-        http::routes(self.tokens.clone())
+        http::routes(self.tokens.clone(), self.emote_url.clone())
     }
 
     fn command(

@@ -30,6 +30,9 @@ pub struct TwitchArgs {
     /// EventSub WebSocket URL (default wss://eventsub.wss.twitch.tv/ws).
     #[arg(long, env = "TWITCH_EVENTSUB_URL")]
     pub twitch_eventsub_url: Option<String>,
+    /// Emote image base URL (default https://static-cdn.jtvnw.net/emoticons/v2).
+    #[arg(long, env = "TWITCH_EMOTE_URL")]
+    pub twitch_emote_url: Option<String>,
 }
 
 impl TwitchArgs {
@@ -48,6 +51,9 @@ impl TwitchArgs {
         }
         if let Some(v) = &self.twitch_eventsub_url {
             s.eventsub_url = parse_ws_url("TWITCH_EVENTSUB_URL", v, "")?;
+        }
+        if let Some(v) = &self.twitch_emote_url {
+            s.emote_url = parse_http_url("TWITCH_EMOTE_URL", v)?;
         }
         match nonempty(&self.cloak_secret_key) {
             Some(k) => {
@@ -77,6 +83,8 @@ pub struct TwitchSettings {
     pub auth_url: String,
     pub api_url: String,
     pub eventsub_url: String,
+    /// Where emote images come from (`<emote_url>/<id>/default/dark/2.0`).
+    pub emote_url: String,
     /// First EventSub reconnect delay (doubles to 60 s); tests shorten it.
     pub reconnect_min: Duration,
 }
@@ -91,6 +99,7 @@ impl Default for TwitchSettings {
             auth_url: "https://id.twitch.tv/oauth2".into(),
             api_url: "https://api.twitch.tv/helix".into(),
             eventsub_url: "wss://eventsub.wss.twitch.tv/ws".into(),
+            emote_url: "https://static-cdn.jtvnw.net/emoticons/v2".into(),
             reconnect_min: Duration::from_secs(1),
         }
     }
@@ -108,6 +117,7 @@ impl std::fmt::Debug for TwitchSettings {
             .field("auth_url", &self.auth_url)
             .field("api_url", &self.api_url)
             .field("eventsub_url", &self.eventsub_url)
+            .field("emote_url", &self.emote_url)
             .finish()
     }
 }

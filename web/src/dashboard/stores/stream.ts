@@ -6,10 +6,18 @@ import { parseState, type StreamState } from "../../lib/stream_state";
 import { parseAlertSettings, type AlertSettings } from "../../lib/alert_settings";
 import type { QueueState } from "../QueuePanel";
 
+/** The takeover on screen, as the dashboard shows it. */
+export interface ActiveTakeover {
+  type: string;
+  message: string;
+  duration: number;
+  at: number;
+}
+
 export function createStreamStore(link: Link) {
   const [stream, setStream] = createSignal<StreamState | null>(null);
   const [queue, setQueue] = createSignal<QueueState | null>(null);
-  const [takeover, setTakeover] = createSignal<{ type: string; message: string } | null>(null);
+  const [takeover, setTakeover] = createSignal<ActiveTakeover | null>(null);
   const [alertSettings, setAlertSettings] = createSignal<AlertSettings | null>(null);
   link.join(
     "stream:overlays",
@@ -18,7 +26,14 @@ export function createStreamStore(link: Link) {
         const s = parseState(p);
         if (s) setStream(s);
       },
-      takeover: (p) => setTakeover({ type: String(p?.type ?? "custom"), message: String(p?.message ?? "") }),
+      takeover: (p) =>
+        setTakeover({
+          type: String(p?.type ?? "custom"),
+          message: String(p?.message ?? ""),
+          // ms left as the hub said (0: until cleared), from when it said it.
+          duration: typeof p?.duration === "number" && p.duration > 0 ? p.duration : 0,
+          at: performance.now(),
+        }),
       takeover_clear: () => setTakeover(null),
       alert_settings: (p) => {
         const a = parseAlertSettings(p);

@@ -159,6 +159,19 @@ export function SubTrain(props: { item: Item; style: AlertStyle | null }) {
   );
 }
 
+/** An emote as its image, or its name when it has no id or the image fails. */
+function Emote(props: { name: string; count: number; id: string | null }) {
+  const [broken, setBroken] = createSignal(false);
+  return (
+    <span class="emote" data-emote={props.name}>
+      <Show when={props.id && !broken()} fallback={<span class="emote-name">{props.name}</span>}>
+        <img class="emote-img" data-testid="emote-img" src={`/emotes/${props.id}`} alt={props.name} onError={() => setBroken(true)} />
+      </Show>{" "}
+      <b>{props.count}</b>
+    </span>
+  );
+}
+
 function Ticker(props: { base: Item }) {
   const d = () => props.base.data;
   return (
@@ -167,13 +180,7 @@ function Ticker(props: { base: Item }) {
         <Match when={props.base.type === "emote_stats"}>
           <span class="ticker-label">Emotes today</span>
           <Show when={topEmotes(props.base).length > 0} fallback={<span class="ticker-text">No emotes yet today</span>}>
-            <For each={topEmotes(props.base)}>
-              {([name, n]) => (
-                <span class="emote" data-emote={name}>
-                  {name} <b>{n}</b>
-                </span>
-              )}
-            </For>
+            <For each={topEmotes(props.base)}>{(e) => <Emote {...e} />}</For>
           </Show>
         </Match>
         <Match when={props.base.type === "recent_follows"}>

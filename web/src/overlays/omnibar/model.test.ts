@@ -62,9 +62,12 @@ describe("omnibar content", () => {
     for (let i = 0; i < 3; i++) base = applyEmoteIncrement(base, { type: "emote_increment", data: { emotes: ["avalonHYPE"], native_emotes: [] } });
     base = applyEmoteIncrement(base, { type: "emote_increment", data: { emotes: [{ name: "Kappa" }] } });
     expect(topEmotes(base!)).toEqual([
-      ["avalonHYPE", 3],
-      ["Kappa", 1],
+      { name: "avalonHYPE", count: 3, id: null },
+      { name: "Kappa", count: 1, id: null },
     ]);
+    // An id from the message's fragments is kept, so the ticker draws the image.
+    base = applyEmoteIncrement(base, { type: "emote_increment", data: { emotes: ["Kappa"], emote_ids: { Kappa: "25" } } });
+    expect(topEmotes(base!).find((e) => e.name === "Kappa")?.id).toBe("25");
     // Not emote stats on screen, or not an increment: unchanged.
     const other = item({ id: "x", type: "daily_stats", layer: "background" });
     expect(applyEmoteIncrement(other, { type: "emote_increment", data: { emotes: ["a"] } })).toBe(other);

@@ -51,12 +51,14 @@ export function applyEmoteIncrement(base: Item | null, update: unknown): Item | 
           .filter((n): n is string => !!n)
       : [];
   const data = structuredClone(base.data);
+  const ids = isObj(d.emote_ids) ? d.emote_ids : {};
   const bump = (key: "regular_emotes" | "native_emotes", list: string[]) => {
     const map: Record<string, any> = isObj(data[key]) ? data[key] : (data[key] = {});
     for (const n of list) {
       const c = isObj(map[n]) ? map[n] : (map[n] = { today: 0, alltime: 0 });
       c.today = (c.today ?? 0) + 1;
       c.alltime = (c.alltime ?? 0) + 1;
+      if (typeof ids[n] === "string") c.id = ids[n];
     }
   };
   bump("regular_emotes", names(d.emotes));
@@ -64,18 +66,26 @@ export function applyEmoteIncrement(base: Item | null, update: unknown): Item | 
   return { ...base, data };
 }
 
-/** The top emotes today (name, count), most used first. */
-export function topEmotes(base: Item, n = 3): [string, number][] {
-  const all: [string, number][] = [];
+export interface EmoteCount {
+  name: string;
+  count: number;
+  /** Its Twitch id when known: drawn as `/emotes/<id>`, else its name. */
+  id: string | null;
+}
+
+/** The top emotes today, most used first. */
+export function topEmotes(base: Item, n = 3): EmoteCount[] {
+  const all: EmoteCount[] = [];
   for (const key of ["regular_emotes", "native_emotes"]) {
     const map = base.data[key];
     if (!isObj(map)) continue;
     for (const [name, c] of Object.entries(map)) {
-      const today = isObj(c) ? Number(c.today ?? 0) : Number(c);
-      if (today > 0) all.push([name, today]);
+      const count = isObj(c) ? Number(c.today ?? 0) : Number(c);
+      const id = isObj(c) && typeof c.id === "string" && /^\w{1,64}$/.test(c.id) ? c.id : null;
+      if (count > 0) all.push({ name, count, id });
     }
   }
-  return all.sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, n);
+  return all.sort((a, b) => b.count - a.count || a.name.localeCompare(b.name)).slice(0, n);
 }
 
 /** Followers for the ticker: newest first, each name once. */
