@@ -274,3 +274,55 @@ async fn alert_settings_are_checked_pushed_kept_and_tested_live() {
     assert_eq!(r["data"]["settings"]["types"]["cheer"]["min_amount"], 0);
     hub.stop().await;
 }
+
+#[tokio::test]
+async fn branding_is_checked_pushed_and_kept() {
+    let mut hub = TestHub::start(Opts::default()).await;
+    let mut overlay = ws_anon(&hub.ws_url(), "").await;
+    join(&mut overlay, "stream:overlays", json!({})).await;
+    let first = next_event(&mut overlay, "branding").await;
+    assert_eq!(first[4]["font"], "inter");
+    let change =
+        json!({"changes": {"name": "Avalonstar", "shows": {"ironmon": {"accent": "#ff0000"}}}});
+    let (status, r) = push(
+        &mut overlay,
+        "stream:overlays",
+        "update_branding",
+        change.clone(),
+    )
+    .await;
+    assert_eq!(
+        (status.as_str(), &r["error"]["code"]),
+        ("error", &json!("unauthorized"))
+    );
+
+    let mut dash = ws(&hub.ws_url(), "").await;
+    join(&mut dash, "stream:queue", json!({})).await;
+    let (status, r) = push(
+        &mut dash,
+        "stream:queue",
+        "update_branding",
+        json!({"changes": {"font": "comic", "logo": "0000000000000000.png"}}),
+    )
+    .await;
+    assert_eq!(status, "error");
+    let fields = &r["error"]["details"]["fields"];
+    assert!(
+        fields.get("font").is_some() && fields.get("logo").is_some(),
+        "{r}"
+    );
+    let (status, r) = push(&mut dash, "stream:queue", "update_branding", change).await;
+    assert_eq!(status, "ok", "{r}");
+    let pushed = next_event(&mut overlay, "branding").await;
+    assert_eq!(pushed[4]["name"], "Avalonstar");
+    assert_eq!(pushed[4]["shows"]["ironmon"]["accent"], "#ff0000");
+
+    hub.restart().await;
+    let mut overlay = ws_anon(&hub.ws_url(), "").await;
+    join(&mut overlay, "stream:overlays", json!({})).await;
+    assert_eq!(
+        next_event(&mut overlay, "branding").await[4]["name"],
+        "Avalonstar"
+    );
+    hub.stop().await;
+}

@@ -5,7 +5,8 @@
 // sends one through the real pipeline and queue. Saved settings reach open overlays
 // at once.
 import { createEffect, createMemo, createSignal, For, on, onCleanup, Show } from "solid-js";
-import { CommandError, savedToken } from "../lib/landale";
+import { CommandError } from "../lib/landale";
+import { upload } from "./upload";
 import {
   AMOUNT_LABELS,
   sampleItem,
@@ -14,26 +15,20 @@ import {
   type AlertStyle,
 } from "../lib/alert_settings";
 import { ZONES } from "../lib/zones";
+import { brandingVars, type Branding } from "../lib/branding";
 import { AlertCard, SubTrain } from "../overlays/omnibar/Omnibar";
 import "../overlays/omnibar/omnibar.css";
 import type { Control } from "./control";
 
 const FIELDS = ["enabled", "kicker", "title", "detail", "min_amount", "duration_ms", "accent", "variant", "image", "sound", "volume"] as const;
 
-/** Upload a file to the hub; resolves with its stored name. */
-async function upload(file: File): Promise<string> {
-  const token = savedToken();
-  const r = await fetch("/api/media", {
-    method: "POST",
-    body: file,
-    headers: token ? { authorization: `Bearer ${token}` } : {},
-  });
-  const body = await r.json().catch(() => null);
-  if (!r.ok || !body?.success) throw new Error(body?.error?.message ?? `upload failed (HTTP ${r.status})`);
-  return body.data.name as string;
-}
-
-export function AlertsPanel(props: { settings: AlertSettings | null; control: Control; online: boolean; show: string }) {
+export function AlertsPanel(props: {
+  settings: AlertSettings | null;
+  branding: Branding | null;
+  control: Control;
+  online: boolean;
+  show: string;
+}) {
   const [selected, setSelected] = createSignal("follow");
   const [draft, setDraft] = createSignal<AlertStyle | null>(null);
   const [errors, setErrors] = createSignal<Record<string, string[]>>({});
@@ -281,7 +276,12 @@ export function AlertsPanel(props: { settings: AlertSettings | null; control: Co
                   <input value={sample().message} onInput={(e) => setSample((s) => ({ ...s, message: e.currentTarget.value }))} />
                 </label>
               </div>
-              <div class="preview-stage" ref={watchStage} style={{ height: `${zone().h * scale()}px` }} data-show={props.show}>
+              <div
+                class="preview-stage"
+                ref={watchStage}
+                style={{ height: `${zone().h * scale()}px`, ...brandingVars(props.branding, props.show) }}
+                data-show={props.show}
+              >
                 <div
                   class="preview-card"
                   data-testid="alert-preview"

@@ -15,6 +15,7 @@ import { ServicesPanel } from "./ServicesPanel";
 import { TranscriptPanel } from "./TranscriptPanel";
 import { StreamInfoPanel } from "./StreamInfoPanel";
 import { AlertsPanel } from "./AlertsPanel";
+import { BrandingPanel } from "./BrandingPanel";
 import { SetupPanel } from "./SetupPanel";
 import { setupItems } from "./setup";
 import { createMainStore } from "./stores/main";
@@ -43,7 +44,7 @@ export function App() {
   // One store per domain, each joining its own topics on the page's one socket.
   const services = createServicesStore(link, () => setNeedToken(true));
   const main = createMainStore(link, control, services.refreshSoon);
-  const { stream, queue, takeover, alertSettings } = createStreamStore(link);
+  const { stream, queue, takeover, alertSettings, branding } = createStreamStore(link);
   const { lines } = createTranscriptStore(link);
   installDebug("dashboard", link, { state: () => ({ stream: stream(), queue: queue() }) });
   onCleanup(() => {
@@ -116,10 +117,12 @@ export function App() {
         <LayersPanel state={stream()} />
         <AlertsPanel
           settings={alertSettings()}
+          branding={branding()}
           control={control}
           online={link.online() === true}
           show={stream()?.current_show ?? "variety"}
         />
+        <BrandingPanel branding={branding()} control={control} online={link.online() === true} />
         <StreamInfoPanel control={control} online={link.online() === true} />
         <ServicesPanel telemetry={services.telemetry()} result={services.result()} send={services.send} />
         <ActivityPanel items={main.activity()} error={main.activityError()} />

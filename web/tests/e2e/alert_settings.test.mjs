@@ -89,5 +89,24 @@ test("alert settings: restyle, upload, preview and test from the dashboard", { t
   const state = await dash.evaluate(() => window.debug.state().queue);
   assert.ok(state.queue.some((q) => q.data?.user_name === "Tess"), JSON.stringify(state));
   assert.equal(await overlay.locator("[data-testid=latest-event]").count(), 0, "no test on the timeline");
+  // The channel's look: a name in the bar and the show's colour, on the open overlay
+  // at once; the text on the new colour is picked for contrast.
+  const look = dash.getByTestId("branding-panel");
+  await look.getByTestId("brand-name").fill("Avalonstar");
+  await look.getByTestId("brand-font").selectOption("outfit");
+  await look.getByTestId("brand-variety-accent").evaluate((el) => {
+    el.value = "#ffdd33";
+    el.dispatchEvent(new Event("input", { bubbles: true }));
+  });
+  await look.getByTestId("brand-save").click();
+  await overlay.waitForFunction(() => document.querySelector("[data-testid=bar-brand]")?.textContent === "Avalonstar");
+  const styled = await overlay.evaluate(() => {
+    const brand = document.querySelector("[data-testid=bar-brand]");
+    const cs = getComputedStyle(brand);
+    return { bg: cs.backgroundColor, color: cs.color, font: cs.fontFamily };
+  });
+  assert.equal(styled.bg, "rgb(255, 221, 51)");
+  assert.equal(styled.color, "rgb(13, 10, 17)", "dark text on the light accent");
+  assert.match(styled.font, /Outfit/);
   assert.deepEqual(errors, []);
 });

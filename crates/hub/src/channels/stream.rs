@@ -24,6 +24,7 @@ pub(crate) fn join_overlays(ctx: &Ctx<'_>, payload: &Value) -> Joined {
         "overlay joined stream:overlays"
     );
     let mut pushes = vec![
+        ("branding", ctx.hub.producer.branding()),
         ("alert_settings", ctx.hub.producer.alert_settings()),
         ("stream_state", ctx.hub.producer.stream_state()),
     ];
@@ -61,6 +62,7 @@ const CONTROL: &[&str] = &[
     "replay_alerts",
     "update_alert_settings",
     "test_alert",
+    "update_branding",
 ];
 
 /// Largest `force_content` data (serialised).
@@ -240,6 +242,23 @@ pub(crate) async fn handle_in(ctx: &Ctx<'_>, event: &str, payload: Value) -> Rep
             env_ok(json!({"operation": "alerts_replayed", "ids": ids, "count": ids.len()}))
         }
         "get_alert_settings" => env_ok(producer.alert_settings()),
+        "get_branding" => env_ok(producer.branding()),
+        "update_branding" => {
+            let changes = payload.get("changes").cloned().unwrap_or(Value::Null);
+            let media = &ctx.hub.media;
+            let is_image = |n: &str| media.exists(n) && crate::store::media::is_image(n);
+            match producer
+                .update_branding(&ctx.hub.store, &changes, is_image)
+                .await
+            {
+                Ok(b) => env_ok(json!({"operation": "branding_updated", "branding": b})),
+                Err(Update::Invalid(fields)) => env_invalid("Branding not changed", &fields),
+                Err(Update::Store(e)) => env_error(
+                    "service_unavailable",
+                    &format!("could not store the branding: {e}"),
+                ),
+            }
+        }
         "update_alert_settings" => {
             let Some(kind) = str_field("type") else {
                 return env_error(

@@ -16,6 +16,7 @@
 //! written on every change and pushed to `stream:overlays` as `alert_settings`.
 
 pub mod alert_settings;
+pub mod branding;
 pub mod content;
 pub mod layers;
 pub mod machine;
@@ -43,6 +44,8 @@ pub use queue::MAX_DURATION_MS;
 const SNAPSHOT_KEY: &str = "producer_state";
 /// The `hub_meta` key of the alert settings.
 const SETTINGS_KEY: &str = "alert_settings";
+/// The `hub_meta` key of the channel's look.
+const BRANDING_KEY: &str = "branding";
 /// Snapshot format; a different one is ignored (the producer starts fresh).
 const SNAPSHOT_FORMAT: u64 = 1;
 /// At most one snapshot write per this interval while the state changes.
@@ -67,6 +70,8 @@ pub struct Producer {
     /// The bus subscription, made with the producer so nothing published before its
     /// task first runs is missed; taken by [`Producer::run`].
     subscription: Mutex<Option<(tokio::sync::broadcast::Receiver<Arc<BusMessage>>, u64)>>,
+    /// The channel's look (name, logo, font, corners, show colours).
+    branding: Mutex<branding::Branding>,
 }
 
 impl Producer {
@@ -86,6 +91,7 @@ impl Producer {
             dirty: watch::Sender::new(0),
             saving: tokio::sync::Mutex::new(()),
             subscription: Mutex::new(Some(bus.subscribe_at())),
+            branding: Mutex::new(branding::Branding::default()),
             bus,
         })
     }
@@ -207,6 +213,41 @@ impl Producer {
         Ok(json)
     }
 
+    /// The channel's look, as overlays get it.
+    pub fn branding(&self) -> Value {
+        self.branding
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .json()
+    }
+
+    /// Change the channel's look, keep it, and push it to every open overlay.
+    pub async fn update_branding(
+        &self,
+        store: &Store,
+        changes: &Value,
+        media_is_image: impl Fn(&str) -> bool,
+    ) -> Result<Value, alert_settings::Update> {
+        let _one = self.saving.lock().await;
+        let mut next = self
+            .branding
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        next.update(changes, media_is_image)
+            .map_err(alert_settings::Update::Invalid)?;
+        let raw = serde_json::to_string(&next).unwrap_or_default();
+        store
+            .meta_set(BRANDING_KEY, &raw)
+            .await
+            .map_err(|e| alert_settings::Update::Store(e.to_string()))?;
+        let json = next.json();
+        *self.branding.lock().unwrap_or_else(|p| p.into_inner()) = next;
+        self.bus
+            .publish_topic("stream:overlays", "branding", json.to_string());
+        Ok(json)
+    }
+
     pub fn current_show(&self) -> String {
         self.lock().show.clone()
     }
@@ -300,6 +341,14 @@ impl Producer {
             }
         };
         self.lock().alert_settings = settings.clone();
+        match store.meta_get(BRANDING_KEY).await {
+            Ok(Some(raw)) => {
+                *self.branding.lock().unwrap_or_else(|p| p.into_inner()) =
+                    branding::parse_stored(&raw)
+            }
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "could not read the branding; using the defaults"),
+        }
         let raw = match store.meta_get(SNAPSHOT_KEY).await {
             Ok(Some(raw)) => raw,
             Ok(None) => return,

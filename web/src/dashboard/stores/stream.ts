@@ -4,6 +4,7 @@ import { createSignal } from "solid-js";
 import type { Link } from "../../lib/landale";
 import { parseState, type StreamState } from "../../lib/stream_state";
 import { parseAlertSettings, type AlertSettings } from "../../lib/alert_settings";
+import { parseBranding, type Branding } from "../../lib/branding";
 import type { QueueState } from "../QueuePanel";
 
 /** The takeover on screen, as the dashboard shows it. */
@@ -19,6 +20,7 @@ export function createStreamStore(link: Link) {
   const [queue, setQueue] = createSignal<QueueState | null>(null);
   const [takeover, setTakeover] = createSignal<ActiveTakeover | null>(null);
   const [alertSettings, setAlertSettings] = createSignal<AlertSettings | null>(null);
+  const [branding, setBranding] = createSignal<Branding | null>(null);
   link.join(
     "stream:overlays",
     {
@@ -35,6 +37,7 @@ export function createStreamStore(link: Link) {
           at: performance.now(),
         }),
       takeover_clear: () => setTakeover(null),
+      branding: (p) => setBranding(parseBranding(p)),
       alert_settings: (p) => {
         const a = parseAlertSettings(p);
         if (a) setAlertSettings(a);
@@ -45,5 +48,5 @@ export function createStreamStore(link: Link) {
     (reply) => reply && "takeover" in reply && reply.takeover === null && setTakeover(null),
   );
   link.join("stream:queue", { queue_state: (p) => p && Array.isArray(p.queue) && setQueue(p as QueueState) });
-  return { stream, queue, takeover, alertSettings };
+  return { stream, queue, takeover, alertSettings, branding };
 }

@@ -6,6 +6,7 @@ import { connect } from "../../lib/landale";
 import { Pill } from "../../lib/Pill";
 import { installDebug } from "../../lib/debug";
 import { zoneStyle } from "../../lib/zones";
+import { brandingVars, parseBranding, type Branding } from "../../lib/branding";
 import { addLine, captionOf, FADE_MS, HOLD_MS, type Line } from "./model";
 import "../overlay.css";
 import "./captions.css";
@@ -40,6 +41,9 @@ function Page() {
     );
   };
 
+  // The channel's font and corners (captions have no show colours).
+  const [branding, setBranding] = createSignal<Branding | null>(null);
+  link.join("stream:overlays", { branding: (p) => setBranding(parseBranding(p)) }, { overlay_type: "captions" });
   link.join("transcription:live", {
     new_transcription: (p) => {
       const c = captionOf(p);
@@ -60,7 +64,7 @@ function Page() {
   });
 
   return (
-    <div class="canvas">
+    <div class="canvas" style={brandingVars(branding(), "")}>
       <div class="captions" data-testid="captions" style={zoneStyle("captions")}>
         <For each={lines()}>
           {(l, i) => (

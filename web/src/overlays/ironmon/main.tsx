@@ -7,6 +7,7 @@ import { render } from "solid-js/web";
 import { connect } from "../../lib/landale";
 import { debugMode, Pill } from "../../lib/Pill";
 import { zoneStyle } from "../../lib/zones";
+import { brandingVars, parseBranding, type Branding } from "../../lib/branding";
 import { installDebug } from "../../lib/debug";
 import { parseState } from "../../lib/stream_state";
 import "../overlay.css";
@@ -25,6 +26,7 @@ function Page() {
   const link = connect("ironmon");
   const [show, setShow] = createSignal("variety");
   const [run, setRun] = createSignal<Run | null>(null);
+  const [branding, setBranding] = createSignal<Branding | null>(null);
 
   link.join(
     "stream:overlays",
@@ -48,6 +50,7 @@ function Page() {
         }
       },
       show_changed: (p) => typeof p?.show === "string" && setShow(p.show),
+      branding: (p) => setBranding(parseBranding(p)),
     },
     { overlay_type: "ironmon" },
   );
@@ -56,7 +59,7 @@ function Page() {
 
   const pct = () => Math.min(100, Math.round(((run()?.checkpoints_cleared ?? 0) / TOTAL_CHECKPOINTS) * 100));
   return (
-    <div class="canvas" data-show="ironmon">
+    <div class="canvas" data-show="ironmon" style={brandingVars(branding(), "ironmon")}>
       <div class="ironmon-zone" style={zoneStyle("ironmon")}>
       <Show when={run() !== null || debugMode() !== null}>
       <div class="ironmon" data-testid="ironmon" data-has-run={String(run() !== null)}>

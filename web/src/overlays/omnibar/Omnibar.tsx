@@ -9,6 +9,7 @@ import { zoneStyle, type Zone } from "../../lib/zones";
 import type { Item } from "../../lib/stream_state";
 import { alertVars, renderTemplate, styleOf, tierLabel, type AlertSettings, type AlertStyle } from "../../lib/alert_settings";
 import { isVideo, mediaUrl } from "../../lib/media";
+import { brandingVars, type Branding } from "../../lib/branding";
 import { alertText, latestFollowers, timelineText, topEmotes, type Background, type Layers } from "./model";
 
 const PRIORITY: Record<Layer, number> = { foreground: 100, midground: 50, background: 10 };
@@ -224,10 +225,14 @@ function Ticker(props: { base: Item }) {
   );
 }
 
-function Bar(props: { bg: Background }) {
+function Bar(props: { bg: Background; branding: Branding | null }) {
   return (
     <div class="bar" data-testid="bar">
-      <div class="bar-brand">LANDALE</div>
+      <div class="bar-brand" data-testid="bar-brand">
+        <Show when={props.branding?.logo} fallback={props.branding?.name || "LANDALE"}>
+          {(logo) => <img class="bar-logo" src={mediaUrl(logo())} alt={props.branding?.name || "logo"} />}
+        </Show>
+      </div>
       <Show when={props.bg.base}>{(b) => <Ticker base={b()} />}</Show>
       <div class="timeline" data-testid="timeline">
         <For each={props.bg.timeline.slice(0, 3)}>
@@ -245,14 +250,15 @@ function Bar(props: { bg: Background }) {
 export function Omnibar(props: {
   layers: Accessor<Layers>;
   settings: Accessor<AlertSettings | null>;
+  branding?: Accessor<Branding | null>;
   show: Accessor<string>;
   orchestrator: Orchestrator;
   onAlertShown?: (a: Item) => void;
 }) {
   return (
-    <div class="omnibar" data-testid="omnibar" data-show={props.show()}>
+    <div class="omnibar" data-testid="omnibar" data-show={props.show()} style={brandingVars(props.branding?.() ?? null, props.show())}>
       <LayerBox layer="background" content={props.layers().background} orchestrator={props.orchestrator}>
-        {(bg) => <Bar bg={bg()} />}
+        {(bg) => <Bar bg={bg()} branding={props.branding?.() ?? null} />}
       </LayerBox>
       <LayerBox layer="midground" content={props.layers().midground} orchestrator={props.orchestrator}>
         {(it) => <SubTrain item={it()} style={styleOf(props.settings(), it())} />}

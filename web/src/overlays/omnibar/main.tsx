@@ -9,6 +9,7 @@ import { installDebug } from "../../lib/debug";
 import { parseState, type Item, type StreamState } from "../../lib/stream_state";
 import { parseAlertSettings, styleOf, type AlertSettings } from "../../lib/alert_settings";
 import { preloadMedia, SoundPlayer } from "../../lib/media";
+import { parseBranding, type Branding } from "../../lib/branding";
 import { applyEmoteIncrement, distribute, dropAlert, OFFLINE_ALERT_MS } from "./model";
 import { Omnibar } from "./Omnibar";
 import "../overlay.css";
@@ -20,6 +21,7 @@ function Page() {
   const [state, setState] = createSignal<StreamState | null>(null);
   const [show, setShow] = createSignal("variety");
   const [settings, setSettings] = createSignal<AlertSettings | null>(null);
+  const [branding, setBranding] = createSignal<Branding | null>(null);
   const preloaded = new Set<string>();
   let sound: SoundPlayer | undefined;
   const layers = createMemo(() => {
@@ -41,6 +43,8 @@ function Page() {
         setShow(s.current_show);
       },
       show_changed: (p) => typeof p?.show === "string" && setShow(p.show),
+      // The channel's look (name, logo, font, corners, colours): applied at once.
+      branding: (p) => setBranding(parseBranding(p)),
       // The streamer changed an alert's look: applied to the next alert, no reload.
       alert_settings: (p) => {
         const s = parseAlertSettings(p);
@@ -86,7 +90,7 @@ function Page() {
   };
   return (
     <div class="canvas">
-      <Omnibar layers={layers} settings={settings} show={show} orchestrator={orchestrator} onAlertShown={onAlertShown} />
+      <Omnibar layers={layers} settings={settings} branding={branding} show={show} orchestrator={orchestrator} onAlertShown={onAlertShown} />
       <audio data-testid="alert-sound" preload="auto" ref={(el) => (sound = new SoundPlayer(el))} />
       <Pill online={link.online} />
     </div>

@@ -9,6 +9,7 @@ import { connect } from "../../lib/landale";
 import { Pill } from "../../lib/Pill";
 import { installDebug } from "../../lib/debug";
 import { countdown, parseTakeover, takeoverText, type Takeover } from "./model";
+import { brandingVars, parseBranding, type Branding } from "../../lib/branding";
 import "../overlay.css";
 import "./takeover.css";
 
@@ -20,6 +21,8 @@ function Page() {
   let timer: ReturnType<typeof setTimeout> | null = null;
   let tween: gsap.core.Tween | null = null;
   let shows = 0;
+  const [branding, setBranding] = createSignal<Branding | null>(null);
+  const [show, setShow] = createSignal("variety");
   // The countdown of a takeover with a duration: when it ends, and a 1 s tick.
   const [left, setLeft] = createSignal(0);
   let endsAt = 0;
@@ -70,6 +73,8 @@ function Page() {
         if (t) showTakeover(t);
       },
       takeover_clear: () => hide(),
+      branding: (p) => setBranding(parseBranding(p)),
+      stream_state: (p) => typeof p?.current_show === "string" && setShow(p.current_show),
     },
     { overlay_type: "takeover" },
     // A rejoin after missing a takeover_clear: the reply says none is up.
@@ -83,7 +88,7 @@ function Page() {
   });
 
   return (
-    <div class="canvas">
+    <div class="canvas" data-show={show()} style={brandingVars(branding(), show())}>
       <div class="takeover-root" data-testid="takeover-root" data-active={String(active())} data-type={shown()?.kind ?? ""}>
         <Show when={shown()}>
           {(t) => (
