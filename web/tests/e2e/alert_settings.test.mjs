@@ -7,22 +7,16 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { launchChromium, missing, startLandale, testPng as png, testWav as wav } from "./harness.mjs";
+import { browserRig, testPng as png, testWav as wav } from "./harness.mjs";
 
 test("alert settings: restyle, upload, preview and test from the dashboard", { timeout: 120_000 }, async (t) => {
-  const why = missing({ obs: false });
-  if (why) return t.skip(why);
-  const hub = await startLandale();
-  t.after(() => hub.stop());
-  const browser = await launchChromium();
-  t.after(() => browser.close());
-  const errors = [];
-  const overlay = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
-  overlay.on("pageerror", (e) => errors.push(String(e)));
+  const rig = await browserRig(t);
+  if (!rig) return;
+  const { hub, errors } = rig;
+  const overlay = await rig.page();
   await overlay.goto(`${hub.base}/overlays/omnibar?debug=1`);
   await overlay.waitForFunction(() => window.debug?.layers.state().background === "active");
-  const dash = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-  dash.on("pageerror", (e) => errors.push(String(e)));
+  const dash = await rig.page({ width: 1400, height: 1000 });
   await dash.goto(`${hub.base}/dashboard?debug=1`);
   const panel = dash.getByTestId("alerts-panel");
   await panel.getByTestId("alert-tab-cheer").click();

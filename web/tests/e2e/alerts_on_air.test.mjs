@@ -12,7 +12,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { controlClient, follow, launchChromium, missing, publishEvent, startLandale, subscribe } from "./harness.mjs";
+import { browserRig, follow, publishEvent, subscribe } from "./harness.mjs";
 
 /** The card as it was: a fixed 150 px box whose lines shrink, a 1.3 line box. */
 const OLD_CARD_CSS = `
@@ -76,17 +76,10 @@ const waitActive = (page) =>
   page.waitForFunction(() => window.debug?.layers.state().foreground === "active", null, { timeout: 15_000 });
 
 test("alerts on air: names never clipped, text shrinks first, zones never meet", { timeout: 180_000 }, async (t) => {
-  const why = missing({ obs: false });
-  if (why) return t.skip(why);
-  const hub = await startLandale();
-  t.after(() => hub.stop());
-  const browser = await launchChromium();
-  t.after(() => browser.close());
-  const ctl = await controlClient(hub);
-  t.after(() => ctl.close());
-  const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
-  const errors = [];
-  page.on("pageerror", (e) => errors.push(String(e)));
+  const rig = await browserRig(t);
+  if (!rig) return;
+  const { hub, ctl, errors } = rig;
+  const page = await rig.page();
   await page.goto(`${hub.base}/overlays/omnibar?debug=1`);
   await page.waitForFunction(() => window.debug?.layers.state().background === "active");
 

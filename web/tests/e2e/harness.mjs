@@ -422,6 +422,33 @@ export function testWav() {
   return b;
 }
 
+/**
+ * A landale, Chromium and a token-holding control client for one browser test,
+ * stopped after it; `null` (the test marked skipped, with why) when this machine
+ * cannot run them. `page(viewport?)` opens a page whose uncaught errors land in
+ * `errors`.
+ */
+export async function browserRig(t, { obs = false } = {}) {
+  const why = missing({ obs });
+  if (why) {
+    t.skip(why);
+    return null;
+  }
+  const hub = await startLandale();
+  t.after(() => hub.stop());
+  const browser = await launchChromium();
+  t.after(() => browser.close());
+  const ctl = await controlClient(hub);
+  t.after(() => ctl.close());
+  const errors = [];
+  const page = async (viewport = { width: 1920, height: 1080 }) => {
+    const p = await browser.newPage({ viewport });
+    p.on("pageerror", (e) => errors.push(String(e)));
+    return p;
+  };
+  return { hub, browser, ctl, errors, page };
+}
+
 /** Upload a file as alert media (with the token); resolves with its stored name. */
 export async function uploadMedia(hub, bytes) {
   const r = await fetch(`${hub.base}/api/media`, { method: "POST", body: bytes, headers: { authorization: `Bearer ${hub.token}` } });

@@ -6,7 +6,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { chat, controlClient, follow, launchChromium, missing, pixels, publishEvent, startLandale, subscribe, testPng } from "./harness.mjs";
+import { browserRig, chat, follow, pixels, publishEvent, subscribe, testPng } from "./harness.mjs";
 
 const layerState = (page) => page.evaluate(() => window.debug.layers.state());
 const waitLayers = (page, want, timeout = 10_000) =>
@@ -22,18 +22,10 @@ const waitTitle = (page, name, timeout = 10_000) =>
   page.waitForFunction((name) => document.querySelector("[data-testid=alert-title]")?.textContent === name, name, { timeout });
 
 test("omnibar: layers, interruption and resume, pixels, restart", { timeout: 120_000 }, async (t) => {
-  const why = missing({ obs: false });
-  if (why) return t.skip(why);
-  const hub = await startLandale();
-  t.after(() => hub.stop());
-  const browser = await launchChromium();
-  t.after(() => browser.close());
-  const ctl = await controlClient(hub);
-  t.after(() => ctl.close());
-
-  const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
-  const errors = [];
-  page.on("pageerror", (e) => errors.push(String(e)));
+  const rig = await browserRig(t);
+  if (!rig) return;
+  const { hub, ctl, errors } = rig;
+  const page = await rig.page();
   // Every socket the page opens goes through here, so the test can keep it offline.
   let offline = false;
   await page.routeWebSocket(/\/socket\/websocket/, (ws) => (offline ? ws.close() : ws.connectToServer()));

@@ -3,22 +3,14 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { controlClient, launchChromium, missing, pixels, startLandale } from "./harness.mjs";
+import { browserRig, pixels } from "./harness.mjs";
 
 test("takeover: show, replace, expire and clear from the dashboard", { timeout: 120_000 }, async (t) => {
-  const why = missing({ obs: false });
-  if (why) return t.skip(why);
-  const hub = await startLandale();
-  t.after(() => hub.stop());
-  const browser = await launchChromium();
-  t.after(() => browser.close());
-  const ctl = await controlClient(hub);
-  t.after(() => ctl.close());
-
-  const overlay = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
-  const dash = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  const errors = [];
-  for (const p of [overlay, dash]) p.on("pageerror", (e) => errors.push(String(e)));
+  const rig = await browserRig(t);
+  if (!rig) return;
+  const { hub, ctl, errors } = rig;
+  const overlay = await rig.page();
+  const dash = await rig.page({ width: 1280, height: 900 });
   let offline = false;
   await overlay.routeWebSocket(/\/socket\/websocket/, (ws) => (offline ? ws.close() : ws.connectToServer()));
   await overlay.goto(`${hub.base}/overlays/takeover?debug=1`);

@@ -1,7 +1,7 @@
 // The omnibar: three layers at the bottom of a transparent 1920×1080 canvas.
 // Each layer keeps showing its last content while it animates out, so nothing
 // vanishes before its exit; a new alert in a visible layer swaps in.
-import { createEffect, createSignal, For, Match, on, onCleanup, onMount, Show, Switch, type Accessor, type JSX } from "solid-js";
+import { createEffect, createSignal, For, Index, Match, on, onCleanup, onMount, Show, Switch, type Accessor, type JSX } from "solid-js";
 import type { Layer, LayerState, Orchestrator, Running } from "../../lib/orchestrator";
 import { fitWhenReady } from "../../lib/fit";
 import { swapIn } from "../../lib/motion";
@@ -10,7 +10,7 @@ import type { Item } from "../../lib/stream_state";
 import { alertVars, renderTemplate, styleOf, tierLabel, type AlertSettings, type AlertStyle } from "../../lib/alert_settings";
 import { isVideo, mediaUrl } from "../../lib/media";
 import { brandingVars, type Branding } from "../../lib/branding";
-import { alertText, latestFollowers, timelineText, topEmotes, type Background, type Layers } from "./model";
+import { alertText, latestFollowers, timelineText, topEmotes, type Background, type EmoteCount, type Layers } from "./model";
 
 const PRIORITY: Record<Layer, number> = { foreground: 100, midground: 50, background: 10 };
 /** Each layer's zone on the shared canvas (lib/zones.ts). */
@@ -160,15 +160,30 @@ export function SubTrain(props: { item: Item; style: AlertStyle | null }) {
   );
 }
 
+/** Emote ids whose image failed once: their names are shown, and no new request made. */
+const brokenEmotes = new Set<string>();
+
 /** An emote as its image, or its name when it has no id or the image fails. */
-function Emote(props: { name: string; count: number; id: string | null }) {
-  const [broken, setBroken] = createSignal(false);
+function Emote(props: { emote: EmoteCount }) {
+  // Bumped when an image fails, so `drawn` reads the set again.
+  const [failures, setFailures] = createSignal(0);
+  const id = () => props.emote.id;
+  const drawn = () => (failures(), !!id() && !brokenEmotes.has(id()!));
   return (
-    <span class="emote" data-emote={props.name}>
-      <Show when={props.id && !broken()} fallback={<span class="emote-name">{props.name}</span>}>
-        <img class="emote-img" data-testid="emote-img" src={`/emotes/${props.id}`} alt={props.name} onError={() => setBroken(true)} />
+    <span class="emote" data-emote={props.emote.name}>
+      <Show when={drawn()} fallback={<span class="emote-name">{props.emote.name}</span>}>
+        <img
+          class="emote-img"
+          data-testid="emote-img"
+          src={`/emotes/${id()}`}
+          alt={props.emote.name}
+          onError={() => {
+            brokenEmotes.add(id()!);
+            setFailures((n) => n + 1);
+          }}
+        />
       </Show>{" "}
-      <b>{props.count}</b>
+      <b>{props.emote.count}</b>
     </span>
   );
 }
@@ -181,7 +196,8 @@ function Ticker(props: { base: Item }) {
         <Match when={props.base.type === "emote_stats"}>
           <span class="ticker-label">Emotes today</span>
           <Show when={topEmotes(props.base).length > 0} fallback={<span class="ticker-text">No emotes yet today</span>}>
-            <For each={topEmotes(props.base)}>{(e) => <Emote {...e} />}</For>
+            {/* By position: a count going up updates the text, it does not make a new image. */}
+            <Index each={topEmotes(props.base)}>{(e) => <Emote emote={e()} />}</Index>
           </Show>
         </Match>
         <Match when={props.base.type === "recent_follows"}>

@@ -1,0 +1,114 @@
+// Golden screenshots: every alert type (as a dashboard test alert, through the
+// pipeline and the queue), the sub train and the bar, at 1920×1080 in Debian's
+// Chromium with the bundled fonts, compared with the PNGs in `golden/` with a small
+// tolerance (a pixel counts as changed when a channel moves by more than 24; at most
+// 0.3 % may). A missing golden is written and the test fails saying so; after a
+// deliberate change, `UPDATE_GOLDEN=1` rewrites them all. Over a mid-grey page, so
+// the cards' shadows and transparency are part of what is compared.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { browserRig } from "./harness.mjs";
+
+const DIR = join(import.meta.dirname, "golden");
+const UPDATE = process.env.UPDATE_GOLDEN === "1";
+const CHANNEL = 24;
+const MAX_CHANGED = 0.003;
+
+/** Zones (lib/zones.ts) with a margin for shadows, each stopping above the bar. */
+const ALERT = { x: 520, y: 720, width: 880, height: 265 };
+const TRAIN = { x: 1360, y: 840, width: 520, height: 146 };
+const BAR = { x: 24, y: 970, width: 1872, height: 100 };
+
+async function stableShot(page, clip) {
+  let last = await page.screenshot({ clip });
+  for (let i = 0; i < 60; i++) {
+    const next = await page.screenshot({ clip });
+    if (next.equals(last)) return next;
+    last = next;
+  }
+  throw new Error("the page never stopped changing");
+}
+
+/** Share of pixels that differ by more than CHANNEL in some channel. */
+async function changed(a, b) {
+  const { PNG } = await import("pngjs");
+  const x = PNG.sync.read(a);
+  const y = PNG.sync.read(b);
+  if (x.width !== y.width || x.height !== y.height) return 1;
+  let n = 0;
+  for (let i = 0; i < x.data.length; i += 4) {
+    for (let c = 0; c < 4; c++) {
+      if (Math.abs(x.data[i + c] - y.data[i + c]) > CHANNEL) {
+        n++;
+        break;
+      }
+    }
+  }
+  return n / (x.width * x.height);
+}
+
+/** Compare with (or write) `golden/<name>.png`; returns a problem in words, or null. */
+async function check(name, png) {
+  const file = join(DIR, `${name}.png`);
+  if (UPDATE || !existsSync(file)) {
+    mkdirSync(DIR, { recursive: true });
+    writeFileSync(file, png);
+    return UPDATE ? null : `${name}: no golden yet; wrote ${file} (check it, commit it)`;
+  }
+  const share = await changed(readFileSync(file), png);
+  if (share <= MAX_CHANGED) return null;
+  const seen = join(DIR, `${name}.actual.png`);
+  writeFileSync(seen, png);
+  return `${name}: ${(share * 100).toFixed(2)} % of pixels changed (bound ${MAX_CHANGED * 100} %); see ${seen}`;
+}
+
+test("golden screenshots of every alert type, the sub train and the bar", { timeout: 180_000 }, async (t) => {
+  const rig = await browserRig(t);
+  if (!rig) return;
+  const { hub, ctl, errors } = rig;
+  const page = await rig.page();
+  await page.goto(`${hub.base}/overlays/omnibar?debug=1`);
+  await page.addStyleTag({ content: "html, body { background: #6b6f76 !important; }" });
+  await page.waitForFunction(() => window.debug?.layers.state().background === "active");
+  await page.evaluate(() => document.fonts.ready);
+  const problems = [];
+
+  // The bar, showing the ticker's first item (it rotates every 15 s: taken while
+  // "Emotes today" is up, before and after the shot).
+  for (;;) {
+    await page.waitForSelector('[data-testid=ticker][data-ticker-type="emote_stats"]', { timeout: 40_000 });
+    const shot = await stableShot(page, BAR);
+    if ((await page.getAttribute("[data-testid=ticker]", "data-ticker-type")) === "emote_stats") {
+      problems.push(await check("bar", shot));
+      break;
+    }
+  }
+
+  const alerts = [
+    ["follow", { user: "kaizo_kid" }],
+    ["cheer", { user: "SundaySauce", amount: 1500, message: "that was clean" }],
+    ["raid", { user: "GlitchWitch", amount: 1234 }],
+    ["gift", { user: "Generous", amount: 10 }],
+    ["redemption", { user: "Hydrator", amount: 500, message: "drink water" }],
+    ["hype_train", { amount: 3 }],
+  ];
+  for (const [type, values] of alerts) {
+    await ctl.push("stream:queue", "test_alert", { type, ...values });
+    await page.waitForFunction((type) => document.querySelector("[data-testid=alert]")?.dataset.style === type, type);
+    await page.waitForFunction(() => window.debug.layers.state().foreground === "active");
+    problems.push(await check(`alert-${type}`, await stableShot(page, ALERT)));
+    await ctl.push("stream:queue", "skip_current");
+    await page.waitForFunction(() => window.debug.layers.state().foreground === "hidden");
+  }
+
+  // A resub starts the sub train.
+  await ctl.push("stream:queue", "test_alert", { type: "resub", user: "Loyal", amount: 27 });
+  await page.waitForFunction(() => window.debug.layers.state().midground === "active");
+  problems.push(await check("sub-train", await stableShot(page, TRAIN)));
+
+  assert.deepEqual(problems.filter(Boolean), []);
+  assert.deepEqual(errors, []);
+});
