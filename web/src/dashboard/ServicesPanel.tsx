@@ -50,7 +50,7 @@ export function ServicesPanel(props: {
       <header>
         <h2>Services</h2>
         <span class="muted">
-          hub {props.telemetry?.system?.status ?? "…"} · v{props.telemetry?.system?.version ?? "?"}
+          hub {props.telemetry?.system?.status ?? "…"} · Landale {props.telemetry?.system?.version ?? "?"}
         </span>
       </header>
       <ul class="list">

@@ -1,5 +1,6 @@
 // The activity log: the REST first page, then live `twitch_event` pushes, merged by
 // id (a replayed or repeated event appears once), newest first, capped.
+import { words } from "../lib/words";
 
 export const CAP = 200;
 
@@ -78,6 +79,6 @@ export function describe(a: Activity): string {
     case "stream.offline":
       return "Stream went offline";
     default:
-      return `${a.event_type} event`;
+      return a.user_name ? `${words(a.event_type)}: ${a.user_name}` : words(a.event_type);
   }
 }

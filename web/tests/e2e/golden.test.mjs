@@ -1,5 +1,5 @@
 // Golden screenshots: every alert type (as a dashboard test alert, through the
-// pipeline and the queue), the sub train and the bar, at 1920×1080 in Debian's
+// pipeline and the queue), the sub train, the bar, a caption and a takeover, at 1920×1080 in Debian's
 // Chromium with the bundled fonts, compared with the PNGs in `golden/` with a small
 // tolerance (a pixel counts as changed when a channel moves by more than 24; at most
 // 0.3 % may). A missing golden is written and the test fails saying so; after a
@@ -65,7 +65,7 @@ async function check(name, png) {
   return `${name}: ${(share * 100).toFixed(2)} % of pixels changed (bound ${MAX_CHANGED * 100} %); see ${seen}`;
 }
 
-test("golden screenshots of every alert type, the sub train and the bar", { timeout: 180_000 }, async (t) => {
+test("golden screenshots of every alert type, the sub train, the bar, captions and a takeover", { timeout: 180_000 }, async (t) => {
   const rig = await browserRig(t);
   if (!rig) return;
   const { hub, ctl, errors } = rig;
@@ -108,6 +108,29 @@ test("golden screenshots of every alert type, the sub train and the bar", { time
   await ctl.push("stream:queue", "test_alert", { type: "resub", user: "Loyal", amount: 27 });
   await page.waitForFunction(() => window.debug.layers.state().midground === "active");
   problems.push(await check("sub-train", await stableShot(page, TRAIN)));
+
+  // Captions: a line as viewers see it (before it fades).
+  const cap = await rig.page();
+  await cap.goto(`${hub.base}/overlays/captions?debug=1`);
+  await cap.addStyleTag({ content: "html, body { background: #6b6f76 !important; }" });
+  await cap.waitForFunction(() => window.debug?.socket.lastSeq("transcription:live") !== null);
+  await ctl.push("transcription:live", "submit_transcription", {
+    timestamp: new Date().toISOString(),
+    duration: 1.5,
+    text: "okay chat, this is the last attempt of the night",
+    source_id: "phononmaser",
+    confidence: 0.9,
+  });
+  await cap.waitForSelector("[data-testid=caption]");
+  problems.push(await check("captions", await stableShot(cap, { x: 240, y: 540, width: 1440, height: 220 })));
+
+  // A takeover (it covers the whole canvas; its words and bar are compared).
+  const cover = await rig.page();
+  await cover.goto(`${hub.base}/overlays/takeover?debug=1`);
+  await cover.waitForFunction(() => window.debug?.socket.connected());
+  await ctl.push("stream:overlays", "takeover", { type: "technical-difficulties", message: "Router is rebooting", duration: 0 });
+  await cover.waitForFunction(() => getComputedStyle(document.querySelector("[data-testid=takeover]") ?? document.body).opacity === "1");
+  problems.push(await check("takeover", await stableShot(cover, { x: 280, y: 380, width: 1360, height: 320 })));
 
   assert.deepEqual(problems.filter(Boolean), []);
   assert.deepEqual(errors, []);
