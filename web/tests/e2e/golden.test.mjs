@@ -1,5 +1,6 @@
 // Golden screenshots: every alert type (as a dashboard test alert, through the
-// pipeline and the queue), the sub train, the bar, a caption and a takeover, at 1920×1080 in Debian's
+// pipeline and the queue), the sub train, the bar, a caption, a takeover and the
+// IronMON card, at 1920×1080 in Debian's
 // Chromium with the bundled fonts, compared with the PNGs in `golden/` with a small
 // tolerance (a pixel counts as changed when a channel moves by more than 24; at most
 // 0.3 % may). A missing golden is written and the test fails saying so; after a
@@ -10,7 +11,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { browserRig } from "./harness.mjs";
+import { browserRig, publishEvent } from "./harness.mjs";
 
 const DIR = join(import.meta.dirname, "golden");
 const UPDATE = process.env.UPDATE_GOLDEN === "1";
@@ -65,7 +66,7 @@ async function check(name, png) {
   return `${name}: ${(share * 100).toFixed(2)} % of pixels changed (bound ${MAX_CHANGED * 100} %); see ${seen}`;
 }
 
-test("golden screenshots of every alert type, the sub train, the bar, captions and a takeover", { timeout: 180_000 }, async (t) => {
+test("golden screenshots of every alert type, the sub train, the bar, captions, a takeover and IronMON", { timeout: 180_000 }, async (t) => {
   const rig = await browserRig(t);
   if (!rig) return;
   const { hub, ctl, errors } = rig;
@@ -131,6 +132,31 @@ test("golden screenshots of every alert type, the sub train, the bar, captions a
   await ctl.push("stream:overlays", "takeover", { type: "technical-difficulties", message: "Router is rebooting", duration: 0 });
   await cover.waitForFunction(() => getComputedStyle(document.querySelector("[data-testid=takeover]") ?? document.body).opacity === "1");
   problems.push(await check("takeover", await stableShot(cover, { x: 280, y: 380, width: 1360, height: 320 })));
+
+  // The IronMON card during a run (the ironmon show, a run started, a checkpoint
+  // cleared).
+  const iron = await rig.page();
+  await iron.goto(`${hub.base}/overlays/ironmon?debug=1`);
+  await iron.addStyleTag({ content: "html, body { background: #6b6f76 !important; }" });
+  await publishEvent(hub, "channel.update", {
+    broadcaster_user_id: "12826",
+    broadcaster_user_login: "avalonstar",
+    broadcaster_user_name: "Avalonstar",
+    title: "IronMON",
+    language: "en",
+    category_id: "490100",
+    category_name: "Pokémon FireRed/LeafGreen",
+    content_classification_labels: [],
+  }, "2");
+  for (const body of [
+    { type: "ironmon.run_started", data: { seed_id: 1042 } },
+    { type: "ironmon.run_checkpoint", data: { seed_id: 1042, checkpoint: "BROCK", passed: true } },
+  ]) {
+    const r = await hub.post("/api/events", body);
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+  }
+  await iron.waitForSelector('[data-testid=ironmon][data-has-run="true"]', { timeout: 30_000 });
+  problems.push(await check("ironmon", await stableShot(iron, { x: 24, y: 24, width: 508, height: 460 })));
 
   assert.deepEqual(problems.filter(Boolean), []);
   assert.deepEqual(errors, []);

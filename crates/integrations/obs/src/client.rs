@@ -197,6 +197,8 @@ enum Waiter {
     Stats,
     StreamStatus,
     RecordStatus,
+    /// A re-read of the scene list after an event that changed it.
+    SceneList,
 }
 
 /// The requests whose answers fill the cache at connect, in this order.
@@ -236,6 +238,11 @@ struct Session<'a> {
     /// When to ask again for the connect-time state (OBS answered 207 "not ready").
     reprime_at: Option<tokio::time::Instant>,
     reprimes: u32,
+    /// An event changed the scene list since the last re-read was sent. OBS sends
+    /// events from several threads, so a `SceneListChanged` can arrive after a newer
+    /// one carrying an older list; the cache takes OBS's answer to a `GetSceneList`
+    /// sent after the event instead.
+    scenes_stale: bool,
 }
 
 impl<'a> Session<'a> {
@@ -252,6 +259,7 @@ impl<'a> Session<'a> {
             ready_at: Instant::now(),
             reprime_at: None,
             reprimes: 0,
+            scenes_stale: false,
         }
     }
 
@@ -458,6 +466,9 @@ impl<'a> Session<'a> {
                         Ok(None) => {}
                         Err(e) => tracing::warn!(error = %e, "undecodable message from OBS ignored"),
                     }
+                    if let Err(end) = self.reread_scenes(ws).await {
+                        return end;
+                    }
                 }
                 Some(cmd) = inbox.recv() => {
                     if let Err(end) = self.on_command(ws, cmd).await {
@@ -574,6 +585,26 @@ impl<'a> Session<'a> {
             .map_err(|e| lost(format!("write to OBS failed: {e}"), CloseKind::Retry, true))
     }
 
+    /// Ask OBS for the scene list when an event changed it: one read at a time; an
+    /// event during a read asks again when it is answered.
+    async fn reread_scenes(&mut self, ws: &mut Ws) -> Result<(), End> {
+        if !self.scenes_stale
+            || self
+                .pending
+                .values()
+                .any(|w| matches!(w, Waiter::SceneList))
+        {
+            return Ok(());
+        }
+        self.scenes_stale = false;
+        let id = self.take_id();
+        let text = protocol::request(&id, "GetSceneList", &Value::Null);
+        self.pending.insert(id, Waiter::SceneList);
+        ws.send(Message::text(text))
+            .await
+            .map_err(|e| lost(format!("write to OBS failed: {e}"), CloseKind::Retry, true))
+    }
+
     async fn poll_stats(&mut self, ws: &mut Ws) -> Result<(), End> {
         // One poll at a time: a slow OBS does not pile requests up.
         if self.pending.values().any(|w| matches!(w, Waiter::Stats)) {
@@ -648,6 +679,12 @@ impl<'a> Session<'a> {
                 let (hub_type, hub_data) = self
                     .obs
                     .with_state(|s| s.apply_event(&event_type, &data, now));
+                if matches!(
+                    event_type.as_str(),
+                    "SceneListChanged" | "SceneCreated" | "SceneRemoved" | "SceneNameChanged"
+                ) {
+                    self.scenes_stale = true;
+                }
                 let cause = self.cause_of(&event_type, &data, &hub_type);
                 self.publish(&hub_type, hub_data, cause);
             }
@@ -683,6 +720,11 @@ impl<'a> Session<'a> {
                     Some(Waiter::RecordStatus) => {
                         if let Ok(d) = result {
                             self.obs.with_state(|s| s.recording.apply_status(&d));
+                        }
+                    }
+                    Some(Waiter::SceneList) => {
+                        if let Ok(d) = result {
+                            self.obs.with_state(|s| s.apply_scene_list(&d));
                         }
                     }
                     Some(other) => {
