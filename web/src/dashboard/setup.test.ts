@@ -25,6 +25,10 @@ describe("setup checklist", () => {
     });
     expect(items.map((i) => i.done)).toEqual([false, true, true, true]);
     expect(items[0].advice).toMatch(/OBS_WEBSOCKET_PASSWORD/);
+    // Before the dashboard has OBS's state: no advice that could be wrong yet.
+    expect(setupItems({ obs: { connected: false, connection_state: "unknown", last_error: null }, twitch: null, mayControl: true, overlaysAdded: false })[0].advice).toBe(
+      "Asking Landale about OBS…",
+    );
     expect(setupItems({ obs: null, twitch: { status: "needs_login" }, mayControl: true, overlaysAdded: false })[1].advice).toMatch(
       /^Run `landale twitch login`/,
     );

@@ -20,7 +20,9 @@ export interface SetupInput {
 
 export function setupItems(i: SetupInput): SetupItem[] {
   const obs = i.obs;
-  const obsAdvice = !obs || obs.connection_state === "not_configured"
+  const obsAdvice = obs?.connection_state === "unknown"
+    ? "Asking Landale about OBS…"
+    : !obs || obs.connection_state === "not_configured"
     ? "In OBS: Tools → WebSocket Server Settings → Enable, note the port and password. Then start Landale with `OBS_WEBSOCKET_URL=ws://127.0.0.1:4455` (and `OBS_WEBSOCKET_PASSWORD=…`)."
     : obs.connection_state === "auth_failed"
       ? "OBS refused the password: set `OBS_WEBSOCKET_PASSWORD` to the one in OBS's WebSocket Server Settings and restart Landale."
