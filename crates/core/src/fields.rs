@@ -5,3 +5,11 @@
 use std::collections::BTreeMap;
 
 pub type FieldErrors = BTreeMap<String, Vec<String>>;
+
+/// Record that `field` is wrong, and why.
+pub fn add(errors: &mut FieldErrors, field: &str, message: impl Into<String>) {
+    errors
+        .entry(field.to_string())
+        .or_default()
+        .push(message.into());
+}

@@ -251,7 +251,7 @@ fn schema(event_type: &str) -> Option<Vec<Field>> {
 /// Validate `data` for `event_type`. `Ok(())` means the event may be normalised.
 pub fn validate(event_type: &str, data: &Value) -> Result<(), FieldErrors> {
     let mut errors = FieldErrors::new();
-    let mut add = |field: &str, msg: String| errors.entry(field.to_string()).or_default().push(msg);
+    let mut add = |field: &str, msg: String| landale_core::fields::add(&mut errors, field, msg);
 
     if event_type.is_empty()
         || event_type.len() > 100

@@ -7,6 +7,7 @@
 //! Every alert the producer queues carries its style key in `data.style`, so the
 //! mapping from an event type to its style lives here and nowhere else.
 
+use landale_core::fields::add;
 use landale_core::FieldErrors;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -317,14 +318,8 @@ impl AlertSettings {
     }
 }
 
-fn add(errors: &mut FieldErrors, field: &str, message: impl Into<String>) {
-    errors
-        .entry(field.to_string())
-        .or_default()
-        .push(message.into());
-}
-
-fn is_hex_colour(c: &str) -> bool {
+/// `#rrggbb`.
+pub fn is_hex_colour(c: &str) -> bool {
     c.len() == 7 && c.starts_with('#') && c[1..].bytes().all(|b| b.is_ascii_hexdigit())
 }
 

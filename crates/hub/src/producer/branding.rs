@@ -5,6 +5,8 @@
 //! each accent themselves (dark or light, whichever contrasts more), so any colour
 //! the streamer picks stays readable.
 
+use super::alert_settings::is_hex_colour;
+use landale_core::fields::add;
 use landale_core::FieldErrors;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
@@ -46,23 +48,10 @@ impl Default for Branding {
     }
 }
 
-fn add(errors: &mut FieldErrors, field: &str, message: impl Into<String>) {
-    errors
-        .entry(field.to_string())
-        .or_default()
-        .push(message.into());
-}
-
 fn colour(v: &Value) -> Result<Option<String>, String> {
     match v {
         Value::Null => Ok(None),
-        Value::String(c)
-            if c.len() == 7
-                && c.starts_with('#')
-                && c[1..].bytes().all(|b| b.is_ascii_hexdigit()) =>
-        {
-            Ok(Some(c.to_lowercase()))
-        }
+        Value::String(c) if is_hex_colour(c) => Ok(Some(c.to_lowercase())),
         _ => Err("must be a colour like #6644e8, or null for the built-in one".into()),
     }
 }

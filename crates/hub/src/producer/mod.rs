@@ -201,16 +201,39 @@ impl Producer {
         let mut next = self.lock().alert_settings.clone();
         next.update(key, changes, reset, media_exists)
             .map_err(alert_settings::Update::Invalid)?;
-        let raw = serde_json::to_string(&next).unwrap_or_default();
+        let json = next.json();
+        self.keep_and_push(
+            store,
+            SETTINGS_KEY,
+            &next.clone(),
+            "alert_settings",
+            &json,
+            || self.lock().alert_settings = next,
+        )
+        .await?;
+        Ok(json)
+    }
+
+    /// Store a streamer's setting under `key`, make it current (`apply`), then push it
+    /// to every open overlay as `event`. Nothing changes when the database refused it.
+    async fn keep_and_push(
+        &self,
+        store: &Store,
+        key: &str,
+        value: &impl serde::Serialize,
+        event: &str,
+        json: &Value,
+        apply: impl FnOnce(),
+    ) -> Result<(), alert_settings::Update> {
+        let raw = serde_json::to_string(value).unwrap_or_default();
         store
-            .meta_set(SETTINGS_KEY, &raw)
+            .meta_set(key, &raw)
             .await
             .map_err(|e| alert_settings::Update::Store(e.to_string()))?;
-        let json = next.json();
-        self.lock().alert_settings = next;
+        apply();
         self.bus
-            .publish_topic("stream:overlays", "alert_settings", json.to_string());
-        Ok(json)
+            .publish_topic("stream:overlays", event, json.to_string());
+        Ok(())
     }
 
     /// The channel's look, as overlays get it.
@@ -236,15 +259,16 @@ impl Producer {
             .clone();
         next.update(changes, media_is_image)
             .map_err(alert_settings::Update::Invalid)?;
-        let raw = serde_json::to_string(&next).unwrap_or_default();
-        store
-            .meta_set(BRANDING_KEY, &raw)
-            .await
-            .map_err(|e| alert_settings::Update::Store(e.to_string()))?;
         let json = next.json();
-        *self.branding.lock().unwrap_or_else(|p| p.into_inner()) = next;
-        self.bus
-            .publish_topic("stream:overlays", "branding", json.to_string());
+        self.keep_and_push(
+            store,
+            BRANDING_KEY,
+            &next.clone(),
+            "branding",
+            &json,
+            || *self.branding.lock().unwrap_or_else(|p| p.into_inner()) = next,
+        )
+        .await?;
         Ok(json)
     }
 

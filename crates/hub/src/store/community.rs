@@ -3,6 +3,7 @@
 use super::{like_pattern, micros, Result, Store};
 use crate::with_pool;
 use chrono::{DateTime, Utc};
+use landale_core::fields::add;
 use landale_core::FieldErrors;
 use serde::Serialize;
 use serde_json::Value;
@@ -50,10 +51,6 @@ pub const VOCAB_CATEGORIES: [&str; 6] = [
     "slang",
 ];
 
-fn field_err(errors: &mut FieldErrors, f: &str, m: impl Into<String>) {
-    errors.entry(f.into()).or_default().push(m.into());
-}
-
 /// A string field: `required`, at most `max` characters.
 fn string(
     p: &Value,
@@ -65,16 +62,16 @@ fn string(
     match p.get(k) {
         None | Some(Value::Null) => {
             if required {
-                field_err(errors, k, "is required");
+                add(errors, k, "is required");
             }
             None
         }
         Some(Value::String(s)) if s.trim().is_empty() && required => {
-            field_err(errors, k, "is required");
+            add(errors, k, "is required");
             None
         }
         Some(Value::String(s)) if s.chars().count() > max => {
-            field_err(
+            add(
                 errors,
                 k,
                 format!("is too long (maximum is {max} characters)"),
@@ -83,7 +80,7 @@ fn string(
         }
         Some(Value::String(s)) => Some(s.clone()),
         Some(_) => {
-            field_err(errors, k, "must be a string");
+            add(errors, k, "must be a string");
             None
         }
     }
@@ -107,7 +104,7 @@ impl NewPronunciation {
             Some(v) => match v.as_f64() {
                 Some(c) if c > 0.0 && c <= 1.0 => c,
                 _ => {
-                    field_err(&mut e, "confidence", "must be greater than 0 and at most 1");
+                    add(&mut e, "confidence", "must be greater than 0 and at most 1");
                     1.0
                 }
             },
@@ -139,7 +136,7 @@ impl NewVocabulary {
         let category = string(p, "category", 50, true, &mut e);
         if let Some(c) = &category {
             if !VOCAB_CATEGORIES.contains(&c.as_str()) {
-                field_err(
+                add(
                     &mut e,
                     "category",
                     format!("must be one of: {}", VOCAB_CATEGORIES.join(", ")),
@@ -162,7 +159,7 @@ impl NewVocabulary {
                     .collect()
             }
             Some(_) => {
-                field_err(
+                add(
                     &mut e,
                     "tags",
                     "must be a list of strings of 1 to 50 characters",

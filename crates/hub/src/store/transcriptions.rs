@@ -47,8 +47,7 @@ impl NewTranscription {
     /// Validate a submission; unknown keys are ignored. Errors use the reference's messages.
     pub fn parse(p: &Value) -> std::result::Result<NewTranscription, FieldErrors> {
         let mut errors = FieldErrors::new();
-        let mut err =
-            |f: &str, m: &str| errors.entry(f.to_string()).or_default().push(m.to_string());
+        let mut err = |f: &str, m: &str| landale_core::fields::add(&mut errors, f, m);
         let get = |k: &str| p.get(k).filter(|v| !v.is_null());
 
         let timestamp = match get("timestamp") {
