@@ -197,3 +197,73 @@ async fn a_401_for_a_missing_scope_is_not_refreshed() {
     );
     hub.stop().await;
 }
+
+#[tokio::test]
+async fn cheermotes_redirect_to_the_tier_reached_from_one_kept_list() {
+    let (f, hub) = signed_in().await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let get = |path: String| {
+        let client = client.clone();
+        let url = hub.http(&path);
+        async move { client.get(url).send().await.unwrap() }
+    };
+    let calls = || f.counters()["helix_calls"].as_u64().unwrap();
+    let before = calls();
+
+    let r = get("/cheermotes/Cheer/150".into()).await;
+    assert_eq!(r.status(), 302);
+    let location = r.headers()["location"].to_str().unwrap().to_string();
+    assert!(
+        location.ends_with("/_fake/cheermotes/Cheer/100-dark-animated-2.svg"),
+        "{location}"
+    );
+    // The image behind it is one.
+    let image = reqwest::get(&location).await.unwrap();
+    assert_eq!(image.headers()["content-type"], "image/svg+xml");
+
+    // The channel's own prefix (the login), any case; the top tier; the list is kept.
+    let r = get("/cheermotes/AVALONSTAR/25000".into()).await;
+    assert_eq!(r.status(), 302);
+    assert!(r.headers()["location"]
+        .to_str()
+        .unwrap()
+        .contains("/avalonstar/10000-dark-animated-2.svg"));
+    assert_eq!(calls(), before + 1, "one Helix call for both");
+
+    // A prefix Twitch does not know, or one that is not a word: 404.
+    for bad in [
+        "/cheermotes/Kappa/100",
+        "/cheermotes/..%2Fx/1",
+        "/cheermotes/Cheer/lots",
+    ] {
+        let status = get(bad.into()).await.status();
+        assert!(status == 404 || status == 400, "{bad}: {status}");
+    }
+    hub.stop().await;
+}
+
+#[tokio::test]
+async fn cheermotes_are_a_404_and_one_call_a_minute_while_twitch_fails() {
+    let (f, hub) = signed_in().await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    f.fault(Fault::ServerError { count: 100 });
+    let before = f.counters()["helix_calls"].as_u64().unwrap();
+    for _ in 0..3 {
+        let r = client
+            .get(hub.http("/cheermotes/Cheer/100"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 404);
+    }
+    // The first ask tried (with Helix's retries); the next two did not call again.
+    let spent = f.counters()["helix_calls"].as_u64().unwrap() - before;
+    assert_eq!(spent, landale_twitch::helix::ATTEMPTS as u64);
+    hub.stop().await;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { alertVars, cheerText, parseAlertSettings, renderTemplate, styleOf } from "./alert_settings";
+import { alertVars, cheermoteUrl, cheerText, parseAlertSettings, renderTemplate, styleOf } from "./alert_settings";
 import type { Item } from "./stream_state";
 
 const item = (data: Record<string, unknown>): Item => ({ id: "a", type: "alert", layer: "foreground", priority: 80, started_at: "", data });
@@ -12,6 +12,14 @@ describe("alert settings", () => {
     // Otherwise a word-number token is the viewer's own text (only Cheer<n> goes).
     expect(cheerText("route66 Cheer1 trip", 1)).toBe("route66 trip");
     expect(cheerText(undefined, 5)).toBe("");
+  });
+
+  it("draws a cheer with its first cheermote's tier image", () => {
+    expect(cheermoteUrl("Cheer100 great stream", 100)).toBe("/cheermotes/Cheer/100");
+    expect(cheermoteUrl("avalon50 Cheer50 hi", 100)).toBe("/cheermotes/avalon/100");
+    // No cheermote in the text (a test alert, an anonymous cheer): the global one.
+    expect(cheermoteUrl("route66 trip", 1)).toBe("/cheermotes/Cheer/1");
+    expect(cheermoteUrl(undefined, "oops")).toBe("/cheermotes/Cheer/0");
   });
 
   it("fills templates and leaves out parts whose variables are all empty", () => {

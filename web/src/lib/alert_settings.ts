@@ -66,18 +66,38 @@ export const tierLabel = (tier: unknown) => (tier === "2000" ? "Tier 2" : tier =
 export const count = (n: unknown) => (typeof n === "number" && Number.isFinite(n) ? n : Number(n) || 0).toLocaleString("en-US");
 
 /**
- * A cheer's message without its cheermotes ("Cheer100 great stream" → "great
- * stream"). Any word-then-number token counts when those tokens add up to the bits
- * cheered (Twitch puts them in the text; channel cheermotes have their own prefixes);
- * otherwise only the global `Cheer<n>`s go.
+ * The cheermote tokens of a cheer's message ("Cheer100", "avalon50"). Any
+ * word-then-number token counts when those tokens add up to the bits cheered
+ * (Twitch puts them in the text; channel cheermotes have their own prefixes);
+ * otherwise only the global `Cheer<n>`s do.
  */
-export function cheerText(message: unknown, bits: unknown): string {
-  if (typeof message !== "string") return "";
-  const words = message.split(/\s+/).filter(Boolean);
+function cheermoteWords(words: string[], bits: unknown): (w: string) => boolean {
   const motes = words.filter((w) => /^[a-z][a-z0-9]*?\d+$/i.test(w));
   const sum = motes.reduce((t, w) => t + Number(/\d+$/.exec(w)![0]), 0);
-  const isMote = sum > 0 && sum === Number(bits) ? (w: string) => motes.includes(w) : (w: string) => /^cheer\d+$/i.test(w);
+  return sum > 0 && sum === Number(bits) ? (w) => motes.includes(w) : (w) => /^cheer\d+$/i.test(w);
+}
+
+const wordsOf = (message: unknown) => (typeof message === "string" ? message.split(/\s+/).filter(Boolean) : []);
+
+/** A cheer's message without its cheermotes ("Cheer100 great stream" → "great stream"). */
+export function cheerText(message: unknown, bits: unknown): string {
+  const words = wordsOf(message);
+  const isMote = cheermoteWords(words, bits);
   return words.filter((w) => !isMote(w)).join(" ");
+}
+
+/**
+ * The image of a cheer: the hub's `/cheermotes/<prefix>/<bits>` for its first
+ * cheermote's prefix ("Cheer" when the text has none) at the bits cheered, so the
+ * tier's gem shows. The hub answers 404 when Twitch cannot say; the card then
+ * shows the cheer without it.
+ */
+export function cheermoteUrl(message: unknown, bits: unknown): string {
+  const words = wordsOf(message);
+  const first = words.find(cheermoteWords(words, bits));
+  const prefix = first ? first.replace(/\d+$/, "") : "Cheer";
+  const n = Math.max(0, Math.floor(Number(bits) || 0));
+  return `/cheermotes/${encodeURIComponent(prefix)}/${n}`;
 }
 
 /** The template variables of an alert (or sub train) item, as text. */

@@ -100,6 +100,11 @@ test("golden screenshots of every alert type, the sub train, the bar, captions, 
     await ctl.push("stream:queue", "test_alert", { type, ...values });
     await page.waitForFunction((type) => document.querySelector("[data-testid=alert]")?.dataset.style === type, type);
     await page.waitForFunction(() => window.debug.layers.state().foreground === "active");
+    // A cheer asks the hub for its cheermote (none here: no Twitch): settled either way.
+    await page.waitForFunction(() => {
+      const img = document.querySelector("[data-testid=cheermote]");
+      return !img || img.complete;
+    });
     problems.push(await check(`alert-${type}`, await stableShot(page, ALERT)));
     await ctl.push("stream:queue", "skip_current");
     await page.waitForFunction(() => window.debug.layers.state().foreground === "hidden");

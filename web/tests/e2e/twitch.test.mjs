@@ -80,6 +80,21 @@ test("Twitch through the fake: login state, stream info, events to the overlays"
   const sent = await tw.control("notify", { type: "channel.follow", event: follow("Nia") });
   assert.equal(sent.sent, 1);
   await omni.waitForFunction(() => document.querySelector("[data-testid=alert-title]")?.textContent === "Nia");
+  // A cheer: its first cheermote's tier image, from Twitch's list through the hub,
+  // drawn on the card; the cheermote words leave the message.
+  const cheer = { ...follow("Sol"), is_anonymous: false, bits: 150, message: "Cheer100 avalonstar50 clean run" };
+  delete cheer.followed_at;
+  await tw.control("notify", { type: "channel.cheer", event: cheer });
+  await omni.waitForFunction(() => document.querySelector("[data-testid=alert-title]")?.textContent === "Sol", null, { timeout: 30_000 });
+  await omni.waitForFunction(() => {
+    const img = document.querySelector("[data-testid=cheermote]");
+    return img?.complete && img.naturalWidth > 0;
+  });
+  // The hub's redirect (to the tier reached: the Rust tests check which) ends at the
+  // fake's 56 px gem.
+  const drawn = await omni.$eval("[data-testid=cheermote]", (img) => ({ src: img.src, width: img.naturalWidth }));
+  assert.deepEqual(drawn, { src: `${hub.base}/cheermotes/Cheer/150`, width: 56 });
+  assert.equal(await omni.textContent("[data-testid=alert-detail]"), "150 bits · clean run");
   await tw.control("notify", { type: "channel.subscribe", event: subscribe("Oto") });
   await tw.control("notify", { type: "channel.chat.message", event: chat("Pia", "hello from the fake chat") });
   await dash.waitForSelector('[data-testid=activity-item] >> text="Oto subscribed"');

@@ -1,5 +1,6 @@
 //! `api.twitch.tv/helix`: channels (get, patch with `broadcaster_id` in the query),
-//! category search, goals, EventSub subscriptions. Every answer carries
+//! category search, goals, cheermotes (with their images, drawn here as SVG),
+//! EventSub subscriptions. Every answer carries
 //! `Ratelimit-Limit/Remaining/Reset`; a scripted rate limit answers 429.
 
 use crate::oauth::{bearer, error};
@@ -19,6 +20,8 @@ pub fn routes() -> Router<FakeTwitch> {
         .route("/helix/channels", get(get_channel).patch(patch_channel))
         .route("/helix/search/categories", get(search))
         .route("/helix/goals", get(goals))
+        .route("/helix/bits/cheermotes", get(cheermotes))
+        .route("/_fake/cheermotes/{prefix}/{file}", get(cheermote_image))
         .route(
             "/helix/eventsub/subscriptions",
             get(list_subs).post(create_sub).delete(delete_sub),
@@ -235,6 +238,79 @@ async fn goals(
             "current_amount": 1234, "target_amount": 1500, "created_at": "2026-11-01T08:00:00Z",
         }]})),
     )
+}
+
+/// Twitch's tier colours, by `min_bits`.
+const TIERS: &[(u64, &str)] = &[
+    (1, "#979797"),
+    (100, "#9c3ee8"),
+    (1000, "#1db2a5"),
+    (5000, "#0099fe"),
+    (10000, "#f43021"),
+];
+
+/// `GET /helix/bits/cheermotes`: the global "Cheer" (and a charity one), plus the
+/// channel's own prefix (its login) when `broadcaster_id` is the fake's user. Image
+/// URLs point back at this fake, at the host the caller used.
+async fn cheermotes(
+    State(fake): State<FakeTwitch>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    if let Err(r) = gate(&fake, &headers) {
+        return r;
+    }
+    let host = headers
+        .get("host")
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("127.0.0.1")
+        .to_string();
+    let cfg = fake.config();
+    let entry = |prefix: &str, kind: &str, order: u32| {
+        let tiers: Vec<Value> = TIERS
+            .iter()
+            .map(|(min, colour)| {
+                let sizes = |theme: &str, anim: &str| {
+                    let url = |scale: &str| {
+                        format!("http://{host}/_fake/cheermotes/{prefix}/{min}-{theme}-{anim}-{scale}.svg")
+                    };
+                    json!({"1": url("1"), "1.5": url("1.5"), "2": url("2"), "3": url("3"), "4": url("4")})
+                };
+                json!({
+                    "min_bits": min, "id": min.to_string(), "color": colour,
+                    "images": {
+                        "dark": {"animated": sizes("dark", "animated"), "static": sizes("dark", "static")},
+                        "light": {"animated": sizes("light", "animated"), "static": sizes("light", "static")},
+                    },
+                    "can_cheer": true, "show_in_bits_card": true,
+                })
+            })
+            .collect();
+        json!({"prefix": prefix, "tiers": tiers, "type": kind, "order": order,
+            "last_updated": "2026-01-01T00:00:00Z", "is_charitable": prefix == "Charity"})
+    };
+    let mut data = vec![
+        entry("Cheer", "global_first_party", 1),
+        entry("Charity", "global_first_party", 2),
+    ];
+    if q.get("broadcaster_id") == Some(&cfg.user_id) {
+        data.insert(0, entry(&cfg.login, "channel_custom", 1));
+    }
+    ok(StatusCode::OK, Some(json!({"data": data})))
+}
+
+/// A gem in the tier's colour, as the image of `<min>-<theme>-<kind>-<scale>.svg`.
+async fn cheermote_image(
+    axum::extract::Path((_prefix, file)): axum::extract::Path<(String, String)>,
+) -> Response {
+    let min: Option<u64> = file.split('-').next().and_then(|m| m.parse().ok());
+    let Some((_, colour)) = TIERS.iter().find(|(m, _)| Some(*m) == min) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let svg = format!(
+        r##"<svg xmlns="http://www.w3.org/2000/svg" width="56" height="56" viewBox="0 0 56 56"><path d="M28 4 50 22 28 52 6 22Z" fill="{colour}" stroke="#fff" stroke-width="3"/></svg>"##
+    );
+    ([(axum::http::header::CONTENT_TYPE, "image/svg+xml")], svg).into_response()
 }
 
 /// Scopes a subscription type needs (Twitch's EventSub reference).

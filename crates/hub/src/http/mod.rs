@@ -176,9 +176,11 @@ pub(crate) fn router(hub: Arc<Hub>) -> Router {
         .layer(h("x-frame-options", "DENY"))
         .layer(h("x-content-type-options", "nosniff"))
         .layer(h("referrer-policy", "strict-origin-when-cross-origin"))
+        // Images: the hub, Twitch's CDN (https), and loopback over http, where the
+        // fake Twitch of the demo and the tests serves its cheermotes.
         .layer(h(
             "content-security-policy",
-            "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data: https:; font-src 'self' data:; connect-src 'self' ws: wss:; frame-ancestors 'none'",
+            "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data: https: http://127.0.0.1:* http://localhost:*; font-src 'self' data:; connect-src 'self' ws: wss:; frame-ancestors 'none'",
         ))
 }
 

@@ -1,5 +1,5 @@
 //! Helix (`TWITCH_API_URL`): channel info get and patch (`broadcaster_id` in the
-//! query, as Helix wants it), category search, goals.
+//! query, as Helix wants it), category search, goals, cheermotes.
 //!
 //! Every call: a 10 s timeout; `Ratelimit-Remaining`/`Ratelimit-Reset` respected (a
 //! call waits for the reset when it is at most [`MAX_RATE_WAIT`] away, otherwise it
@@ -351,6 +351,20 @@ impl Helix {
                 &[("broadcaster_id", &id)],
                 None,
             )
+            .await?;
+        Ok(body["data"].clone())
+    }
+
+    /// `GET /bits/cheermotes`: the global prefixes, plus the channel's own when there
+    /// is a login with a user id.
+    pub async fn cheermotes(&self) -> Result<Value, HelixError> {
+        let id = self.broadcaster().ok();
+        let query: Vec<(&str, &str)> = id
+            .as_deref()
+            .map(|i| vec![("broadcaster_id", i)])
+            .unwrap_or_default();
+        let (_, body) = self
+            .call(reqwest::Method::GET, "/bits/cheermotes", &query, None)
             .await?;
         Ok(body["data"].clone())
     }

@@ -1,8 +1,12 @@
 //! `/api/oauth/*`: Twitch token status, refresh and upload, on the original system's
 //! paths and shapes. Status is a read (no token, and it never shows a token);
 //! refresh and upload are controls. `/emotes/<id>`: a redirect to the emote's image
-//! (`TWITCH_EMOTE_URL`), so overlays never hold Twitch's URL layout.
+//! (`TWITCH_EMOTE_URL`), so overlays never hold Twitch's URL layout;
+//! `/cheermotes/<prefix>/<bits>`: a redirect to the image of the tier a cheer reached
+//! (404 when Twitch does not know the prefix or cannot be asked: the overlay then
+//! shows the cheer without it).
 
+use crate::cheermotes::Cheermotes;
 use crate::oauth::TokenSet;
 use crate::tokens::{TokenError, TokenState, Tokens};
 use axum::extract::State;
@@ -15,7 +19,7 @@ use serde_json::{json, Value};
 use std::sync::Arc;
 
 /// The routes, with the token pair as their state.
-pub fn routes(tokens: Arc<Tokens>, emote_url: String) -> Router {
+pub fn routes(tokens: Arc<Tokens>, emote_url: String, cheermotes: Arc<Cheermotes>) -> Router {
     let emote_url: Arc<str> = emote_url.into();
     Router::new()
         .route("/api/oauth/status", get(status))
@@ -31,6 +35,37 @@ pub fn routes(tokens: Arc<Tokens>, emote_url: String) -> Router {
                 },
             ),
         )
+        .route(
+            "/cheermotes/{prefix}/{bits}",
+            get(cheermote).with_state(cheermotes),
+        )
+}
+
+/// 302 to the tier's image, cached by the browser for an hour like the list.
+async fn cheermote(
+    State(cheermotes): State<Arc<Cheermotes>>,
+    axum::extract::Path((prefix, bits)): axum::extract::Path<(String, u64)>,
+) -> axum::response::Response {
+    let plausible =
+        (1..=32).contains(&prefix.len()) && prefix.bytes().all(|b| b.is_ascii_alphanumeric());
+    let url = match plausible {
+        true => cheermotes.image(&prefix, bits).await,
+        false => None,
+    };
+    let Some(url) = url else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    (
+        StatusCode::FOUND,
+        [
+            (axum::http::header::LOCATION, url),
+            (
+                axum::http::header::CACHE_CONTROL,
+                "public, max-age=3600".to_string(),
+            ),
+        ],
+    )
+        .into_response()
 }
 
 /// 302 to the emote's dark-theme 2× image; 404 for an id that is not one.

@@ -3,6 +3,7 @@
 //! and its commands answered (`twitch:status` for overlays; channel info and
 //! categories on the stream channels).
 
+use crate::cheermotes::Cheermotes;
 use crate::eventsub::EventSub;
 use crate::helix::Helix;
 use crate::tokens::{TokenStore, Tokens};
@@ -23,6 +24,8 @@ pub struct Twitch {
     pub eventsub: Arc<EventSub>,
     /// Where `/emotes/<id>` sends overlays for an emote's image.
     pub emote_url: String,
+    /// Where `/cheermotes/<prefix>/<bits>` finds a cheer's image.
+    pub cheermotes: Arc<Cheermotes>,
 }
 
 impl Twitch {
@@ -38,6 +41,7 @@ impl Twitch {
         let eventsub = EventSub::new(settings, tokens.clone(), helix.clone(), ingest);
         Arc::new(Twitch {
             tokens,
+            cheermotes: Cheermotes::new(helix.clone()),
             helix,
             eventsub,
             emote_url: settings.emote_url.clone(),
@@ -81,7 +85,11 @@ impl Integration for Twitch {
     }
 
     fn routes(self: Arc<Self>) -> axum::Router {
-        http::routes(self.tokens.clone(), self.emote_url.clone())
+        http::routes(
+            self.tokens.clone(),
+            self.emote_url.clone(),
+            self.cheermotes.clone(),
+        )
     }
 
     fn command(

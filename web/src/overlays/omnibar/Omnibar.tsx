@@ -7,7 +7,7 @@ import { fitWhenReady } from "../../lib/fit";
 import { swapIn } from "../../lib/motion";
 import { zoneStyle, type Zone } from "../../lib/zones";
 import type { Item } from "../../lib/stream_state";
-import { alertVars, renderTemplate, styleOf, tierLabel, type AlertSettings, type AlertStyle } from "../../lib/alert_settings";
+import { alertVars, cheermoteUrl, renderTemplate, styleOf, tierLabel, type AlertSettings, type AlertStyle } from "../../lib/alert_settings";
 import { isVideo, mediaUrl } from "../../lib/media";
 import { brandingVars, type Branding } from "../../lib/branding";
 import { alertText, latestFollowers, timelineText, topEmotes, type Background, type EmoteCount, type Layers } from "./model";
@@ -104,8 +104,34 @@ function AlertMedia(props: { name: string }) {
   );
 }
 
+/** Cheermote URLs the hub could not draw: not asked for again on this page. */
+const brokenCheermotes = new Set<string>();
+
+/** A cheer's tier image; nothing (the card's words carry the bits) when there is none. */
+function Cheermote(props: { url: string }) {
+  const [failed, setFailed] = createSignal(brokenCheermotes.has(props.url));
+  return (
+    <Show when={!failed()}>
+      <img
+        class="alert-media cheermote"
+        data-testid="cheermote"
+        src={props.url}
+        alt=""
+        onError={() => {
+          brokenCheermotes.add(props.url);
+          setFailed(true);
+        }}
+      />
+    </Show>
+  );
+}
+
 export function AlertCard(props: { item: Item; style: AlertStyle | null }) {
   const t = () => alertText(props.item, props.style);
+  const cheer = () => {
+    const d = props.item.data;
+    return d.type === "channel.cheer" ? cheermoteUrl(d.message, d.bits) : null;
+  };
   let title!: HTMLDivElement;
   createEffect(on(() => [t().title, props.style?.image], () => fitWhenReady(title, TITLE_MAX_PX, TITLE_MIN_PX)));
   return (
@@ -116,7 +142,9 @@ export function AlertCard(props: { item: Item; style: AlertStyle | null }) {
       data-style={props.item.data.style ?? ""}
       style={accentVars(props.style)}
     >
-      <Show when={props.style?.image}>{(name) => <AlertMedia name={name()} />}</Show>
+      <Show when={props.style?.image} fallback={<Show when={cheer()}>{(url) => <Cheermote url={url()} />}</Show>}>
+        {(name) => <AlertMedia name={name()} />}
+      </Show>
       <div class="alert-text">
         <Show when={t().kicker}>
           <div class="alert-kicker">{t().kicker}</div>
