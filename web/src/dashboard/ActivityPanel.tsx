@@ -11,7 +11,7 @@ export function ActivityPanel(props: { items: Activity[]; error: string | null }
   const [filter, setFilter] = createSignal("all");
   const shown = () => props.items.filter((a) => filter() === "all" || a.event_type === filter()).slice(0, 50);
   return (
-    <section class="panel" data-testid="activity-panel" aria-label="Activity">
+    <section class="panel area-activity" data-testid="activity-panel" aria-label="Activity">
       <header>
         <h2>Activity</h2>
         <select value={filter()} onChange={(e) => setFilter(e.currentTarget.value)} aria-label="filter">

@@ -129,7 +129,7 @@ export function AlertsPanel(props: {
   const offline = () => (props.online ? undefined : "The hub is offline: changes wait until it is back");
 
   return (
-    <section class="panel alerts-panel" data-testid="alerts-panel" aria-label="Alerts">
+    <section class="panel area-alerts alerts-panel" data-testid="alerts-panel" aria-label="Alerts">
       <header>
         <h2>Alerts</h2>
         <span class="muted">what viewers see for each kind of alert</span>

@@ -58,7 +58,7 @@ export function BrandingPanel(props: { branding: Branding | null; control: Contr
   };
   const off = () => (props.online ? undefined : "The hub is offline: changes wait until it is back");
   return (
-    <section class="panel branding-panel" data-testid="branding-panel" aria-label="Look">
+    <section class="panel area-look branding-panel" data-testid="branding-panel" aria-label="Look">
       <header>
         <h2>Look</h2>
         <span class="muted">your channel on every overlay</span>

@@ -19,7 +19,7 @@ export function LayersPanel(props: { state: StreamState | null }) {
     ] as const;
   };
   return (
-    <section class="panel" data-testid="layers-panel" aria-label="Layers">
+    <section class="panel area-layers" data-testid="layers-panel" aria-label="Layers">
       <header>
         <h2>Omnibar layers</h2>
         <span class="muted" data-testid="current-show">

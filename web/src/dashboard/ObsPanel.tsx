@@ -30,7 +30,7 @@ export function ObsPanel(props: Props) {
   const s = () => props.status;
   const stats = () => s().stats;
   return (
-    <section class="panel obs" data-testid="obs-panel" aria-label="OBS">
+    <section class="panel area-obs obs" data-testid="obs-panel" aria-label="OBS">
       <header>
         <h2>OBS</h2>
         <span

@@ -42,7 +42,7 @@ export function QueuePanel(props: { state: QueueState | null; control: Control; 
   const left = (i: QueueItem) =>
     i.status === "active" ? Math.max(0, i.remaining - (now() - receivedAt())) : i.remaining;
   return (
-    <section class="panel" data-testid="queue-panel" aria-label="Alert queue">
+    <section class="panel area-queue" data-testid="queue-panel" aria-label="Alert queue">
       <header>
         <h2>Alert queue</h2>
         <span class={`pill ${s()?.is_paused ? "bad" : "ok"}`} data-testid="queue-status">

@@ -46,7 +46,7 @@ export function ServicesPanel(props: {
   const run = (action: string, service: string) => props.send(action, service);
   const entries = () => Object.entries(props.telemetry?.services ?? {});
   return (
-    <section class="panel" data-testid="services-panel" aria-label="Services">
+    <section class="panel area-services" data-testid="services-panel" aria-label="Services">
       <header>
         <h2>Services</h2>
         <span class="muted">

@@ -77,7 +77,7 @@ export function StreamInfoPanel(props: { control: Control; online: boolean }) {
   };
 
   return (
-    <section class="panel" data-testid="stream-info-panel" aria-label="Stream info">
+    <section class="panel area-info" data-testid="stream-info-panel" aria-label="Stream info">
       <header>
         <h2>Stream info</h2>
         <button class="small" onClick={() => void load()} disabled={!props.online}>

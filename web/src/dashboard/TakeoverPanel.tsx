@@ -51,7 +51,7 @@ export function TakeoverPanel(props: { control: Control; active: ActiveTakeover 
     }
   };
   return (
-    <section class="panel" data-testid="takeover-panel" aria-label="Takeover">
+    <section class="panel area-takeover" data-testid="takeover-panel" aria-label="Takeover">
       <header>
         <h2>Takeover</h2>
         <Show when={props.active} fallback={<span class="muted">none on screen</span>}>

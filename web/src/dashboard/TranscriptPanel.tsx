@@ -9,7 +9,7 @@ export interface Transcript {
 
 export function TranscriptPanel(props: { lines: Transcript[] }) {
   return (
-    <section class="panel" data-testid="transcript-panel" aria-label="Transcription">
+    <section class="panel area-transcript" data-testid="transcript-panel" aria-label="Transcription">
       <header>
         <h2>Transcription</h2>
         <span class="muted">live from phononmaser</span>

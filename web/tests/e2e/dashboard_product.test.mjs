@@ -1,7 +1,8 @@
 // The dashboard as a streamer meets it, in Chromium against a real landale: the
 // first-run checklist (what is left, with advice that works and overlay URLs to
 // copy), streamer words instead of event ids, controls that say why they are off
-// while the hub is away, and a narrow OBS dock without sideways scrolling.
+// while the hub is away, a narrow OBS dock without sideways scrolling, and a grid
+// without holes, with aligned columns and buttons on one line at every width.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -70,4 +71,101 @@ test("dashboard: first-run checklist, streamer words, offline controls, a narrow
   const widths = await dock.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
   assert.ok(widths.scroll <= widths.client, `sideways scroll in a 320 px dock: ${JSON.stringify(widths)}`);
   assert.deepEqual(errors, []);
+});
+
+/**
+ * The panel grid as boxes, and every visible button whose words take more than one
+ * line (a Range's line boxes: their distinct tops) or that sticks out of its panel.
+ */
+function measureGrid() {
+  const grid = document.querySelector("main .grid").getBoundingClientRect();
+  const panels = [...document.querySelectorAll("main .grid > .panel")].map((p) => {
+    const r = p.getBoundingClientRect();
+    return { name: p.getAttribute("aria-label"), left: r.left, right: r.right, top: r.top, bottom: r.bottom };
+  });
+  const wrapped = [];
+  for (const b of document.querySelectorAll("main button")) {
+    const r = b.getBoundingClientRect();
+    if (r.width === 0 || getComputedStyle(b).visibility === "hidden") continue;
+    const range = document.createRange();
+    range.selectNodeContents(b);
+    const tops = new Set([...range.getClientRects()].map((l) => Math.round(l.top / 4)));
+    const panel = b.closest(".panel")?.getBoundingClientRect();
+    const out = panel && (r.right > panel.right + 0.5 || r.left < panel.left - 0.5);
+    if (tops.size > 1 || out) wrapped.push(`${b.textContent.trim()} (${tops.size} lines${out ? ", outside its panel" : ""})`);
+  }
+  const gap = parseFloat(getComputedStyle(document.querySelector("main .grid")).columnGap) || 0;
+  return { grid: { left: grid.left, right: grid.right, gap }, panels, wrapped };
+}
+
+/** What is wrong with a measured grid, in words (empty when nothing is). */
+export function gridProblems({ grid, panels }, columns) {
+  const near = (a, b) => Math.abs(a - b) <= 1;
+  const problems = [];
+  const lefts = [...new Set(panels.map((p) => Math.round(p.left)))].sort((a, b) => a - b);
+  const lines = lefts.filter((l, i) => i === 0 || l - lefts[i - 1] > 1);
+  if (lines.length !== columns) problems.push(`${lines.length} column starts (${lines}), want ${columns}`);
+  // Rows: panels sharing a top. Each is one height (no hole under a shorter card)
+  // and spans the grid from edge to edge (no empty cell at its end).
+  const rows = new Map();
+  for (const p of panels) {
+    const key = [...rows.keys()].find((t) => near(t, p.top)) ?? p.top;
+    rows.set(key, [...(rows.get(key) ?? []), p]);
+  }
+  for (const [top, row] of rows) {
+    const names = row.map((p) => p.name).join(", ");
+    if (!row.every((p) => near(p.bottom, row[0].bottom))) problems.push(`row at ${Math.round(top)} (${names}) has a hole: bottoms ${row.map((p) => Math.round(p.bottom))}`);
+    const left = Math.min(...row.map((p) => p.left));
+    const right = Math.max(...row.map((p) => p.right));
+    if (!near(left, grid.left) || !near(right, grid.right)) problems.push(`row at ${Math.round(top)} (${names}) leaves cells empty: ${Math.round(left)}–${Math.round(right)} of ${Math.round(grid.left)}–${Math.round(grid.right)}`);
+  }
+  // Aligned: every card starts on a column line and ends where a column does.
+  const ends = [...lines.slice(1).map((l) => l - grid.gap), grid.right];
+  for (const p of panels) {
+    if (!lines.some((l) => near(l, p.left))) problems.push(`${p.name} starts off the columns`);
+    if (!ends.some((e) => near(e, p.right))) problems.push(`${p.name} ends off the columns`);
+  }
+  return problems;
+}
+
+test("dashboard grid: no holes, aligned columns, buttons on one line, from a wide monitor to a dock", { timeout: 120_000 }, async (t) => {
+  const rig = await browserRig(t);
+  if (!rig) return;
+  const { hub, errors } = rig;
+  for (const [width, height, columns] of [
+    [1920, 1080, 3],
+    [1366, 768, 3],
+    [1024, 768, 2],
+    [390, 844, 1],
+    [320, 900, 1],
+  ]) {
+    const page = await rig.page({ width, height });
+    await page.goto(`${hub.base}/dashboard`);
+    await page.getByTestId("services-panel").waitFor();
+    // Once the live state is in, the panels hold what a streamer sees.
+    await page.waitForSelector("[data-testid=hub-online]");
+    await page.waitForFunction(() => document.fonts.status === "loaded");
+    const m = await page.evaluate(measureGrid);
+    assert.equal(m.panels.length, 10, `${width}px: ${m.panels.map((p) => p.name)}`);
+    const problems = gridProblems(m, columns);
+    assert.deepEqual(problems, [], `${width}×${height}: ${problems.join("; ")}`);
+    assert.deepEqual(m.wrapped, [], `${width}×${height}: buttons wrapped or outside their panel`);
+    await page.close();
+  }
+  assert.deepEqual(errors, []);
+});
+
+test("the grid check finds a hole, an empty cell and a card off the columns", () => {
+  const grid = { left: 0, right: 300, gap: 10 };
+  const card = (name, left, right, top, bottom) => ({ name, left, right, top, bottom });
+  const good = [card("a", 0, 145, 0, 100), card("b", 155, 300, 0, 100), card("c", 0, 300, 110, 200)];
+  assert.deepEqual(gridProblems({ grid, panels: good }, 2), []);
+  const hole = [card("a", 0, 145, 0, 100), card("b", 155, 300, 0, 60), card("c", 0, 300, 110, 200)];
+  assert.match(gridProblems({ grid, panels: hole }, 2).join(), /has a hole/);
+  const empty = [card("a", 0, 145, 0, 100), card("b", 155, 300, 0, 100), card("c", 0, 145, 110, 200)];
+  assert.match(gridProblems({ grid, panels: empty }, 2).join(), /leaves cells empty/);
+  const off = [card("a", 0, 145, 0, 100), card("b", 155, 300, 0, 100), card("c", 20, 300, 110, 200)];
+  assert.match(gridProblems({ grid, panels: off }, 2).join(), /3 column starts/);
+  const short = [card("a", 0, 145, 0, 100), card("b", 155, 300, 0, 100), card("c", 0, 120, 110, 200), card("d", 155, 300, 110, 200)];
+  assert.match(gridProblems({ grid, panels: short }, 2).join(), /c ends off the columns/);
 });
