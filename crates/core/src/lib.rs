@@ -14,6 +14,7 @@ pub mod http;
 pub mod ids;
 pub mod ingest;
 pub mod integration;
+pub mod logging;
 pub mod settings;
 pub mod status;
 

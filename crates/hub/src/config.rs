@@ -70,11 +70,7 @@ pub struct ConfigArgs {
     pub twitch: landale_twitch::TwitchArgs,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LogFormat {
-    Pretty,
-    Json,
-}
+pub use landale_core::logging::LogFormat;
 
 /// Validated settings. `Debug` redacts the token and the database URL.
 #[derive(Clone)]
@@ -207,11 +203,7 @@ impl Config {
                 allowed_origins.push(o.to_string());
             }
         }
-        let log_format = match a.log_format.as_deref().map(str::trim) {
-            None | Some("") | Some("pretty") => LogFormat::Pretty,
-            Some("json") => LogFormat::Json,
-            Some(v) => return Err(bad("LOG_FORMAT", v, "expected pretty or json")),
-        };
+        let log_format = LogFormat::parse(a.log_format.as_deref())?;
         let demo = a
             .demo
             .as_deref()

@@ -45,6 +45,9 @@ pub struct Hub {
     pub http: reqwest::Client,
     pub started: Instant,
     pub shutdown: watch::Receiver<bool>,
+    /// Ids of transcriptions submitted lately, so a resubmission (its reply was lost)
+    /// is stored and published once; older ones are checked in the store.
+    pub recent_transcriptions: std::sync::Mutex<crate::channels::transcription::RecentIds>,
 }
 
 /// Handles to stop a running hub: first [`HubTasks::begin_shutdown`] (sockets close,
@@ -128,6 +131,7 @@ impl Hub {
             http,
             started: Instant::now(),
             shutdown: shutdown.clone(),
+            recent_transcriptions: Default::default(),
         });
         tokio::spawn(producer.clone().run(shutdown.clone()));
         tokio::spawn(producer.saver(hub.store.clone(), shutdown.clone()));

@@ -10,7 +10,6 @@ pub mod config;
 pub(crate) mod demo;
 pub(crate) mod http;
 pub mod hub;
-pub mod logging;
 pub mod metrics;
 pub(crate) mod outbox;
 pub mod pipeline;

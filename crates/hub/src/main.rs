@@ -102,7 +102,7 @@ fn main() -> std::process::ExitCode {
             }
         }
         Command::Serve => {
-            landale::logging::init(config.log_format);
+            landale_core::logging::init(config.log_format);
             let rt = match tokio::runtime::Runtime::new() {
                 Ok(rt) => rt,
                 Err(e) => {

@@ -173,9 +173,19 @@ impl TestHub {
 
     /// Stop, then start again on the same port and data dir.
     pub async fn restart(&mut self) {
+        self.pause().await;
+        self.resume().await;
+    }
+
+    /// Stop, keeping the port and data dir for [`TestHub::resume`].
+    pub async fn pause(&mut self) {
         if let Some(r) = self.running.take() {
             r.stop().await;
         }
+    }
+
+    /// Start again on the same port and data dir.
+    pub async fn resume(&mut self) {
         let mut opts = self.opts.clone();
         opts.port = Some(self.addr.port());
         let running = landale::server::start(config(&opts, self.dir.path()))

@@ -177,7 +177,9 @@ impl Channel {
             Channel::Services(_) => topic_push(topic, msg),
             Channel::Overlay(kind) => overlay::route(kind, msg),
             Channel::StreamOverlays | Channel::StreamQueue => topic_push(topic, msg),
-            Channel::Transcription(session) => transcription::route(session.as_deref(), msg),
+            Channel::Transcription(session) => {
+                transcription::route(session.as_deref(), msg).or_else(|| topic_push(topic, msg))
+            }
         }
     }
 

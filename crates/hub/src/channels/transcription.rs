@@ -93,12 +93,137 @@ pub(crate) async fn handle_in(
             }
             submit(ctx, &payload).await
         }
+        "partial_transcription" => {
+            if !ctx.authorized {
+                return Reply::Error(json!({"reason": "unauthorized", "message": UNAUTHORIZED}));
+            }
+            partial(ctx, &payload)
+        }
         other => err(format!("Unknown command: {other}")),
     }
 }
 
-/// Validate, publish (assigning the seq), store; reply `{transcription_id}`.
+/// How many submitted ids are remembered in memory (oldest forgotten first; the
+/// store answers for those).
+pub const RECENT_IDS: usize = 4096;
+
+/// Recently submitted transcription ids, oldest first.
+#[derive(Default)]
+pub struct RecentIds {
+    order: std::collections::VecDeque<uuid::Uuid>,
+    set: std::collections::HashSet<uuid::Uuid>,
+}
+
+impl RecentIds {
+    /// `false` when `id` is already here.
+    pub fn insert(&mut self, id: uuid::Uuid) -> bool {
+        if !self.set.insert(id) {
+            return false;
+        }
+        self.order.push_back(id);
+        if self.order.len() > RECENT_IDS {
+            if let Some(old) = self.order.pop_front() {
+                self.set.remove(&old);
+            }
+        }
+        true
+    }
+
+    pub fn forget(&mut self, id: uuid::Uuid) {
+        if self.set.remove(&id) {
+            self.order.retain(|x| *x != id);
+        }
+    }
+}
+
+/// Longest partial line taken.
+pub const MAX_PARTIAL_CHARS: usize = 1000;
+
+/// `partial_transcription`: a line still being spoken, checked and passed on to
+/// `transcription:live` (`partial_transcription`), never stored.
+fn partial(ctx: &Ctx<'_>, p: &Value) -> Reply {
+    let mut errors = landale_core::FieldErrors::new();
+    let text = p.get("text").and_then(Value::as_str).unwrap_or_default();
+    if p.get("text").and_then(Value::as_str).is_none() {
+        landale_core::fields::add(&mut errors, "text", "can't be blank");
+    } else if text.chars().count() > MAX_PARTIAL_CHARS {
+        landale_core::fields::add(&mut errors, "text", "should be at most 1000 character(s)");
+    }
+    let utterance = p
+        .get("utterance_id")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if utterance.is_empty() || utterance.len() > 64 {
+        landale_core::fields::add(&mut errors, "utterance_id", "must be 1 to 64 characters");
+    }
+    if !errors.is_empty() {
+        ctx.hub.metrics.events_rejected.inc();
+        let list: Vec<Value> = errors
+            .into_iter()
+            .map(|(f, m)| json!({"field": f, "messages": m}))
+            .collect();
+        return Reply::Error(json!({"errors": list}));
+    }
+    let mut out = json!({"utterance_id": utterance, "text": text, "timestamp": now_iso()});
+    for key in ["source_id", "stream_session_id", "audio_source", "duration"] {
+        if let Some(v) = p.get(key).filter(|v| v.is_string() || v.is_number()) {
+            out[key] = v.clone();
+        }
+    }
+    if let Some(t) = p.get("timestamp").and_then(Value::as_str) {
+        out["timestamp"] = t.into();
+    }
+    ctx.hub.bus.publish_topic(
+        "transcription:live",
+        "partial_transcription",
+        out.to_string(),
+    );
+    Reply::Ok(json!({"utterance_id": utterance}))
+}
+
+/// Validate, publish (assigning the seq), store; reply `{transcription_id}`. A
+/// submission with an `id` already seen is answered as before and not stored again.
 async fn submit(ctx: &Ctx<'_>, payload: &Value) -> Reply {
+    let given = match payload.get("id") {
+        None | Some(Value::Null) => None,
+        Some(v) => match v.as_str().and_then(|s| uuid::Uuid::parse_str(s).ok()) {
+            Some(id) => Some(id),
+            None => {
+                return Reply::Error(
+                    json!({"errors": [{"field": "id", "messages": ["must be a UUID"]}]}),
+                )
+            }
+        },
+    };
+    if let Some(id) = given {
+        let fresh = ctx
+            .hub
+            .recent_transcriptions
+            .lock()
+            .map(|mut r| r.insert(id))
+            .unwrap_or(true);
+        if !fresh
+            || ctx
+                .hub
+                .store
+                .transcription_exists(id)
+                .await
+                .unwrap_or(false)
+        {
+            return Reply::Ok(json!({"transcription_id": id, "duplicate": true}));
+        }
+    }
+    let reply = submit_new(ctx, payload, given.unwrap_or_else(uuid::Uuid::new_v4)).await;
+    if let (Reply::Error(_), Some(id)) = (&reply, given) {
+        // Not stored: a resend may try again.
+        if let Ok(mut r) = ctx.hub.recent_transcriptions.lock() {
+            r.forget(id);
+        }
+    }
+    reply
+}
+
+async fn submit_new(ctx: &Ctx<'_>, payload: &Value, id: uuid::Uuid) -> Reply {
     let t = match NewTranscription::parse(payload) {
         Ok(t) => t,
         Err(errors) => {
@@ -111,7 +236,6 @@ async fn submit(ctx: &Ctx<'_>, payload: &Value) -> Reply {
         }
     };
     let correlation_id = random_hex(8);
-    let id = uuid::Uuid::new_v4();
     let session_id = t.stream_session_id.clone();
     let msg = ctx.hub.bus.publish(|seq| {
         let row = crate::store::transcriptions::Transcription {

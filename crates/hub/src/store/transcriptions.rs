@@ -189,6 +189,15 @@ impl Store {
         Ok(())
     }
 
+    /// Whether a transcription with this id is stored (a resubmission).
+    pub async fn transcription_exists(&self, id: Uuid) -> Result<bool> {
+        let row: Option<(i64,)> = with_pool!(self, p => sqlx::query_as("SELECT seq FROM transcriptions WHERE id = $1 LIMIT 1")
+            .bind(id)
+            .fetch_optional(p)
+            .await?);
+        Ok(row.is_some())
+    }
+
     /// Newest first; `limit` 1..=1000.
     pub async fn list_transcriptions(
         &self,

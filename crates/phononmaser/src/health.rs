@@ -1,0 +1,125 @@
+//! `GET /health` (the reference's shape, and honest: degraded while the hub link is
+//! down or decoding lags) and `GET /metrics` (Prometheus text).
+
+use crate::service::Service;
+use axum::extract::State;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::{json, Value};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+/// Finals waiting beyond this: decoding lags.
+pub const LAGGING_FINALS: usize = 3;
+
+pub fn router(service: Arc<Service>) -> Router {
+    Router::new()
+        .route("/health", get(health))
+        .route("/metrics", get(metrics))
+        .with_state(service)
+}
+
+pub fn report(s: &Service) -> Value {
+    let (finals, partials) = s.queue.depth();
+    let connected = s.delivery.connected();
+    let lagging = finals > LAGGING_FINALS;
+    let problem = if !connected {
+        Some("WebSocket connection to Phoenix server is down")
+    } else if lagging {
+        Some("decoding is falling behind the audio")
+    } else {
+        None
+    };
+    let st = &s.queue.stats;
+    let d = &s.delivery.stats;
+    let c = &s.counters;
+    let mut r = json!({
+        "status": if problem.is_some() { "degraded" } else { "healthy" },
+        "service": "phononmaser",
+        "timestamp": chrono::Utc::now().timestamp(),
+        "uptime_seconds": s.started.elapsed().as_secs(),
+        "websocket": {
+            "connected": connected,
+            "state": format!("{:?}", s.delivery.status()).to_lowercase(),
+        },
+        "model": s.model,
+        "language": s.language,
+        "real_time_factor": s.queue.real_time_factor().map(|r| (r * 1000.0).round() / 1000.0),
+        "queues": {
+            "finals_waiting": finals, "partials_waiting": partials,
+            "captions_waiting_for_hub": s.delivery.pending(),
+        },
+        "last_caption_latency_ms": d.last_latency_ms.load(Ordering::Relaxed),
+        "counts": {
+            "frames": c.frames.load(Ordering::Relaxed), "bad_frames": c.bad_frames.load(Ordering::Relaxed),
+            "sources": c.sources.load(Ordering::Relaxed), "finals": c.finals.load(Ordering::Relaxed),
+            "finals_not_speech": c.finals_not_speech.load(Ordering::Relaxed),
+            "partials": c.partials.load(Ordering::Relaxed),
+            "partials_skipped": st.partials_skipped.load(Ordering::Relaxed),
+            "finals_dropped": st.finals_dropped.load(Ordering::Relaxed),
+            "captions_delivered": d.delivered.load(Ordering::Relaxed),
+            "captions_dropped": d.dropped.load(Ordering::Relaxed),
+            "captions_refused": d.refused.load(Ordering::Relaxed),
+        },
+    });
+    if let Some(p) = problem {
+        r["message"] = p.into();
+    }
+    r
+}
+
+async fn health(State(s): State<Arc<Service>>) -> Json<Value> {
+    Json(report(&s))
+}
+
+async fn metrics(State(s): State<Arc<Service>>) -> String {
+    let r = report(&s);
+    let mut out = String::new();
+    let mut line = |name: &str, help: &str, kind: &str, v: f64| {
+        out.push_str(&format!("# HELP phononmaser_{name} {help}\n# TYPE phononmaser_{name} {kind}\nphononmaser_{name} {v}\n"));
+    };
+    let n = |v: &Value| v.as_f64().unwrap_or(0.0);
+    line(
+        "hub_connected",
+        "1 while the hub link is up.",
+        "gauge",
+        if r["websocket"]["connected"] == true {
+            1.0
+        } else {
+            0.0
+        },
+    );
+    line(
+        "real_time_factor",
+        "Decode time over audio time.",
+        "gauge",
+        n(&r["real_time_factor"]),
+    );
+    line(
+        "finals_waiting",
+        "Utterances waiting for the decoder.",
+        "gauge",
+        n(&r["queues"]["finals_waiting"]),
+    );
+    line(
+        "captions_waiting",
+        "Finals waiting for the hub.",
+        "gauge",
+        n(&r["queues"]["captions_waiting_for_hub"]),
+    );
+    line(
+        "last_caption_latency_ms",
+        "End of speech to the hub's reply, last final.",
+        "gauge",
+        n(&r["last_caption_latency_ms"]),
+    );
+    for (k, v) in r["counts"].as_object().into_iter().flatten() {
+        line(
+            &format!("{k}_total"),
+            &format!("Count of {}.", k.replace('_', " ")),
+            "counter",
+            n(v),
+        );
+    }
+    out
+}

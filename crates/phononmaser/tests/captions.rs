@@ -1,0 +1,398 @@
+//! phononmaser end to end: speech made with espeak-ng, streamed in the OBS plugin's
+//! frame format (48 kHz stereo s16le, 1024-frame chunks, faster than real time) into
+//! the real binary, recognised by whisper.cpp with the default model, delivered to a
+//! real hub and read by a `transcription:live` subscriber.
+//!
+//! Needs espeak-ng and sox (Debian) and the model (`cargo xtask model`); says it was
+//! skipped and why when one is missing (.ci/run installs them all).
+
+use futures_util::SinkExt;
+use landale_client::{Client, Options};
+use landale_testkit::{Opts, TestHub, TOKEN};
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+use tokio_tungstenite::tungstenite::Message;
+
+fn model_dir() -> PathBuf {
+    std::env::var_os("LANDALE_MODELS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/models")))
+        .join("whisper-tiny.en")
+}
+
+/// Why this machine cannot run these tests, if it cannot.
+fn missing() -> Option<String> {
+    for tool in ["espeak-ng", "sox"] {
+        if Command::new(tool).arg("--version").output().is_err() {
+            return Some(format!(
+                "{tool} is not installed (apt-get install {tool}; .ci/run installs it)"
+            ));
+        }
+    }
+    (!model_dir().join("model.bin").exists()).then(|| {
+        format!(
+            "no model at {} (run `cargo xtask model`; .ci/run does)",
+            model_dir().display()
+        )
+    })
+}
+
+/// `text` spoken by espeak-ng as the plugin sends it: 48 kHz stereo s16le, with
+/// `before` and `after` seconds of silence.
+fn speech(text: &str, before: f32, after: f32) -> Vec<u8> {
+    let dir = tempfile::tempdir().unwrap();
+    let wav = dir.path().join("s.wav");
+    let ok = Command::new("espeak-ng")
+        .args(["-v", "en-us", "-s", "160", "-w"])
+        .arg(&wav)
+        .arg(text)
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "espeak-ng failed");
+    sox(
+        &[wav.to_str().unwrap()],
+        &["pad", &before.to_string(), &after.to_string()],
+    )
+}
+
+/// Run sox on `input` (a file, or `-n` with a synth effect) to 48 kHz stereo s16le.
+fn sox(input: &[&str], effects: &[&str]) -> Vec<u8> {
+    let out = Command::new("sox")
+        .args(input)
+        .args([
+            "-r",
+            "48000",
+            "-c",
+            "2",
+            "-b",
+            "16",
+            "-e",
+            "signed-integer",
+            "-t",
+            "raw",
+            "-",
+        ])
+        .args(effects)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "sox: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+struct Phononmaser {
+    child: Child,
+    audio: String,
+    health: String,
+}
+
+impl Drop for Phononmaser {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start(hub: &TestHub) -> Phononmaser {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_phononmaser"))
+        .env("SERVER_WS_URL", hub.ws_url())
+        .env("LANDALE_TOKEN", TOKEN)
+        .env("PHONONMASER_PORT", "0")
+        .env("PHONONMASER_HEALTH_PORT", "0")
+        .env("WHISPER_MODEL_PATH", model_dir())
+        .env("WHISPER_THREADS", "2")
+        .env("ENABLE_PROMPT_MANAGER", "false")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    // "phononmaser on 127.0.0.1:PORT (health 127.0.0.1:PORT)"
+    let words: Vec<&str> = line.split_whitespace().collect();
+    assert!(line.starts_with("phononmaser on"), "{line:?}");
+    Phononmaser {
+        child,
+        audio: format!("ws://{}/", words[2]),
+        health: format!("http://{}/health", words[4].trim_end_matches(')')),
+    }
+}
+
+/// Stream `pcm` in the plugin's 1024-frame chunks at `speed` times real time.
+async fn stream(url: &str, source: &str, pcm: &[u8], speed: f64, close: bool) {
+    let (mut ws, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+    ws.send(Message::text(r#"{"type":"start","timestamp":1}"#))
+        .await
+        .unwrap();
+    let format = phononmaser::frame::Format {
+        sample_rate: 48_000,
+        channels: 2,
+        bit_depth: 16,
+    };
+    let chunk = Duration::from_secs_f64(1024.0 / 48_000.0 / speed);
+    let mut ts = 0u64;
+    for c in pcm.chunks(4096) {
+        let f = phononmaser::frame::encode_binary(ts, format, source, source, c);
+        ws.send(Message::binary(f)).await.unwrap();
+        ts += 21_333_333;
+        tokio::time::sleep(chunk).await;
+    }
+    if close {
+        let _ = ws.close(None).await;
+    } else {
+        // Keep the connection open until the caller is done with it.
+        std::mem::forget(ws);
+    }
+}
+
+/// A subscriber to `transcription:live`.
+async fn subscriber(hub: &TestHub) -> landale_client::Channel {
+    let client = Client::connect(&hub.ws_url(), &[], Options::default());
+    let (ch, _) = client
+        .join("transcription:live", serde_json::json!({}))
+        .await
+        .unwrap();
+    ch
+}
+
+/// The next final, skipping partials (returned in order seen).
+async fn next_final(
+    ch: &mut landale_client::Channel,
+    partials: &mut Vec<Value>,
+    within: Duration,
+) -> Option<Value> {
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        let m = tokio::time::timeout_at(deadline, ch.recv()).await.ok()??;
+        match m.event.as_str() {
+            "new_transcription" => return Some(m.payload),
+            "partial_transcription" => partials.push(m.payload),
+            _ => {}
+        }
+    }
+}
+
+fn words(s: &str) -> Vec<String> {
+    s.to_lowercase()
+        .split(|c: char| !c.is_alphanumeric() && c != '\'')
+        .filter(|w| !w.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Word error rate: edits over the reference's words.
+fn wer(reference: &str, heard: &str) -> f64 {
+    let (r, h) = (words(reference), words(heard));
+    let mut row: Vec<usize> = (0..=h.len()).collect();
+    for (i, rw) in r.iter().enumerate() {
+        let mut next = vec![i + 1; h.len() + 1];
+        for (j, hw) in h.iter().enumerate() {
+            next[j + 1] = (row[j] + usize::from(rw != hw))
+                .min(row[j + 1] + 1)
+                .min(next[j] + 1);
+        }
+        row = next;
+    }
+    row[h.len()] as f64 / r.len().max(1) as f64
+}
+
+#[test]
+fn word_error_rate_counts_edits() {
+    assert_eq!(wer("the cat sat", "the cat sat"), 0.0);
+    assert_eq!(wer("the cat sat", "the bat sat down"), 2.0 / 3.0);
+    assert_eq!(wer("Okay, chat!", "okay chat"), 0.0);
+}
+
+const SENTENCE: &str =
+    "Okay chat, this is the last attempt of the night, so wish me luck with the gym leader.";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn spoken_sentences_reach_the_hub_as_partials_then_a_final() {
+    if let Some(why) = missing() {
+        eprintln!("skipped: {why}");
+        return;
+    }
+    let hub = TestHub::start(Opts::default()).await;
+    let pm = start(&hub);
+    let mut sub = subscriber(&hub).await;
+    stream(&pm.audio, "Mic/Aux", &speech(SENTENCE, 0.5, 1.5), 3.0, true).await;
+    let mut partials = Vec::new();
+    let f = next_final(&mut sub, &mut partials, Duration::from_secs(60))
+        .await
+        .expect("a final");
+    let text = f["text"].as_str().unwrap();
+    let e = wer(SENTENCE, text);
+    assert!(e <= 0.2, "WER {e:.2}: heard {text:?}");
+    assert!(
+        !partials.is_empty(),
+        "partials while the sentence was spoken"
+    );
+    assert!(partials
+        .iter()
+        .all(|p| p["utterance_id"] == partials[0]["utterance_id"]));
+    // The reference payload shape, with a real confidence, the language, a wall-clock time.
+    assert_eq!(f["source_id"], "phononmaser");
+    let conf = f["confidence"].as_f64().unwrap();
+    assert!(conf > 0.3 && conf <= 1.0, "confidence {conf}");
+    let at = chrono::DateTime::parse_from_rfc3339(f["timestamp"].as_str().unwrap()).unwrap();
+    let age = chrono::Utc::now().signed_duration_since(at).num_seconds();
+    assert!((0..120).contains(&age), "timestamp {at} is {age} s old");
+    assert!(f["stream_session_id"]
+        .as_str()
+        .unwrap()
+        .starts_with("stream_"));
+    let health: Value = reqwest::get(&pm.health)
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(health["status"], "healthy", "{health}");
+    assert_eq!(health["counts"]["captions_delivered"], 1, "{health}");
+    hub.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn silence_and_noise_give_no_text_and_lying_frames_are_survived() {
+    if let Some(why) = missing() {
+        eprintln!("skipped: {why}");
+        return;
+    }
+    let hub = TestHub::start(Opts::default()).await;
+    let pm = start(&hub);
+    let mut sub = subscriber(&hub).await;
+    // Lying frames first, on the same connection as the audio that follows.
+    let (mut ws, _) = tokio_tungstenite::connect_async(&pm.audio).await.unwrap();
+    for bad in [vec![1u8; 10], {
+        let mut f = phononmaser::frame::encode_binary(
+            0,
+            phononmaser::frame::Format {
+                sample_rate: 48_000,
+                channels: 2,
+                bit_depth: 16,
+            },
+            "m",
+            "m",
+            &[0; 8],
+        );
+        f[20..24].copy_from_slice(&9999u32.to_le_bytes());
+        f
+    }] {
+        ws.send(Message::binary(bad)).await.unwrap();
+    }
+    ws.send(Message::text("{not json")).await.unwrap();
+    // A clean close (an abrupt one could discard frames not yet read).
+    ws.close(None).await.unwrap();
+    while let Some(Ok(_)) = futures_util::StreamExt::next(&mut ws).await {}
+    // 20 s of silence, then 20 s of noise, then a sentence: the only final is the sentence.
+    let mut pcm = sox(&["-n"], &["synth", "20", "sine", "0", "vol", "0"]);
+    pcm.extend(sox(&["-n"], &["synth", "20", "pinknoise", "vol", "0.3"]));
+    pcm.extend(speech("Thanks for the raid everyone.", 0.3, 1.5));
+    stream(&pm.audio, "Desk", &pcm, 20.0, true).await;
+    let mut partials = Vec::new();
+    let f = next_final(&mut sub, &mut partials, Duration::from_secs(90))
+        .await
+        .expect("the sentence's final");
+    let text = f["text"].as_str().unwrap();
+    assert!(
+        wer("Thanks for the raid everyone.", text) <= 0.4,
+        "the first final is the sentence, heard {text:?}"
+    );
+    let health: Value = reqwest::get(&pm.health)
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(health["counts"]["bad_frames"], 3, "{health}");
+    hub.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_source_that_leaves_mid_sentence_is_finished_and_a_hub_restart_loses_nothing() {
+    if let Some(why) = missing() {
+        eprintln!("skipped: {why}");
+        return;
+    }
+    let mut hub = TestHub::start(Opts::default()).await;
+    let pm = start(&hub);
+    let mut sub = subscriber(&hub).await;
+    // Cut off with no trailing silence: the final comes from the disconnect.
+    let pcm = speech(
+        "Welcome back everyone, grab a drink and settle in.",
+        0.3,
+        0.0,
+    );
+    stream(&pm.audio, "Mic", &pcm, 4.0, true).await;
+    let mut partials = Vec::new();
+    let f = next_final(&mut sub, &mut partials, Duration::from_secs(60))
+        .await
+        .expect("a final for the cut sentence");
+    assert!(
+        words(f["text"].as_str().unwrap()).contains(&"welcome".to_string()),
+        "{f}"
+    );
+
+    drop(sub);
+
+    // The hub goes away; two sentences are spoken; it comes back: both are stored,
+    // once each, in order.
+    hub.pause().await;
+    let mut pcm = speech("First, the hub is down.", 0.3, 1.0);
+    pcm.extend(speech("Second, it is still down.", 0.3, 1.0));
+    stream(&pm.audio, "Mic", &pcm, 4.0, true).await;
+    // Wait on phononmaser's own report: both finals made, the hub link down. (The
+    // first sentence's final may be among those waiting too, if the hub stopped before
+    // its reply: its resend is then answered as a duplicate.)
+    let until = |done: fn(&Value) -> bool| {
+        let url = pm.health.clone();
+        async move {
+            let mut last = Value::Null;
+            for _ in 0..600 {
+                last = reqwest::get(&url).await.unwrap().json().await.unwrap();
+                if done(&last) {
+                    return last;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            panic!("phononmaser's health never got there: {last}");
+        }
+    };
+    let h = until(|h| {
+        h["counts"]["finals"] == 3 && h["queues"]["captions_waiting_for_hub"].as_u64() >= Some(2)
+    })
+    .await;
+    assert_eq!(
+        (h["status"].as_str(), h["websocket"]["connected"].as_bool()),
+        (Some("degraded"), Some(false)),
+        "{h}"
+    );
+    hub.resume().await;
+    until(|h| h["status"] == "healthy" && h["queues"]["captions_waiting_for_hub"] == 0).await;
+    let stored: Value = reqwest::get(hub.http("/api/transcriptions?limit=10"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let texts: Vec<String> = stored["data"]["transcriptions"]
+        .as_array()
+        .or(stored["data"].as_array())
+        .expect("a list")
+        .iter()
+        .map(|t| t["text"].as_str().unwrap_or_default().to_lowercase())
+        .collect();
+    assert_eq!(texts.len(), 3, "{texts:?}");
+    // Newest first.
+    assert!(texts[0].contains("still"), "{texts:?}");
+    assert!(texts[1].contains("first"), "{texts:?}");
+    hub.stop().await;
+}
