@@ -163,6 +163,32 @@ async fn subscriber(hub: &TestHub) -> landale_client::Channel {
     ch
 }
 
+/// phononmaser's health report once `done` holds (polled every 100 ms, at most 60 s).
+async fn until(url: &str, done: fn(&Value) -> bool) -> Value {
+    let mut last = Value::Null;
+    for _ in 0..600 {
+        last = reqwest::get(url).await.unwrap().json().await.unwrap();
+        if done(&last) {
+            return last;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("phononmaser's health never got there: {last}");
+}
+
+/// A hub, phononmaser pointed at it, and a `transcription:live` subscriber; `None`
+/// (after saying why) when this machine cannot run these tests.
+async fn rig() -> Option<(TestHub, Phononmaser, landale_client::Channel)> {
+    if let Some(why) = missing() {
+        eprintln!("skipped: {why}");
+        return None;
+    }
+    let hub = TestHub::start(Opts::default()).await;
+    let pm = start(&hub);
+    let sub = subscriber(&hub).await;
+    Some((hub, pm, sub))
+}
+
 /// The next final, skipping partials (returned in order seen).
 async fn next_final(
     ch: &mut landale_client::Channel,
@@ -216,13 +242,9 @@ const SENTENCE: &str =
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn spoken_sentences_reach_the_hub_as_partials_then_a_final() {
-    if let Some(why) = missing() {
-        eprintln!("skipped: {why}");
+    let Some((hub, pm, mut sub)) = rig().await else {
         return;
-    }
-    let hub = TestHub::start(Opts::default()).await;
-    let pm = start(&hub);
-    let mut sub = subscriber(&hub).await;
+    };
     stream(&pm.audio, "Mic/Aux", &speech(SENTENCE, 0.5, 1.5), 3.0, true).await;
     let mut partials = Vec::new();
     let f = next_final(&mut sub, &mut partials, Duration::from_secs(60))
@@ -249,12 +271,8 @@ async fn spoken_sentences_reach_the_hub_as_partials_then_a_final() {
         .as_str()
         .unwrap()
         .starts_with("stream_"));
-    let health: Value = reqwest::get(&pm.health)
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    // The hub publishes before it replies: wait for phononmaser to hear the reply.
+    let health = until(&pm.health, |h| h["queues"]["captions_waiting_for_hub"] == 0).await;
     assert_eq!(health["status"], "healthy", "{health}");
     assert_eq!(health["counts"]["captions_delivered"], 1, "{health}");
     hub.stop().await;
@@ -262,13 +280,9 @@ async fn spoken_sentences_reach_the_hub_as_partials_then_a_final() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn silence_and_noise_give_no_text_and_lying_frames_are_survived() {
-    if let Some(why) = missing() {
-        eprintln!("skipped: {why}");
+    let Some((hub, pm, mut sub)) = rig().await else {
         return;
-    }
-    let hub = TestHub::start(Opts::default()).await;
-    let pm = start(&hub);
-    let mut sub = subscriber(&hub).await;
+    };
     // Lying frames first, on the same connection as the audio that follows.
     let (mut ws, _) = tokio_tungstenite::connect_async(&pm.audio).await.unwrap();
     for bad in [vec![1u8; 10], {
@@ -318,13 +332,9 @@ async fn silence_and_noise_give_no_text_and_lying_frames_are_survived() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_source_that_leaves_mid_sentence_is_finished_and_a_hub_restart_loses_nothing() {
-    if let Some(why) = missing() {
-        eprintln!("skipped: {why}");
+    let Some((mut hub, pm, mut sub)) = rig().await else {
         return;
-    }
-    let mut hub = TestHub::start(Opts::default()).await;
-    let pm = start(&hub);
-    let mut sub = subscriber(&hub).await;
+    };
     // Cut off with no trailing silence: the final comes from the disconnect.
     let pcm = speech(
         "Welcome back everyone, grab a drink and settle in.",
@@ -352,21 +362,7 @@ async fn a_source_that_leaves_mid_sentence_is_finished_and_a_hub_restart_loses_n
     // Wait on phononmaser's own report: both finals made, the hub link down. (The
     // first sentence's final may be among those waiting too, if the hub stopped before
     // its reply: its resend is then answered as a duplicate.)
-    let until = |done: fn(&Value) -> bool| {
-        let url = pm.health.clone();
-        async move {
-            let mut last = Value::Null;
-            for _ in 0..600 {
-                last = reqwest::get(&url).await.unwrap().json().await.unwrap();
-                if done(&last) {
-                    return last;
-                }
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-            panic!("phononmaser's health never got there: {last}");
-        }
-    };
-    let h = until(|h| {
+    let h = until(&pm.health, |h| {
         h["counts"]["finals"] == 3 && h["queues"]["captions_waiting_for_hub"].as_u64() >= Some(2)
     })
     .await;
@@ -376,7 +372,10 @@ async fn a_source_that_leaves_mid_sentence_is_finished_and_a_hub_restart_loses_n
         "{h}"
     );
     hub.resume().await;
-    until(|h| h["status"] == "healthy" && h["queues"]["captions_waiting_for_hub"] == 0).await;
+    until(&pm.health, |h| {
+        h["status"] == "healthy" && h["queues"]["captions_waiting_for_hub"] == 0
+    })
+    .await;
     let stored: Value = reqwest::get(hub.http("/api/transcriptions?limit=10"))
         .await
         .unwrap()

@@ -136,6 +136,16 @@ impl RecentIds {
     }
 }
 
+/// A submission refused field by field, in the original clients' shape, and counted.
+fn refused(ctx: &Ctx<'_>, errors: landale_core::FieldErrors) -> Reply {
+    ctx.hub.metrics.events_rejected.inc();
+    let list: Vec<Value> = errors
+        .into_iter()
+        .map(|(f, m)| json!({"field": f, "messages": m}))
+        .collect();
+    Reply::Error(json!({"errors": list}))
+}
+
 /// Longest partial line taken.
 pub const MAX_PARTIAL_CHARS: usize = 1000;
 
@@ -157,12 +167,7 @@ fn partial(ctx: &Ctx<'_>, p: &Value) -> Reply {
         landale_core::fields::add(&mut errors, "utterance_id", "must be 1 to 64 characters");
     }
     if !errors.is_empty() {
-        ctx.hub.metrics.events_rejected.inc();
-        let list: Vec<Value> = errors
-            .into_iter()
-            .map(|(f, m)| json!({"field": f, "messages": m}))
-            .collect();
-        return Reply::Error(json!({"errors": list}));
+        return refused(ctx, errors);
     }
     let mut out = json!({"utterance_id": utterance, "text": text, "timestamp": now_iso()});
     for key in ["source_id", "stream_session_id", "audio_source", "duration"] {
@@ -226,14 +231,7 @@ async fn submit(ctx: &Ctx<'_>, payload: &Value) -> Reply {
 async fn submit_new(ctx: &Ctx<'_>, payload: &Value, id: uuid::Uuid) -> Reply {
     let t = match NewTranscription::parse(payload) {
         Ok(t) => t,
-        Err(errors) => {
-            ctx.hub.metrics.events_rejected.inc();
-            let list: Vec<Value> = errors
-                .into_iter()
-                .map(|(f, m)| json!({"field": f, "messages": m}))
-                .collect();
-            return Reply::Error(json!({"errors": list}));
-        }
+        Err(errors) => return refused(ctx, errors),
     };
     let correlation_id = random_hex(8);
     let session_id = t.stream_session_id.clone();
