@@ -12,5 +12,11 @@ pub fn random_hex(n: usize) -> String {
 
 /// Now, as RFC 3339 UTC with microseconds (the wire's timestamp format).
 pub fn now_iso() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+    iso(chrono::Utc::now())
+}
+
+/// A time in the wire's timestamp format: RFC 3339 UTC with microseconds.
+pub fn iso(t: impl Into<chrono::DateTime<chrono::Utc>>) -> String {
+    t.into()
+        .to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }

@@ -5,11 +5,13 @@
 //! while connected and never retried: the next partial or the final replaces them.
 
 use landale_client::{Client, Error, Options, Pusher, Status};
+use landale_core::Backoff;
 use serde_json::{json, Value};
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tokio::sync::broadcast;
 use tokio::sync::Notify;
 
 pub const MAX_PENDING: usize = 500;
@@ -101,17 +103,20 @@ impl Delivery {
         }
     }
 
-    /// Join `transcription:live` and send finals in order, forever.
-    pub async fn run(self: Arc<Self>, join: Value) {
+    /// Join `transcription:live` and send finals in order, forever; each one the hub
+    /// took is announced on `events` (`audio:delivered`).
+    pub async fn run(self: Arc<Self>, join: Value, events: broadcast::Sender<Value>) {
+        let mut backoff = Backoff::new(Duration::from_millis(250), Duration::from_secs(10));
         let mut channel = loop {
             match self.client.join(TOPIC, join.clone()).await {
                 Ok((ch, _)) => break ch,
                 Err(e) => {
                     tracing::warn!(error = %e, "cannot join {TOPIC} yet");
-                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    tokio::time::sleep(backoff.next_wait()).await;
                 }
             }
         };
+        backoff.reset();
         let pusher = channel.pusher();
         if let Ok(mut p) = self.pusher.lock() {
             *p = Some(pusher.clone());
@@ -127,11 +132,13 @@ impl Delivery {
             };
             match pusher.push(caption.event, caption.payload.clone()).await {
                 Ok(_) => {
+                    backoff.reset();
+                    let latency = ended.elapsed().as_millis() as u64;
                     self.stats.delivered.fetch_add(1, Ordering::Relaxed);
-                    self.stats
-                        .last_latency_ms
-                        .store(ended.elapsed().as_millis() as u64, Ordering::Relaxed);
+                    self.stats.last_latency_ms.store(latency, Ordering::Relaxed);
                     self.pop_front();
+                    let _ = events.send(json!({"type": "audio:delivered",
+                        "utterance_id": caption.payload["id"], "latency_ms": latency}));
                 }
                 Err(Error::Reply(why)) => {
                     // Refused for what it is (validation, the token): no resend helps.
@@ -139,10 +146,19 @@ impl Delivery {
                     tracing::error!(reply = %why, "the hub refused a caption");
                     self.pop_front();
                 }
-                Err(e) => {
-                    // Away or slow: the same caption again (its id makes it once).
+                Err(e) if self.connected() => {
+                    // Slow or busy: the same caption again after a wait (its id makes
+                    // it once).
                     tracing::debug!(error = %e, "caption not delivered yet; resending");
-                    tokio::time::sleep(Duration::from_millis(250)).await;
+                    tokio::time::sleep(backoff.next_wait()).await;
+                }
+                Err(_) => {
+                    // Away: resend once the client has connected again (counted
+                    // before the check, so a reconnect in between is not missed).
+                    let seen = self.client.connections();
+                    if !self.connected() {
+                        self.client.wait_connections(seen + 1).await;
+                    }
                 }
             }
         }

@@ -55,6 +55,8 @@ pub fn report(s: &Service) -> Value {
             "sources": c.sources.load(Ordering::Relaxed), "finals": c.finals.load(Ordering::Relaxed),
             "finals_not_speech": c.finals_not_speech.load(Ordering::Relaxed),
             "partials": c.partials.load(Ordering::Relaxed),
+            "partials_sent": d.partials_sent.load(Ordering::Relaxed),
+            "decoded": st.decoded.load(Ordering::Relaxed),
             "partials_skipped": st.partials_skipped.load(Ordering::Relaxed),
             "finals_dropped": st.finals_dropped.load(Ordering::Relaxed),
             "captions_delivered": d.delivered.load(Ordering::Relaxed),
@@ -72,54 +74,51 @@ async fn health(State(s): State<Arc<Service>>) -> Json<Value> {
     Json(report(&s))
 }
 
+/// The report's numbers in Prometheus' text format (prometheus-client, as the hub).
 async fn metrics(State(s): State<Arc<Service>>) -> String {
+    use prometheus_client::metrics::{counter::Counter, gauge::Gauge};
+    use std::sync::atomic::AtomicU64;
     let r = report(&s);
-    let mut out = String::new();
-    let mut line = |name: &str, help: &str, kind: &str, v: f64| {
-        out.push_str(&format!("# HELP phononmaser_{name} {help}\n# TYPE phononmaser_{name} {kind}\nphononmaser_{name} {v}\n"));
-    };
+    let mut registry = prometheus_client::registry::Registry::with_prefix("phononmaser");
     let n = |v: &Value| v.as_f64().unwrap_or(0.0);
-    line(
-        "hub_connected",
-        "1 while the hub link is up.",
-        "gauge",
-        if r["websocket"]["connected"] == true {
-            1.0
-        } else {
-            0.0
-        },
-    );
-    line(
-        "real_time_factor",
-        "Decode time over audio time.",
-        "gauge",
-        n(&r["real_time_factor"]),
-    );
-    line(
-        "finals_waiting",
-        "Utterances waiting for the decoder.",
-        "gauge",
-        n(&r["queues"]["finals_waiting"]),
-    );
-    line(
-        "captions_waiting",
-        "Finals waiting for the hub.",
-        "gauge",
-        n(&r["queues"]["captions_waiting_for_hub"]),
-    );
-    line(
-        "last_caption_latency_ms",
-        "End of speech to the hub's reply, last final.",
-        "gauge",
-        n(&r["last_caption_latency_ms"]),
-    );
-    for (k, v) in r["counts"].as_object().into_iter().flatten() {
-        line(
-            &format!("{k}_total"),
-            &format!("Count of {}.", k.replace('_', " ")),
-            "counter",
-            n(v),
-        );
+    let connected = if r["websocket"]["connected"] == true {
+        1.0
+    } else {
+        0.0
+    };
+    for (name, help, v) in [
+        ("hub_connected", "1 while the hub link is up", connected),
+        (
+            "real_time_factor",
+            "Decode time over audio time",
+            n(&r["real_time_factor"]),
+        ),
+        (
+            "finals_waiting",
+            "Utterances waiting for the decoder",
+            n(&r["queues"]["finals_waiting"]),
+        ),
+        (
+            "captions_waiting",
+            "Finals waiting for the hub",
+            n(&r["queues"]["captions_waiting_for_hub"]),
+        ),
+        (
+            "last_caption_latency_ms",
+            "End of speech to the hub's reply, last final",
+            n(&r["last_caption_latency_ms"]),
+        ),
+    ] {
+        let g = Gauge::<f64, AtomicU64>::default();
+        g.set(v);
+        registry.register(name, help, g);
     }
+    for (k, v) in r["counts"].as_object().into_iter().flatten() {
+        let c = Counter::<u64>::default();
+        c.inc_by(v.as_u64().unwrap_or(0));
+        registry.register(k.as_str(), format!("Count of {}", k.replace('_', " ")), c);
+    }
+    let mut out = String::new();
+    let _ = prometheus_client::encoding::text::encode(&mut out, &registry);
     out
 }

@@ -41,16 +41,15 @@ async fn run(s: Settings) -> Result<(), String> {
     let ctx = Arc::new(ctx);
 
     let delivery = Delivery::connect(&s.server_ws_url, s.token.as_deref());
-    tokio::spawn(delivery.clone().run(Delivery::join_payload(&session_id(
-        std::time::SystemTime::now(),
-    ))));
     let queue = Arc::new(Queue::default());
     let service = Service::new(
         loaded.name.clone(),
         s.language.clone(),
         queue.clone(),
-        delivery,
+        delivery.clone(),
     );
+    let join = Delivery::join_payload(&session_id(std::time::SystemTime::now()));
+    tokio::spawn(delivery.run(join, service.events.clone()));
     let (tx, mut rx) = tokio::sync::mpsc::channel(256);
     recognize::spawn(
         ctx,

@@ -56,8 +56,6 @@ pub struct Pipeline {
     convert: ToMono16k,
     segmenter: Segmenter,
     clock: SourceClock,
-    /// Samples fed to the segmenter so far (its `at` clock).
-    fed: u64,
     open: Option<Open>,
     scratch: Vec<f32>,
 }
@@ -75,7 +73,6 @@ impl Pipeline {
             convert: ToMono16k::new(first.format),
             segmenter: Segmenter::new(VadSettings::default()),
             clock: SourceClock::new(now),
-            fed: 0,
             open: None,
             scratch: Vec::new(),
         }
@@ -92,7 +89,6 @@ impl Pipeline {
         self.clock.advance(self.scratch.len() as u64, now);
         let samples = std::mem::take(&mut self.scratch);
         let events = self.segmenter.push(&samples);
-        self.fed += samples.len() as u64;
         self.scratch = samples;
         let mut jobs = Vec::new();
         for e in events {

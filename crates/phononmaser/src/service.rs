@@ -4,6 +4,7 @@
 
 use crate::deliver::Delivery;
 use crate::recognize::{Kind, Outcome, Queue};
+use landale_core::ids::iso;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -44,11 +45,6 @@ pub struct Service {
 pub fn session_id(t: SystemTime) -> String {
     let local: chrono::DateTime<chrono::Local> = t.into();
     local.format("stream_%Y_%m_%d").to_string()
-}
-
-fn iso(t: SystemTime) -> String {
-    let utc: chrono::DateTime<chrono::Utc> = t.into();
-    utc.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }
 
 impl Service {
@@ -148,7 +144,8 @@ impl Service {
                     },
                 });
                 self.emit(json!({"type": "audio:transcription", "timestamp": iso(job.started_at),
-                                 "duration": duration, "text": payload["text"], "source_id": job.source}));
+                                 "duration": duration, "text": payload["text"], "source_id": job.source,
+                                 "utterance_id": job.utterance}));
                 self.delivery.final_caption(payload, job.made);
             }
         }

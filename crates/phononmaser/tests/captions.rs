@@ -137,13 +137,15 @@ async fn stream(url: &str, source: &str, pcm: &[u8], speed: f64, close: bool) {
         channels: 2,
         bit_depth: 16,
     };
-    let chunk = Duration::from_secs_f64(1024.0 / 48_000.0 / speed);
+    // The plugin's pace (one chunk per OBS audio callback), sped up: a pace to keep,
+    // not a wait for something to happen.
+    let mut pace = tokio::time::interval(Duration::from_secs_f64(1024.0 / 48_000.0 / speed));
     let mut ts = 0u64;
     for c in pcm.chunks(4096) {
+        pace.tick().await;
         let f = phononmaser::frame::encode_binary(ts, format, source, source, c);
         ws.send(Message::binary(f)).await.unwrap();
         ts += 21_333_333;
-        tokio::time::sleep(chunk).await;
     }
     if close {
         let _ = ws.close(None).await;
@@ -163,17 +165,47 @@ async fn subscriber(hub: &TestHub) -> landale_client::Channel {
     ch
 }
 
-/// phononmaser's health report once `done` holds (polled every 100 ms, at most 60 s).
-async fn until(url: &str, done: fn(&Value) -> bool) -> Value {
-    let mut last = Value::Null;
-    for _ in 0..600 {
-        last = reqwest::get(url).await.unwrap().json().await.unwrap();
-        if done(&last) {
-            return last;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
+/// phononmaser's `/events` stream: what it recognised and what the hub took.
+struct Events(
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+);
+
+impl Events {
+    async fn open(pm: &Phononmaser) -> Events {
+        let (ws, _) = tokio_tungstenite::connect_async(format!("{}events", pm.audio))
+            .await
+            .unwrap();
+        Events(ws)
     }
-    panic!("phononmaser's health never got there: {last}");
+
+    /// The next event of type `kind` (others skipped), within `within`.
+    async fn next(&mut self, kind: &str, within: Duration) -> Value {
+        let found = tokio::time::timeout(within, async {
+            while let Some(Ok(m)) = futures_util::StreamExt::next(&mut self.0).await {
+                if let Message::Text(t) = m {
+                    let v: Value = serde_json::from_str(&t).unwrap();
+                    if v["type"] == kind {
+                        return Some(v);
+                    }
+                }
+            }
+            None
+        })
+        .await;
+        found
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| panic!("no {kind} within {within:?}"))
+    }
+}
+
+async fn health(pm: &Phononmaser) -> Value {
+    reqwest::get(&pm.health)
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
 }
 
 /// A hub, phononmaser pointed at it, and a `transcription:live` subscriber; `None`
@@ -245,6 +277,7 @@ async fn spoken_sentences_reach_the_hub_as_partials_then_a_final() {
     let Some((hub, pm, mut sub)) = rig().await else {
         return;
     };
+    let mut events = Events::open(&pm).await;
     stream(&pm.audio, "Mic/Aux", &speech(SENTENCE, 0.5, 1.5), 3.0, true).await;
     let mut partials = Vec::new();
     let f = next_final(&mut sub, &mut partials, Duration::from_secs(60))
@@ -272,7 +305,11 @@ async fn spoken_sentences_reach_the_hub_as_partials_then_a_final() {
         .unwrap()
         .starts_with("stream_"));
     // The hub publishes before it replies: wait for phononmaser to hear the reply.
-    let health = until(&pm.health, |h| h["queues"]["captions_waiting_for_hub"] == 0).await;
+    let delivered = events
+        .next("audio:delivered", Duration::from_secs(30))
+        .await;
+    assert_eq!(delivered["utterance_id"], f["id"]);
+    let health = health(&pm).await;
     assert_eq!(health["status"], "healthy", "{health}");
     assert_eq!(health["counts"]["captions_delivered"], 1, "{health}");
     hub.stop().await;
@@ -320,12 +357,7 @@ async fn silence_and_noise_give_no_text_and_lying_frames_are_survived() {
         wer("Thanks for the raid everyone.", text) <= 0.4,
         "the first final is the sentence, heard {text:?}"
     );
-    let health: Value = reqwest::get(&pm.health)
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let health = health(&pm).await;
     assert_eq!(health["counts"]["bad_frames"], 3, "{health}");
     hub.stop().await;
 }
@@ -354,28 +386,41 @@ async fn a_source_that_leaves_mid_sentence_is_finished_and_a_hub_restart_loses_n
     drop(sub);
 
     // The hub goes away; two sentences are spoken; it comes back: both are stored,
-    // once each, in order.
+    // once each, in order. (The first sentence's final may be waiting too, if the hub
+    // stopped before its reply: its resend is then answered as a duplicate.)
+    let mut events = Events::open(&pm).await;
     hub.pause().await;
     let mut pcm = speech("First, the hub is down.", 0.3, 1.0);
     pcm.extend(speech("Second, it is still down.", 0.3, 1.0));
     stream(&pm.audio, "Mic", &pcm, 4.0, true).await;
-    // Wait on phononmaser's own report: both finals made, the hub link down. (The
-    // first sentence's final may be among those waiting too, if the hub stopped before
-    // its reply: its resend is then answered as a duplicate.)
-    let h = until(&pm.health, |h| {
-        h["counts"]["finals"] == 3 && h["queues"]["captions_waiting_for_hub"].as_u64() >= Some(2)
-    })
-    .await;
+    let mut made = Vec::new();
+    for _ in 0..2 {
+        let t = events
+            .next("audio:transcription", Duration::from_secs(60))
+            .await;
+        made.push(t["utterance_id"].clone());
+    }
+    let h = health(&pm).await;
     assert_eq!(
         (h["status"].as_str(), h["websocket"]["connected"].as_bool()),
         (Some("degraded"), Some(false)),
         "{h}"
     );
+    assert!(
+        h["queues"]["captions_waiting_for_hub"].as_u64() >= Some(2),
+        "{h}"
+    );
     hub.resume().await;
-    until(&pm.health, |h| {
-        h["status"] == "healthy" && h["queues"]["captions_waiting_for_hub"] == 0
-    })
-    .await;
+    let mut delivered = Vec::new();
+    while delivered.len() < 2 {
+        let d = events
+            .next("audio:delivered", Duration::from_secs(60))
+            .await;
+        if made.contains(&d["utterance_id"]) {
+            delivered.push(d["utterance_id"].clone());
+        }
+    }
+    assert_eq!(delivered, made, "delivered in the order spoken");
     let stored: Value = reqwest::get(hub.http("/api/transcriptions?limit=10"))
         .await
         .unwrap()
