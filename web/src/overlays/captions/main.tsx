@@ -7,7 +7,7 @@ import { Pill } from "../../lib/Pill";
 import { installDebug } from "../../lib/debug";
 import { zoneStyle } from "../../lib/zones";
 import { brandingVars, parseBranding, type Branding } from "../../lib/branding";
-import { addLine, captionOf, FADE_MS, HOLD_MS, type Line } from "./model";
+import { addLine, captionOf, FADE_MS, HOLD_MS, PARTIAL_HOLD_MS, partialOf, type Line } from "./model";
 import "../overlay.css";
 import "./captions.css";
 
@@ -44,17 +44,20 @@ function Page() {
   // The channel's font and corners (captions have no show colours).
   const [branding, setBranding] = createSignal<Branding | null>(null);
   link.join("stream:overlays", { branding: (p) => setBranding(parseBranding(p)) }, { overlay_type: "captions" });
+  const show = (c: Line | null) => {
+    if (!c) return;
+    received++;
+    const before = lines();
+    const { lines: next, dropped } = addLine(before, c);
+    if (next === before) return;
+    dropped.forEach(forget);
+    setLines(next);
+    forget(c.id);
+    timers.set(c.id, setTimeout(() => expire(c.id), c.partial ? PARTIAL_HOLD_MS : HOLD_MS));
+  };
   link.join("transcription:live", {
-    new_transcription: (p) => {
-      const c = captionOf(p);
-      if (!c) return;
-      received++;
-      const { lines: next, dropped } = addLine(lines(), c);
-      dropped.forEach(forget);
-      setLines(next);
-      forget(c.id);
-      timers.set(c.id, setTimeout(() => expire(c.id), HOLD_MS));
-    },
+    new_transcription: (p) => show(captionOf(p)),
+    partial_transcription: (p) => show(partialOf(p)),
   });
   installDebug("captions", link, { state: lines, counters: () => ({ received, timers: timers.size }) });
   onCleanup(() => {
@@ -69,8 +72,9 @@ function Page() {
         <For each={lines()}>
           {(l, i) => (
             <div
-              class={`caption ${i() < lines().length - 1 ? "older" : ""} ${fading().has(l.id) ? "fading" : ""}`}
+              class={`caption ${l.partial ? "partial" : ""} ${i() < lines().length - 1 ? "older" : ""} ${fading().has(l.id) ? "fading" : ""}`}
               data-testid="caption"
+              data-partial={String(!!l.partial)}
               dir="auto"
             >
               {l.text}
