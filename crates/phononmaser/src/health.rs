@@ -50,6 +50,7 @@ pub fn report(s: &Service) -> Value {
             "captions_waiting_for_hub": s.delivery.pending(),
         },
         "last_caption_latency_ms": d.last_latency_ms.load(Ordering::Relaxed),
+        "prompt_terms": s.terms.lock().map(|t| t.clone()).unwrap_or_default(),
         "counts": {
             "frames": c.frames.load(Ordering::Relaxed), "bad_frames": c.bad_frames.load(Ordering::Relaxed),
             "sources": c.sources.load(Ordering::Relaxed), "finals": c.finals.load(Ordering::Relaxed),

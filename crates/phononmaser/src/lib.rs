@@ -3,7 +3,8 @@
 //! (`vad`), jobs per source (`pipeline`), text on a worker thread running whisper.cpp
 //! (`recognize`, with `filter` dropping what is not speech and `model` converting the
 //! default CTranslate2 model to ggml), and captions for the hub (`deliver`).
-//! `server` takes the audio and serves `/events`; `health` reports.
+//! `prompt` keeps the channel's names and words for Whisper's prompt. `server` takes
+//! the audio and serves `/events`; `health` reports.
 
 pub mod audio;
 pub mod deliver;
@@ -12,6 +13,7 @@ pub mod frame;
 pub mod health;
 pub mod model;
 pub mod pipeline;
+pub mod prompt;
 pub mod recognize;
 pub mod server;
 pub mod service;

@@ -48,6 +48,13 @@ async fn run(s: Settings) -> Result<(), String> {
         queue.clone(),
         delivery.clone(),
     );
+    if s.prompt_manager {
+        tokio::spawn(phononmaser::prompt::run(
+            s.phoenix_base_url.clone(),
+            service.terms.clone(),
+            service.events.clone(),
+        ));
+    }
     let join = Delivery::join_payload(&session_id(std::time::SystemTime::now()));
     tokio::spawn(delivery.run(join, service.events.clone()));
     let (tx, mut rx) = tokio::sync::mpsc::channel(256);

@@ -11,6 +11,9 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 use whisper_rs::{FullParams, SamplingStrategy, WhisperContext, WhisperContextParameters};
 
+/// Whisper's prompt limit (half its 448-token text context).
+pub const MAX_PROMPT_TOKENS: usize = 224;
+
 /// Finals waiting at most; past it the oldest is dropped (counted, logged).
 pub const MAX_FINALS: usize = 32;
 
@@ -196,10 +199,20 @@ pub fn spawn(
                 if audio.len() < 16_000 {
                     audio.resize(16_000, 0.0);
                 }
+                // Whisper takes at most 224 prompt tokens; names that tokenise badly
+                // can pass that, and then the end (the previous sentence) is kept.
                 let prompt = if job.prompt.is_empty() {
                     Vec::new()
                 } else {
-                    ctx.tokenize(&job.prompt, 200).unwrap_or_default()
+                    ctx.tokenize(&job.prompt, MAX_PROMPT_TOKENS)
+                        .or_else(|_| {
+                            let from = job.prompt.len().saturating_sub(400);
+                            let from = (from..job.prompt.len())
+                                .find(|i| job.prompt.is_char_boundary(*i))
+                                .unwrap_or(0);
+                            ctx.tokenize(&job.prompt[from..], MAX_PROMPT_TOKENS)
+                        })
+                        .unwrap_or_default()
                 };
                 let mut params = base.clone();
                 params.set_audio_ctx(audio_ctx(audio.len()));

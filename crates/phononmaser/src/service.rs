@@ -37,8 +37,22 @@ pub struct Service {
     pub counters: Counters,
     /// Per source: the last final's text (the next prompt's start).
     previous: Mutex<HashMap<String, String>>,
-    /// Chatters' names and community words for the prompt (from the hub).
-    pub vocabulary: Mutex<String>,
+    /// Chatters' names and community words for the prompt (`prompt::run` keeps it).
+    pub terms: Arc<Mutex<String>>,
+}
+
+/// Characters of the previous utterance in a prompt.
+pub const PREVIOUS_CHARS: usize = 200;
+
+/// The last `n` characters of `s`, starting at a word.
+fn tail(s: &str, n: usize) -> &str {
+    let count = s.chars().count();
+    if count <= n {
+        return s;
+    }
+    let start = s.char_indices().nth(count - n).map(|(i, _)| i).unwrap_or(0);
+    let cut = &s[start..];
+    cut.find(' ').map(|i| &cut[i + 1..]).unwrap_or(cut)
 }
 
 /// `stream_YYYY_MM_DD` by the local date of `t`: a new session after local midnight.
@@ -63,28 +77,24 @@ impl Service {
             events: broadcast::channel(EVENTS_CAPACITY).0,
             counters: Counters::default(),
             previous: Mutex::new(HashMap::new()),
-            vocabulary: Mutex::new(String::new()),
+            terms: Arc::new(Mutex::new(String::new())),
         })
     }
 
-    /// Whisper's prompt for `source`: its previous utterance, then the channel's names
-    /// and words, with a leading space (Whisper's prompts start mid-text).
+    /// Whisper's prompt for `source`: the channel's words and names, then the end of
+    /// its previous utterance (what Whisper weighs most), with a leading space
+    /// (Whisper's prompts start mid-text).
     pub fn prompt(&self, source: &str) -> String {
-        let prev = self
+        let previous = self
             .previous
             .lock()
             .ok()
-            .and_then(|p| p.get(source).cloned())
-            .unwrap_or_default();
-        let vocab = self
-            .vocabulary
-            .lock()
-            .map(|v| v.clone())
-            .unwrap_or_default();
-        let text = [vocab, prev]
-            .iter()
+            .and_then(|p| p.get(source).cloned());
+        let previous = tail(&previous.unwrap_or_default(), PREVIOUS_CHARS).to_string();
+        let terms = self.terms.lock().map(|v| v.clone()).unwrap_or_default();
+        let text = [terms, previous]
+            .into_iter()
             .filter(|s| !s.is_empty())
-            .cloned()
             .collect::<Vec<_>>()
             .join(" ");
         if text.is_empty() {
@@ -185,6 +195,13 @@ impl BurstLog {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_long_previous_sentence_is_cut_at_a_word() {
+        assert_eq!(tail("short", 10), "short");
+        assert_eq!(tail("one two three four", 9), "four");
+        assert_eq!(tail("héllo wörld ünïcode", 8), "ünïcode");
+    }
 
     #[test]
     fn the_session_is_the_local_date() {

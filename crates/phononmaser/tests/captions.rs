@@ -101,6 +101,11 @@ impl Drop for Phononmaser {
 }
 
 fn start(hub: &TestHub) -> Phononmaser {
+    start_with(hub, false)
+}
+
+/// phononmaser pointed at `hub`, with or without the chatters' names prompt.
+fn start_with(hub: &TestHub, prompt: bool) -> Phononmaser {
     let mut child = Command::new(env!("CARGO_BIN_EXE_phononmaser"))
         .env("SERVER_WS_URL", hub.ws_url())
         .env("LANDALE_TOKEN", TOKEN)
@@ -108,7 +113,8 @@ fn start(hub: &TestHub) -> Phononmaser {
         .env("PHONONMASER_HEALTH_PORT", "0")
         .env("WHISPER_MODEL_PATH", model_dir())
         .env("WHISPER_THREADS", "2")
-        .env("ENABLE_PROMPT_MANAGER", "false")
+        .env("ENABLE_PROMPT_MANAGER", prompt.to_string())
+        .env("PHOENIX_BASE_URL", hub.http(""))
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
@@ -439,4 +445,65 @@ async fn a_source_that_leaves_mid_sentence_is_finished_and_a_hub_restart_loses_n
     assert!(texts[0].contains("still"), "{texts:?}");
     assert!(texts[1].contains("first"), "{texts:?}");
     hub.stop().await;
+}
+
+/// Chat from these names, stored in the hub (the prompt's source).
+async fn chat(hub: &TestHub, names: &[&str]) {
+    for (i, n) in names.iter().enumerate() {
+        let data = serde_json::json!({"message_id": format!("m{i}"), "broadcaster_user_id": "12826",
+            "broadcaster_user_login": "avalonstar", "broadcaster_user_name": "Avalonstar",
+            "chatter_user_id": format!("{}", 5000 + i), "chatter_user_login": n.to_lowercase(), "chatter_user_name": n,
+            "message": {"text": "hi", "fragments": [{"type": "text", "text": "hi"}]}, "color": "", "badges": [],
+            "message_type": "text"});
+        hub.hub()
+            .pipeline
+            .ingest(landale_core::Input::new("channel.chat.message", data))
+            .expect("valid chat");
+    }
+    hub.wait_stored(names.len() as u64).await;
+}
+
+/// What phononmaser hears in `sentence`, with or without the chatters' names prompt.
+async fn heard_with_names(sentence: &str, prompt: bool) -> Option<String> {
+    missing().map(|why| eprintln!("skipped: {why}"))?;
+    let hub = TestHub::start(Opts::default()).await;
+    chat(
+        &hub,
+        &["Zephyrine", "Zephyrine", "Zephyrine", "Someone", "Other"],
+    )
+    .await;
+    let pm = start_with(&hub, prompt);
+    let mut events = Events::open(&pm).await;
+    // The first poll of the hub may be done already, or still coming.
+    if prompt && health(&pm).await["prompt_terms"] == "" {
+        events.next("prompt:terms", Duration::from_secs(20)).await;
+    }
+    let h = health(&pm).await;
+    assert_eq!(
+        h["prompt_terms"].as_str().unwrap().contains("Zephyrine"),
+        prompt,
+        "{h}"
+    );
+    let mut sub = subscriber(&hub).await;
+    stream(&pm.audio, "Mic", &speech(sentence, 0.3, 1.0), 4.0, true).await;
+    let f = next_final(&mut sub, &mut Vec::new(), Duration::from_secs(60))
+        .await
+        .expect("a final");
+    hub.stop().await;
+    Some(f["text"].as_str().unwrap().to_string())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_chatters_unusual_name_is_spelled_right_with_the_prompt_and_not_without() {
+    let sentence = "Thank you so much for the raid, Zephyrine, welcome in.";
+    let Some(without) = heard_with_names(sentence, false).await else {
+        return;
+    };
+    let with = heard_with_names(sentence, true).await.unwrap();
+    let spelled = |t: &str| {
+        t.split(|c: char| !c.is_alphanumeric())
+            .any(|w| w == "Zephyrine")
+    };
+    assert!(!spelled(&without), "without the prompt: {without:?}");
+    assert!(spelled(&with), "with the prompt: {with:?}");
 }
