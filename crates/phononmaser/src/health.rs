@@ -59,6 +59,7 @@ pub fn report(s: &Service) -> Value {
             "partials_sent": d.partials_sent.load(Ordering::Relaxed),
             "decoded": st.decoded.load(Ordering::Relaxed),
             "partials_skipped": st.partials_skipped.load(Ordering::Relaxed),
+            "finals_queued": st.finals_queued.load(Ordering::Relaxed),
             "finals_dropped": st.finals_dropped.load(Ordering::Relaxed),
             "captions_delivered": d.delivered.load(Ordering::Relaxed),
             "captions_dropped": d.dropped.load(Ordering::Relaxed),

@@ -50,6 +50,7 @@ pub struct Outcome {
 
 #[derive(Default)]
 pub struct Stats {
+    pub finals_queued: AtomicU64,
     pub finals_dropped: AtomicU64,
     pub partials_skipped: AtomicU64,
     pub decoded: AtomicU64,
@@ -82,6 +83,7 @@ impl Queue {
         let mut s = self.lock();
         match job.kind {
             Kind::Final => {
+                self.stats.finals_queued.fetch_add(1, Ordering::Relaxed);
                 // The utterance is over: its waiting partial is stale.
                 s.partials.remove(&job.source);
                 if s.finals.len() >= MAX_FINALS {

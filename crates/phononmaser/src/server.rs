@@ -1,6 +1,8 @@
 //! The audio port: every path but `/events` takes audio from the OBS plugin (binary
-//! frames, or JSON text); `/events` is the local event stream (finals, and a level
-//! line per source at most once a second, never one message per chunk). Bad frames
+//! frames, or JSON text); `/events` is the local event stream: `audio:transcription`
+//! (a final), `audio:not_speech` (a final dropped by the filter), `audio:delivered`
+//! (the hub took it), `audio:source_ended`, `prompt:terms`, and `audio:level` per
+//! source at most once a second, never one message per chunk. Bad frames
 //! are counted, logged once per burst, and dropped; the connection lives on.
 
 use crate::frame::{self, Frame};
@@ -118,5 +120,6 @@ fn finish(service: &Arc<Service>, pipelines: &mut HashMap<String, Pipeline>) {
             service.queue.push(job);
         }
         tracing::info!(%source, "audio source ended");
+        service.emit(json!({"type": "audio:source_ended", "source_id": source}));
     }
 }

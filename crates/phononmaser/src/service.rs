@@ -114,10 +114,14 @@ impl Service {
         let job = &o.job;
         let text = match &o.text {
             Ok(t) => t.clone(),
-            Err(_) if job.kind == Kind::Final => {
+            Err(why) if job.kind == Kind::Final => {
                 self.counters
                     .finals_not_speech
                     .fetch_add(1, Ordering::Relaxed);
+                self.emit(
+                    json!({"type": "audio:not_speech", "utterance_id": job.utterance,
+                                 "source_id": job.source, "reason": why}),
+                );
                 return;
             }
             Err(_) => return,

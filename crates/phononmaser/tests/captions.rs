@@ -186,22 +186,21 @@ impl Events {
 
     /// The next event of type `kind` (others skipped), within `within`.
     async fn next(&mut self, kind: &str, within: Duration) -> Value {
-        let found = tokio::time::timeout(within, async {
-            while let Some(Ok(m)) = futures_util::StreamExt::next(&mut self.0).await {
-                if let Message::Text(t) = m {
-                    let v: Value = serde_json::from_str(&t).unwrap();
-                    if v["type"] == kind {
-                        return Some(v);
-                    }
+        let found = tokio::time::timeout(within, self.next_any(&[kind])).await;
+        found.unwrap_or_else(|_| panic!("no {kind} within {within:?}"))
+    }
+
+    /// The next event of any of `kinds` (others skipped).
+    async fn next_any(&mut self, kinds: &[&str]) -> Value {
+        while let Some(Ok(m)) = futures_util::StreamExt::next(&mut self.0).await {
+            if let Message::Text(t) = m {
+                let v: Value = serde_json::from_str(&t).unwrap();
+                if kinds.iter().any(|k| v["type"] == *k) {
+                    return v;
                 }
             }
-            None
-        })
-        .await;
-        found
-            .ok()
-            .flatten()
-            .unwrap_or_else(|| panic!("no {kind} within {within:?}"))
+        }
+        panic!("phononmaser's /events closed");
     }
 }
 
@@ -506,4 +505,81 @@ async fn a_chatters_unusual_name_is_spelled_right_with_the_prompt_and_not_withou
     };
     assert!(!spelled(&without), "without the prompt: {without:?}");
     assert!(spelled(&with), "with the prompt: {with:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn under_decode_overload_partials_are_skipped_and_every_final_is_kept() {
+    let Some((hub, pm, _sub)) = rig().await else {
+        return;
+    };
+    let mut events = Events::open(&pm).await;
+    // Three sources at once, far faster than real time: the decoder falls behind.
+    let lines = [
+        (
+            "Desk",
+            "The weather today is sunny with a light breeze from the west.",
+        ),
+        (
+            "Mic",
+            "We will try the gym leader again after a short break for snacks.",
+        ),
+        (
+            "Guest",
+            "Remember to drink some water and stretch your legs every hour.",
+        ),
+    ];
+    let mut streams = Vec::new();
+    for (source, line) in lines {
+        let mut pcm = speech(line, 0.3, 1.0);
+        pcm.extend(speech(line, 0.3, 1.0));
+        let url = pm.audio.clone();
+        streams.push(tokio::spawn(async move {
+            stream(&url, source, &pcm, 40.0, true).await
+        }));
+    }
+    for s in streams {
+        s.await.unwrap();
+    }
+    // Wait on /events until every source has ended and every final it queued was
+    // decoded (kept or dropped as not speech) and, if kept, delivered.
+    let mut ended = 0;
+    let mut sources = std::collections::HashSet::new();
+    loop {
+        let kinds = [
+            "audio:transcription",
+            "audio:not_speech",
+            "audio:delivered",
+            "audio:source_ended",
+        ];
+        let e = tokio::time::timeout(Duration::from_secs(120), events.next_any(&kinds))
+            .await
+            .expect("the finals kept coming");
+        match e["type"].as_str() {
+            Some("audio:transcription") => {
+                sources.insert(e["source_id"].as_str().unwrap().to_string());
+            }
+            Some("audio:source_ended") => ended += 1,
+            _ => {}
+        }
+        let c = &health(&pm).await["counts"];
+        let decided = c["finals"].as_u64().unwrap() + c["finals_not_speech"].as_u64().unwrap();
+        if ended == 3
+            && decided == c["finals_queued"].as_u64().unwrap()
+            && c["captions_delivered"] == c["finals"]
+        {
+            break;
+        }
+    }
+    let h = health(&pm).await;
+    assert_eq!(sources.len(), 3, "every source was heard: {sources:?}");
+    assert!(
+        h["counts"]["finals"].as_u64() >= Some(6),
+        "both sentences of every source: {h}"
+    );
+    assert!(
+        h["counts"]["partials_skipped"].as_u64() > Some(0),
+        "the decoder was behind: {h}"
+    );
+    assert_eq!(h["counts"]["finals_dropped"], 0, "{h}");
+    hub.stop().await;
 }
