@@ -6,6 +6,7 @@
 
 pub mod bench;
 pub mod obs;
+pub mod speech;
 pub mod stream;
 pub mod twitch;
 
