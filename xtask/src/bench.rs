@@ -45,6 +45,18 @@ pub fn twitch(args: &[String]) -> Result<()> {
     crate::status(bench, "cargo bench -p landale --bench twitch")
 }
 
+/// Live captions: espeak-ng speech at real-time pace through phononmaser to the hub,
+/// against the reference's fixed 1.5 s windows in the same run.
+pub fn stt(args: &[String]) -> Result<()> {
+    let models = crate::model::ensure()?;
+    let mut bench = crate::cargo();
+    bench
+        .args(["bench", "-p", "phononmaser", "--bench", "stt", "--"])
+        .args(args)
+        .env("LANDALE_MODELS", models.parent().unwrap_or(&models));
+    crate::status(bench, "cargo bench -p phononmaser --bench stt")
+}
+
 /// Omnibar frame times in Chromium during an alert burst (web/bench/frames.mjs).
 pub fn frames() -> Result<()> {
     crate::web_build()?;

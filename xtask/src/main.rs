@@ -1,4 +1,4 @@
-//! `cargo xtask run | test | lint | bench hub | bench producer | bench obs | bench frames | bench twitch`: the one place that knows about npm,
+//! `cargo xtask run | test | lint | model | bench hub | bench producer | bench obs | bench frames | bench twitch | bench stt`: the one place that knows about npm,
 //! browsers and how the pieces are started together.
 
 mod architecture;
@@ -23,6 +23,7 @@ const USAGE: &str = "usage: cargo xtask <command>
   bench producer  the stream producer's cost per event against a serialisation floor (bench-results/producer.json)
   bench obs    real OBS scene switch → overlay push, against a bare obs-websocket client (bench-results/obs.json)
   bench frames omnibar frame times in Chromium during an alert burst, against the idle page (bench-results/frames.json)
+  bench stt    live captions: speech → partial and final on the hub, WER, RTF, RSS, against 1.5 s windows (bench-results/stt.json)
   bench twitch EventSub notification → overlay push through Landale, against a bare EventSub client (bench-results/twitch.json)
 ";
 
@@ -43,9 +44,10 @@ fn main() {
             Some("obs") => bench::obs(&args[2..]),
             Some("frames") => bench::frames(),
             Some("twitch") => bench::twitch(&args[2..]),
+            Some("stt") => bench::stt(&args[2..]),
             Some("floor-server") => bench::floor_server(&args[2..]),
             _ => Err(anyhow::anyhow!(
-                "unknown benchmark; available: hub, producer, obs, frames, twitch\n\n{USAGE}"
+                "unknown benchmark; available: hub, producer, obs, frames, twitch, stt\n\n{USAGE}"
             )),
         },
         _ => {

@@ -44,7 +44,7 @@ async fn spoken_sentences_reach_the_hub_as_partials_then_a_final() {
         return;
     };
     let mut events = Events::open(&pm).await;
-    stream(&pm.audio, "Mic/Aux", &speech(SENTENCE, 0.5, 1.5), 3.0, true).await;
+    stream(&pm.audio, "Mic/Aux", &speech(SENTENCE, 0.5, 1.5), 3.0).await;
     let mut partials = Vec::new();
     let f = next_final(&mut sub, &mut partials, Duration::from_secs(60))
         .await
@@ -113,7 +113,7 @@ async fn silence_and_noise_give_no_text_and_lying_frames_are_survived() {
     let mut pcm = sox(&["-n"], &["synth", "20", "sine", "0", "vol", "0"]);
     pcm.extend(sox(&["-n"], &["synth", "20", "pinknoise", "vol", "0.3"]));
     pcm.extend(speech("Thanks for the raid everyone.", 0.3, 1.5));
-    stream(&pm.audio, "Desk", &pcm, 20.0, true).await;
+    stream(&pm.audio, "Desk", &pcm, 20.0).await;
     let mut partials = Vec::new();
     let f = next_final(&mut sub, &mut partials, Duration::from_secs(90))
         .await
@@ -139,7 +139,7 @@ async fn a_source_that_leaves_mid_sentence_is_finished_and_a_hub_restart_loses_n
         0.3,
         0.0,
     );
-    stream(&pm.audio, "Mic", &pcm, 4.0, true).await;
+    stream(&pm.audio, "Mic", &pcm, 4.0).await;
     let mut partials = Vec::new();
     let f = next_final(&mut sub, &mut partials, Duration::from_secs(60))
         .await
@@ -158,7 +158,7 @@ async fn a_source_that_leaves_mid_sentence_is_finished_and_a_hub_restart_loses_n
     hub.pause().await;
     let mut pcm = speech("First, the hub is down.", 0.3, 1.0);
     pcm.extend(speech("Second, it is still down.", 0.3, 1.0));
-    stream(&pm.audio, "Mic", &pcm, 4.0, true).await;
+    stream(&pm.audio, "Mic", &pcm, 4.0).await;
     let mut made = Vec::new();
     for _ in 0..2 {
         let t = events
@@ -229,7 +229,7 @@ async fn heard_with_names(sentence: &str, prompt: bool) -> Option<String> {
         "{h}"
     );
     let mut sub = subscriber(&hub).await;
-    stream(&pm.audio, "Mic", &speech(sentence, 0.3, 1.0), 4.0, true).await;
+    stream(&pm.audio, "Mic", &speech(sentence, 0.3, 1.0), 4.0).await;
     let f = next_final(&mut sub, &mut Vec::new(), Duration::from_secs(60))
         .await
         .expect("a final");
@@ -279,7 +279,7 @@ async fn under_decode_overload_partials_are_skipped_and_every_final_is_kept() {
         pcm.extend(speech(line, 0.3, 1.0));
         let url = pm.audio.clone();
         streams.push(tokio::spawn(async move {
-            stream(&url, source, &pcm, 40.0, true).await
+            stream(&url, source, &pcm, 40.0).await
         }));
     }
     for s in streams {

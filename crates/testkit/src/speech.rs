@@ -128,8 +128,12 @@ pub fn start_phononmaser(bin: &Path, hub: &TestHub, prompt: bool) -> Phononmaser
     }
 }
 
-/// Stream `pcm` in the plugin's 1024-frame chunks at `speed` times real time.
-pub async fn stream(url: &str, source: &str, pcm: &[u8], speed: f64, close: bool) {
+/// Bytes in one chunk the plugin sends: 1024 frames of 48 kHz stereo s16le.
+pub const CHUNK_BYTES: usize = 4096;
+
+/// Stream `pcm` in the plugin's 1024-frame chunks at `speed` times real time, then
+/// close cleanly; returns when each chunk was sent.
+pub async fn stream(url: &str, source: &str, pcm: &[u8], speed: f64) -> Vec<std::time::Instant> {
     let (mut ws, _) = tokio_tungstenite::connect_async(url).await.unwrap();
     ws.send(Message::text(r#"{"type":"start","timestamp":1}"#))
         .await
@@ -143,18 +147,16 @@ pub async fn stream(url: &str, source: &str, pcm: &[u8], speed: f64, close: bool
     // not a wait for something to happen.
     let mut pace = tokio::time::interval(Duration::from_secs_f64(1024.0 / 48_000.0 / speed));
     let mut ts = 0u64;
-    for c in pcm.chunks(4096) {
+    let mut sent = Vec::with_capacity(pcm.len() / CHUNK_BYTES + 1);
+    for c in pcm.chunks(CHUNK_BYTES) {
         pace.tick().await;
         let f = phononmaser::frame::encode_binary(ts, format, source, source, c);
         ws.send(Message::binary(f)).await.unwrap();
+        sent.push(std::time::Instant::now());
         ts += 21_333_333;
     }
-    if close {
-        let _ = ws.close(None).await;
-    } else {
-        // Keep the connection open until the caller is done with it.
-        std::mem::forget(ws);
-    }
+    let _ = ws.close(None).await;
+    sent
 }
 
 /// A subscriber to `transcription:live`.
