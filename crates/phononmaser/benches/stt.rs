@@ -194,6 +194,7 @@ async fn run(n: usize) {
             source: "baseline".into(),
             utterance: format!("w{k}"),
             audio: Arc::new(w.to_vec()),
+            voiced: w.len(),
             prompt: String::new(),
             started_at: SystemTime::now(),
             made: Instant::now(),

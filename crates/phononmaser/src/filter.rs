@@ -8,9 +8,13 @@
 pub const MAX_NO_SPEECH: f32 = 0.6;
 /// Below this mean token probability a result is dropped.
 pub const MIN_CONFIDENCE: f32 = 0.35;
+/// A partial's first words are often half heard: it may be less sure.
+pub const MIN_PARTIAL_CONFIDENCE: f32 = 0.2;
 
-/// Why a result was dropped, or `None` to keep it.
-pub fn reject(text: &str, no_speech: f32, confidence: f32) -> Option<&'static str> {
+/// Why a result was dropped, or `None` to keep it. A `partial` is the start of speech
+/// the VAD heard, so a stock phrase there ("Thank you" of "Thank you for the raid")
+/// is kept; the final is judged in full.
+pub fn reject(text: &str, no_speech: f32, confidence: f32, partial: bool) -> Option<&'static str> {
     let t = text.trim();
     if t.is_empty() {
         return Some("empty");
@@ -18,7 +22,13 @@ pub fn reject(text: &str, no_speech: f32, confidence: f32) -> Option<&'static st
     if no_speech > MAX_NO_SPEECH {
         return Some("no_speech");
     }
-    if confidence < MIN_CONFIDENCE {
+    if confidence
+        < if partial {
+            MIN_PARTIAL_CONFIDENCE
+        } else {
+            MIN_CONFIDENCE
+        }
+    {
         return Some("low_confidence");
     }
     if is_tag(t) {
@@ -44,7 +54,7 @@ pub fn reject(text: &str, no_speech: f32, confidence: f32) -> Option<&'static st
         "um",
         "hmm",
     ];
-    if folded.is_empty() || STOCK.contains(&folded.as_str()) {
+    if folded.is_empty() || (!partial && STOCK.contains(&folded.as_str())) {
         return Some("stock_phrase");
     }
     if repetitive(&folded) {
@@ -113,11 +123,11 @@ mod tests {
     #[test]
     fn speech_passes_and_stock_answers_to_silence_do_not() {
         assert_eq!(
-            reject("Okay chat, this is the last attempt.", 0.1, 0.8),
+            reject("Okay chat, this is the last attempt.", 0.1, 0.8, false),
             None
         );
         assert_eq!(
-            reject("Thank you so much for the raid, everyone!", 0.1, 0.8),
+            reject("Thank you so much for the raid, everyone!", 0.1, 0.8, false),
             None
         );
         for junk in [
@@ -130,18 +140,29 @@ mod tests {
             "*coughs*",
             "[ Silence ]",
         ] {
-            assert!(reject(junk, 0.1, 0.8).is_some(), "{junk:?}");
+            assert!(reject(junk, 0.1, 0.8, false).is_some(), "{junk:?}");
         }
-        assert_eq!(reject("I will be right back", 0.9, 0.8), Some("no_speech"));
         assert_eq!(
-            reject("I will be right back", 0.1, 0.2),
+            reject("I will be right back", 0.9, 0.8, false),
+            Some("no_speech")
+        );
+        assert_eq!(
+            reject("I will be right back", 0.1, 0.2, false),
             Some("low_confidence")
         );
-        assert_eq!(reject("the the the the the", 0.1, 0.8), Some("repetition"));
         assert_eq!(
-            reject("go team go team go team go team", 0.1, 0.8),
+            reject("the the the the the", 0.1, 0.8, false),
             Some("repetition")
         );
-        assert_eq!(reject("no no no", 0.1, 0.8), None, "three is speech");
+        assert_eq!(
+            reject("go team go team go team go team", 0.1, 0.8, false),
+            Some("repetition")
+        );
+        assert_eq!(reject("no no no", 0.1, 0.8, false), None, "three is speech");
+        // The start of "Thank you for the raid" is kept while it is being spoken.
+        assert_eq!(reject("Thank you.", 0.1, 0.8, true), None);
+        assert_eq!(reject("[BLANK_AUDIO]", 0.1, 0.8, true), Some("sound_tag"));
+        assert_eq!(reject("Some one", 0.1, 0.25, true), None);
+        assert_eq!(reject("Some one", 0.1, 0.25, false), Some("low_confidence"));
     }
 }

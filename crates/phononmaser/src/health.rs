@@ -60,6 +60,7 @@ pub fn report(s: &Service) -> Value {
             "decoded": st.decoded.load(Ordering::Relaxed),
             "partials_skipped": st.partials_skipped.load(Ordering::Relaxed),
             "finals_queued": st.finals_queued.load(Ordering::Relaxed),
+            "finals_from_pause": st.finals_reused.load(Ordering::Relaxed),
             "finals_dropped": st.finals_dropped.load(Ordering::Relaxed),
             "captions_delivered": d.delivered.load(Ordering::Relaxed),
             "captions_dropped": d.dropped.load(Ordering::Relaxed),

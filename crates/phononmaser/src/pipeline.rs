@@ -10,6 +10,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 pub const PARTIAL_EVERY_MS: u64 = 600;
+/// Silence after speech that counts as a pause: the speech so far is decoded at once,
+/// and if nothing more is said, that decode is the final (it is ready before the
+/// VAD's hang-over ends, so the final does not wait for a decode).
+pub const PAUSE_MS: u64 = 64;
 /// A source whose sample clock falls this far behind the wall clock (muted, so the
 /// plugin sent nothing) is re-anchored.
 pub const REANCHOR_AFTER: Duration = Duration::from_millis(750);
@@ -63,7 +67,9 @@ pub struct Pipeline {
 struct Open {
     id: String,
     started_at: SystemTime,
+    /// Audio length at the last partial, and the speech it covered.
     last_partial: usize,
+    covered: usize,
 }
 
 impl Pipeline {
@@ -94,15 +100,28 @@ impl Pipeline {
         for e in events {
             self.on_segment(e, prompt, &mut jobs);
         }
-        // A partial while the utterance grows.
-        if let (Some(open), Some((_, audio))) = (self.open.as_mut(), self.segmenter.current()) {
-            if audio.len() >= open.last_partial + (PARTIAL_EVERY_MS as usize * 16) {
+        // A partial while the utterance grows, and one at each pause.
+        if let (Some(open), Some((_, audio)), Some(silence)) = (
+            self.open.as_mut(),
+            self.segmenter.current(),
+            self.segmenter.silence(),
+        ) {
+            let voiced = audio.len() - silence.min(audio.len());
+            let paused = silence >= PAUSE_MS as usize * 16;
+            let due = if paused {
+                voiced > open.covered
+            } else {
+                audio.len() >= open.last_partial + PARTIAL_EVERY_MS as usize * 16
+            };
+            if due {
                 open.last_partial = audio.len();
+                open.covered = voiced;
                 jobs.push(Job {
                     kind: Kind::Partial,
                     source: self.source.clone(),
                     utterance: open.id.clone(),
                     audio: Arc::new(audio.to_vec()),
+                    voiced,
                     prompt: prompt(),
                     started_at: open.started_at,
                     made: Instant::now(),
@@ -133,21 +152,25 @@ impl Pipeline {
                     id: uuid::Uuid::new_v4().to_string(),
                     started_at: self.clock.at(at),
                     last_partial: 0,
+                    covered: 0,
                 });
             }
-            Segment::Ended { at, audio, .. } => {
-                let open = self.open.take().unwrap_or_else(|| Open {
-                    id: uuid::Uuid::new_v4().to_string(),
-                    started_at: self.clock.at(at),
-                    last_partial: 0,
-                });
+            Segment::Ended {
+                at, audio, voiced, ..
+            } => {
+                let open = self.open.take();
+                let (id, started_at) = match open {
+                    Some(o) => (o.id, o.started_at),
+                    None => (uuid::Uuid::new_v4().to_string(), self.clock.at(at)),
+                };
                 jobs.push(Job {
                     kind: Kind::Final,
                     source: self.source.clone(),
-                    utterance: open.id,
+                    utterance: id,
                     audio: Arc::new(audio),
+                    voiced,
                     prompt: prompt(),
-                    started_at: open.started_at,
+                    started_at,
                     made: Instant::now(),
                 });
             }

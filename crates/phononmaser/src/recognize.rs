@@ -31,6 +31,8 @@ pub struct Job {
     /// Unique per utterance (the id the hub de-duplicates finals by).
     pub utterance: String,
     pub audio: Arc<Vec<f32>>,
+    /// The first `voiced` samples hold all the speech in `audio`.
+    pub voiced: usize,
     pub prompt: String,
     /// Wall-clock time of the utterance's first sample.
     pub started_at: SystemTime,
@@ -51,6 +53,8 @@ pub struct Outcome {
 #[derive(Default)]
 pub struct Stats {
     pub finals_queued: AtomicU64,
+    /// Finals that took the text of the decode made when the speaker paused.
+    pub finals_reused: AtomicU64,
     pub finals_dropped: AtomicU64,
     pub partials_skipped: AtomicU64,
     pub decoded: AtomicU64,
@@ -161,7 +165,26 @@ pub fn audio_ctx(samples: usize) -> i32 {
     want.clamp(256, 1500) as i32
 }
 
-/// Start `workers` threads decoding from `queue` into `out`.
+/// The most tokens a decode of `samples` may produce: 8 a second (fast speech is
+/// about 5) plus 16.
+pub fn max_tokens(samples: usize) -> i32 {
+    (samples / 2_000 + 16) as i32
+}
+
+/// What a decode heard, before the filter.
+#[derive(Debug, Clone)]
+struct Heard {
+    text: String,
+    no_speech: f32,
+    confidence: f32,
+}
+
+/// The newest partial decode of each open utterance, by utterance id: a final whose
+/// speech it already covered (the speaker paused, and said nothing more) takes its
+/// text instead of decoding again. At most [`CACHED`] are kept.
+const CACHED: usize = 64;
+
+/// Start the decoding thread: it drains `queue` into `out`.
 pub fn spawn(
     ctx: Arc<WhisperContext>,
     settings: DecodeSettings,
@@ -193,55 +216,51 @@ pub fn spawn(
             base.set_print_realtime(false);
             base.set_print_special(false);
             base.set_print_timestamps(false);
-            let eot = ctx.token_eot();
+            let mut cache: HashMap<String, (usize, Heard)> = HashMap::new();
             while let Some(job) = queue.pop() {
                 let t0 = Instant::now();
-                // whisper.cpp returns nothing for under 100 ms: pad short audio.
-                let mut audio = job.audio.as_ref().clone();
-                if audio.len() < 16_000 {
-                    audio.resize(16_000, 0.0);
-                }
-                // Whisper takes at most 224 prompt tokens; names that tokenise badly
-                // can pass that, and then the end (the previous sentence) is kept.
-                let prompt = if job.prompt.is_empty() {
-                    Vec::new()
-                } else {
-                    ctx.tokenize(&job.prompt, MAX_PROMPT_TOKENS)
-                        .or_else(|_| {
-                            let from = job.prompt.len().saturating_sub(400);
-                            let from = (from..job.prompt.len())
-                                .find(|i| job.prompt.is_char_boundary(*i))
-                                .unwrap_or(0);
-                            ctx.tokenize(&job.prompt[from..], MAX_PROMPT_TOKENS)
-                        })
-                        .unwrap_or_default()
+                let reused = match job.kind {
+                    Kind::Final => cache
+                        .remove(&job.utterance)
+                        .filter(|(voiced, _)| *voiced >= job.voiced)
+                        .map(|(_, h)| h),
+                    Kind::Partial => None,
                 };
-                let mut params = base.clone();
-                params.set_audio_ctx(audio_ctx(audio.len()));
-                if !prompt.is_empty() {
-                    params.set_tokens(&prompt);
-                }
-                let (text, confidence) = match state.full(params, &audio) {
-                    Ok(_) => read_result(&state, eot),
-                    Err(e) => {
-                        tracing::warn!(error = %e, "whisper.cpp failed on an utterance");
-                        (Err("decode_failed"), 0.0)
+                let st = &queue.stats;
+                let heard = match reused {
+                    Some(h) => {
+                        st.finals_reused.fetch_add(1, Ordering::Relaxed);
+                        Some(h)
+                    }
+                    None => {
+                        let h = decode(&ctx, &mut state, &base, &job);
+                        st.decoded.fetch_add(1, Ordering::Relaxed);
+                        st.audio_us.fetch_add(job.audio.len() as u64 * 1_000_000 / 16_000, Ordering::Relaxed);
+                        st.decode_us.fetch_add(t0.elapsed().as_micros() as u64, Ordering::Relaxed);
+                        h
                     }
                 };
-                let decode = t0.elapsed();
-                let st = &queue.stats;
-                st.decoded.fetch_add(1, Ordering::Relaxed);
-                st.audio_us.fetch_add(
-                    job.audio.len() as u64 * 1_000_000 / 16_000,
-                    Ordering::Relaxed,
-                );
-                st.decode_us
-                    .fetch_add(decode.as_micros() as u64, Ordering::Relaxed);
+                if let (Kind::Partial, Some(h)) = (job.kind, &heard) {
+                    if cache.len() >= CACHED {
+                        cache.clear();
+                    }
+                    cache.insert(job.utterance.clone(), (job.voiced, h.clone()));
+                }
+                let (text, confidence) = match heard {
+                    Some(h) => {
+                        let verdict = filter::reject(&h.text, h.no_speech, h.confidence, job.kind == Kind::Partial);
+                        if let Some(why) = verdict {
+                            tracing::debug!(text = %h.text, no_speech = h.no_speech, confidence = h.confidence, why, "dropped a result that is not speech");
+                        }
+                        (verdict.map_or(Ok(h.text), Err), h.confidence)
+                    }
+                    None => (Err("decode_failed"), 0.0),
+                };
                 let outcome = Outcome {
                     job,
                     text,
                     confidence,
-                    decode,
+                    decode: t0.elapsed(),
                 };
                 if out.blocking_send(outcome).is_err() {
                     return;
@@ -250,9 +269,46 @@ pub fn spawn(
         })
 }
 
-/// The segments' text, kept or rejected by [`filter::reject`], and the mean
-/// probability of the text tokens.
-fn read_result(state: &whisper_rs::WhisperState, eot: i32) -> (Result<String, &'static str>, f32) {
+/// One decode of `job`'s audio with its prompt; `None` when whisper.cpp fails.
+fn decode(
+    ctx: &WhisperContext,
+    state: &mut whisper_rs::WhisperState,
+    base: &FullParams,
+    job: &Job,
+) -> Option<Heard> {
+    // whisper.cpp returns nothing for under 100 ms: pad short audio.
+    let mut audio = job.audio.as_ref().clone();
+    if audio.len() < 16_000 {
+        audio.resize(16_000, 0.0);
+    }
+    // Whisper takes at most 224 prompt tokens; names that tokenise badly can pass
+    // that, and then the end (the previous sentence) is kept.
+    let prompt = if job.prompt.is_empty() {
+        Vec::new()
+    } else {
+        ctx.tokenize(&job.prompt, MAX_PROMPT_TOKENS)
+            .or_else(|_| {
+                let from = job.prompt.len().saturating_sub(400);
+                let from = (from..job.prompt.len())
+                    .find(|i| job.prompt.is_char_boundary(*i))
+                    .unwrap_or(0);
+                ctx.tokenize(&job.prompt[from..], MAX_PROMPT_TOKENS)
+            })
+            .unwrap_or_default()
+    };
+    let mut params = base.clone();
+    params.set_audio_ctx(audio_ctx(audio.len()));
+    // People say at most a few tokens a second: a decode that runs far past that is
+    // looping, and is cut rather than holding up every caption behind it.
+    params.set_max_tokens(max_tokens(audio.len()));
+    if !prompt.is_empty() {
+        params.set_tokens(&prompt);
+    }
+    if let Err(e) = state.full(params, &audio) {
+        tracing::warn!(error = %e, "whisper.cpp failed on an utterance");
+        return None;
+    }
+    let eot = ctx.token_eot();
     let mut text = String::new();
     let mut probs = Vec::new();
     let mut no_speech = 0f32;
@@ -269,19 +325,17 @@ fn read_result(state: &whisper_rs::WhisperState, eot: i32) -> (Result<String, &'
             }
         }
     }
+    // The mean probability of the text tokens.
     let confidence = if probs.is_empty() {
         0.0
     } else {
         probs.iter().sum::<f32>() / probs.len() as f32
     };
-    let text = text.trim().to_string();
-    match filter::reject(&text, no_speech, confidence) {
-        None => (Ok(text), confidence),
-        Some(why) => {
-            tracing::debug!(%text, no_speech, confidence, why, "dropped a result that is not speech");
-            (Err(why), confidence)
-        }
-    }
+    Some(Heard {
+        text: text.trim().to_string(),
+        no_speech,
+        confidence,
+    })
 }
 
 #[cfg(test)]
@@ -294,6 +348,7 @@ mod tests {
             source: source.into(),
             utterance: format!("{source}-{n}"),
             audio: Arc::new(vec![]),
+            voiced: 0,
             prompt: String::new(),
             started_at: SystemTime::now(),
             made: Instant::now(),
@@ -323,6 +378,12 @@ mod tests {
         assert_eq!(q.stats.finals_dropped.load(Ordering::Relaxed), 3);
         assert_eq!(q.pop().unwrap().utterance, "mic-3", "the oldest went");
         q.close();
+    }
+
+    #[test]
+    fn the_token_budget_follows_the_audio() {
+        assert_eq!(max_tokens(16_000), 24);
+        assert_eq!(max_tokens(16_000 * 30), 256);
     }
 
     #[test]

@@ -37,10 +37,12 @@ pub enum Segment {
     /// Speech began `pre_roll` samples before the frame that confirmed it;
     /// `at` counts samples since the segmenter started.
     Started { at: u64 },
-    /// The utterance ended (silence or its 30 s limit): its audio, first sample at `at`.
+    /// The utterance ended (silence or its 30 s limit): its audio, first sample at `at`;
+    /// the first `voiced` samples hold all its speech (the rest is the hang-over).
     Ended {
         at: u64,
         audio: Vec<f32>,
+        voiced: usize,
         forced: bool,
     },
 }
@@ -82,6 +84,11 @@ impl Segmenter {
         self.current.as_ref().map(|u| (u.at, u.audio.as_slice()))
     }
 
+    /// Silence (samples) since the open utterance's last voiced frame.
+    pub fn silence(&self) -> Option<usize> {
+        self.current.as_ref().map(|u| u.silence)
+    }
+
     fn pre_roll(&self) -> usize {
         self.settings.pre_roll_ms as usize * 16
     }
@@ -109,9 +116,11 @@ impl Segmenter {
         let mut u = self.current.take()?;
         u.audio.extend_from_slice(&self.carry);
         self.carry.clear();
+        let voiced = u.audio.len() - u.silence.min(u.audio.len());
         Some(Segment::Ended {
             at: u.at,
             audio: u.audio,
+            voiced,
             forced: true,
         })
     }
@@ -131,6 +140,7 @@ impl Segmenter {
                 self.voiced_run = 0;
                 out.push(Segment::Ended {
                     at: u.at,
+                    voiced: u.audio.len() - u.silence.min(u.audio.len()),
                     audio: u.audio,
                     forced,
                 });
