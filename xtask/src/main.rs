@@ -13,7 +13,8 @@ use std::time::Duration;
 
 const USAGE: &str = "usage: cargo xtask <command>
 
-  run          build Landale (release) and start it on embedded SQLite in demo mode
+  run          build Landale (release) and start it on embedded SQLite in demo mode, with
+               phononmaser (live captions, the default model fetched when missing) beside it
   run --fake-twitch  the same, but events come from a local fake Twitch over EventSub
                (signed in with `landale twitch login`; its own data dir, target/fake-twitch-demo)
   test         every test: Rust (unit, integration, both storage backends, real OBS), the JS interop suite, browser e2e
@@ -96,6 +97,7 @@ fn run() -> Result<()> {
     let mut build = cargo();
     build.args(["build", "--release", "-p", "landale"]);
     status(build, "cargo build --release -p landale")?;
+    let captions = start_phononmaser();
     let bin = target_dir().join("release").join("landale");
     let mut cmd = Command::new(&bin);
     cmd.current_dir(root());
@@ -105,11 +107,45 @@ fn run() -> Result<()> {
     eprintln!("xtask: starting {} (Ctrl-C to stop)", bin.display());
     let s = cmd
         .status()
-        .with_context(|| format!("could not start {}", bin.display()))?;
+        .with_context(|| format!("could not start {}", bin.display()));
+    // Ctrl-C reaches both (one process group); stop phononmaser whatever ended the hub.
+    if let Some(mut pm) = captions {
+        let _ = pm.kill();
+        let _ = pm.wait();
+    }
+    let s = s?;
     if !s.success() {
         bail!("landale exited with {s}");
     }
     Ok(())
+}
+
+/// Live captions beside the hub: phononmaser (release) with the default model,
+/// fetched into the model cache when missing. Landale runs without it, saying why,
+/// when it cannot be built (it needs cmake) or the model cannot be had.
+fn start_phononmaser() -> Option<Child> {
+    let why = (|| -> Result<Child> {
+        let model = model::ensure()?;
+        let mut build = cargo();
+        build.args(["build", "--release", "-p", "phononmaser"]);
+        status(build, "cargo build --release -p phononmaser (needs cmake)")?;
+        let bin = target_dir().join("release").join("phononmaser");
+        let child = Command::new(&bin)
+            .current_dir(root())
+            .env("WHISPER_MODEL_PATH", &model)
+            .stdout(Stdio::inherit())
+            .spawn()
+            .with_context(|| format!("could not start {}", bin.display()))?;
+        eprintln!("xtask: live captions: point the OBS plugin obs-audio-to-websocket at ws://127.0.0.1:8889/ (phononmaser, health http://127.0.0.1:8890/health)");
+        Ok(child)
+    })();
+    match why {
+        Ok(c) => Some(c),
+        Err(e) => {
+            eprintln!("xtask: running without live captions: {e:#}");
+            None
+        }
+    }
 }
 
 /// The demo through the Twitch path: `fake-twitch` sends follows, subs, cheers, raids

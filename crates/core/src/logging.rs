@@ -28,7 +28,13 @@ impl LogFormat {
 
 /// Install the subscriber (once; later calls do nothing).
 pub fn init(format: LogFormat) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    init_with(format, "info");
+}
+
+/// The same, with `default` as the filter when `RUST_LOG` is unset (a program whose
+/// libraries chatter at `info` quietens them here).
+pub fn init_with(format: LogFormat, default: &str) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

@@ -9,10 +9,29 @@ use landale_core::ids::now_iso;
 use landale_core::ServiceStatus;
 use serde_json::{json, Map, Value};
 
+/// What a probed service (phononmaser, seed) said: its state, and the one line it
+/// gives about itself (`summary`, or `message` when it is not healthy) for the
+/// dashboard.
+pub(crate) struct Probed {
+    pub status: ServiceStatus,
+    pub detail: Option<String>,
+}
+
+impl Probed {
+    /// The reference's entry, with `detail` when the service gave one.
+    pub fn entry(&self) -> Value {
+        let mut e = self.status.entry();
+        if let Some(d) = &self.detail {
+            e["detail"] = d.clone().into();
+        }
+        e
+    }
+}
+
 /// Probe a service's health URL (3 s limit): working when it answers 2xx, with the
 /// `status` it reports (`healthy` when it says none).
-pub(crate) async fn probe(http: &reqwest::Client, url: &str) -> ServiceStatus {
-    match http
+pub(crate) async fn probe(http: &reqwest::Client, url: &str) -> Probed {
+    let status = match http
         .get(url)
         .timeout(std::time::Duration::from_secs(3))
         .send()
@@ -25,7 +44,16 @@ pub(crate) async fn probe(http: &reqwest::Client, url: &str) -> ServiceStatus {
                 Some(other) => other.to_string(),
                 None => "healthy".into(),
             };
-            ServiceStatus::up(status)
+            let said = |k: &str| body.get(k).and_then(Value::as_str).map(str::to_owned);
+            let detail = if status == "healthy" {
+                said("summary")
+            } else {
+                said("message").or_else(|| said("summary"))
+            };
+            return Probed {
+                status: ServiceStatus::up(status),
+                detail,
+            };
         }
         Ok(r) => ServiceStatus::down(
             "unhealthy",
@@ -33,6 +61,10 @@ pub(crate) async fn probe(http: &reqwest::Client, url: &str) -> ServiceStatus {
         ),
         Err(e) if e.is_timeout() => ServiceStatus::down("unhealthy", "Connection timed out"),
         Err(_) => ServiceStatus::down("unhealthy", "Service unreachable"),
+    };
+    Probed {
+        status,
+        detail: None,
     }
 }
 

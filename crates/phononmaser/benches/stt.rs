@@ -93,7 +93,7 @@ async fn run(n: usize) {
     let pm = start_phononmaser(
         std::path::Path::new(env!("CARGO_BIN_EXE_phononmaser")),
         &hub,
-        true,
+        &[("ENABLE_PROMPT_MANAGER", "true")],
     );
     let mut sub = subscriber(&hub).await;
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();

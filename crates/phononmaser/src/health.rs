@@ -70,7 +70,26 @@ pub fn report(s: &Service) -> Value {
     if let Some(p) = problem {
         r["message"] = p.into();
     }
+    r["summary"] = summary(&r).into();
     r
+}
+
+/// One line for the hub's services panel: the model, how fast it decodes, how late
+/// the last caption was, how many there were.
+fn summary(r: &Value) -> String {
+    let finals = r["counts"]["finals"].as_u64().unwrap_or(0);
+    match r["real_time_factor"].as_f64() {
+        None => format!("{} · no speech yet", s_of(&r["model"])),
+        Some(rtf) => format!(
+            "{} · RTF {rtf:.2} · last caption {} ms · {finals} captions",
+            s_of(&r["model"]),
+            r["last_caption_latency_ms"]
+        ),
+    }
+}
+
+fn s_of(v: &Value) -> &str {
+    v.as_str().unwrap_or_default()
 }
 
 async fn health(State(s): State<Arc<Service>>) -> Json<Value> {

@@ -19,8 +19,9 @@ async fn main() {
             std::process::exit(2);
         }
     };
-    landale_core::logging::init(settings.log_format);
-    // whisper.cpp's own log lines become tracing events (debug and up).
+    // whisper.cpp reports every buffer it allocates at info: only its warnings show.
+    landale_core::logging::init_with(settings.log_format, "info,whisper_rs=warn");
+    // whisper.cpp's own log lines become tracing events.
     whisper_rs::install_logging_hooks();
     if let Err(e) = run(settings).await {
         tracing::error!("{e}");

@@ -19,7 +19,12 @@ fn start(hub: &TestHub) -> Phononmaser {
 }
 
 fn start_with(hub: &TestHub, prompt: bool) -> Phononmaser {
-    start_phononmaser(Path::new(env!("CARGO_BIN_EXE_phononmaser")), hub, prompt)
+    let prompt = prompt.to_string();
+    start_phononmaser(
+        Path::new(env!("CARGO_BIN_EXE_phononmaser")),
+        hub,
+        &[("ENABLE_PROMPT_MANAGER", &prompt)],
+    )
 }
 
 /// A hub, phononmaser pointed at it, and a `transcription:live` subscriber; `None`
@@ -326,5 +331,70 @@ async fn under_decode_overload_partials_are_skipped_and_every_final_is_kept() {
         "the decoder was behind: {h}"
     );
     assert_eq!(h["counts"]["finals_dropped"], 0, "{h}");
+    hub.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_hubs_health_shows_phononmasers_real_state() {
+    if let Some(why) = missing() {
+        eprintln!("skipped: {why}");
+        return;
+    }
+    // A port for phononmaser's health, known to the hub before either starts.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let hub = TestHub::start(Opts {
+        phononmaser_health_url: Some(format!("http://127.0.0.1:{port}/health")),
+        ..Opts::default()
+    })
+    .await;
+    let entry = || async {
+        let h: Value = reqwest::get(hub.http("/api/health"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        h["services"]["phononmaser"].clone()
+    };
+    assert_eq!(entry().await["connected"], false, "not started yet");
+    let port = port.to_string();
+    let pm = start_phononmaser(
+        Path::new(env!("CARGO_BIN_EXE_phononmaser")),
+        &hub,
+        &[("PHONONMASER_HEALTH_PORT", &port)],
+    );
+    let e = entry().await;
+    assert_eq!(e["connected"], true, "{e}");
+    assert!(
+        e["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("whisper-tiny.en (q8_0)"),
+        "{e}"
+    );
+    let mut events = Events::open(&pm).await;
+    stream(
+        &pm.audio,
+        "Mic",
+        &speech("Welcome back to the stream everyone.", 0.3, 1.0),
+        4.0,
+    )
+    .await;
+    events
+        .next("audio:delivered", Duration::from_secs(60))
+        .await;
+    let e = entry().await;
+    assert_eq!(e["status"], "healthy", "{e}");
+    let detail = e["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("RTF") && detail.ends_with("· 1 captions"),
+        "{detail}"
+    );
+    drop(pm);
+    assert_eq!(entry().await["connected"], false, "stopped");
     hub.stop().await;
 }

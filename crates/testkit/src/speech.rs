@@ -99,21 +99,23 @@ impl Drop for Phononmaser {
     }
 }
 
-/// The phononmaser binary `bin` pointed at `hub` (two decoder threads), with or
-/// without the chatters' names prompt; returns once it says where it listens.
-pub fn start_phononmaser(bin: &Path, hub: &TestHub, prompt: bool) -> Phononmaser {
-    let mut child = Command::new(bin)
-        .env("SERVER_WS_URL", hub.ws_url())
+/// The phononmaser binary `bin` pointed at `hub` (two decoder threads, the names
+/// prompt off, ports picked by the system), with `env` on top; returns once it says
+/// where it listens.
+pub fn start_phononmaser(bin: &Path, hub: &TestHub, env: &[(&str, &str)]) -> Phononmaser {
+    let mut cmd = Command::new(bin);
+    cmd.env("SERVER_WS_URL", hub.ws_url())
         .env("LANDALE_TOKEN", TOKEN)
         .env("PHONONMASER_PORT", "0")
         .env("PHONONMASER_HEALTH_PORT", "0")
         .env("WHISPER_MODEL_PATH", model_dir())
         .env("WHISPER_THREADS", "2")
-        .env("ENABLE_PROMPT_MANAGER", prompt.to_string())
-        .env("PHOENIX_BASE_URL", hub.http(""))
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
+        .env("ENABLE_PROMPT_MANAGER", "false")
+        .env("PHOENIX_BASE_URL", hub.http(""));
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.stdout(Stdio::piped()).spawn().unwrap();
     let mut line = String::new();
     BufReader::new(child.stdout.take().unwrap())
         .read_line(&mut line)

@@ -25,7 +25,7 @@ function eventsubLine(e: EventSubStatus): string {
 }
 
 export interface Telemetry {
-  services?: Record<string, { connected?: boolean; error?: string | null; status?: string; eventsub?: EventSubStatus }>;
+  services?: Record<string, { connected?: boolean; error?: string | null; status?: string; detail?: string; eventsub?: EventSubStatus }>;
   system?: { status?: string; version?: string; uptime?: number };
 }
 
@@ -59,6 +59,11 @@ export function ServicesPanel(props: {
             <li data-testid="service" data-service={name} data-connected={String(!!s.connected)}>
               <span class={`dot ${s.connected ? "ok" : "down"}`} /> <b>{name}</b>{" "}
               <span class="muted">{s.connected ? (s.status ?? "connected") : (s.error ?? "not connected")}</span>
+              <Show when={s.detail}>
+                <small class="muted detail" data-testid="service-detail">
+                  {s.detail}
+                </small>
+              </Show>
               <Show when={s.eventsub && s.status !== "not_configured"}>
                 <small class="muted detail" data-testid="eventsub-detail">
                   {eventsubLine(s.eventsub!)}
