@@ -20,6 +20,9 @@ use std::time::{Instant, SystemTime};
 
 /// Largest message taken (a plugin chunk is a few KiB).
 pub const MAX_MESSAGE: usize = 4 << 20;
+/// Sources one connection may send at once (each holds up to 30 s of audio); frames
+/// for more are counted as bad and dropped.
+pub const MAX_SOURCES: usize = 16;
 
 pub fn router(service: Arc<Service>) -> Router {
     Router::new().fallback(upgrade).with_state(service)
@@ -82,6 +85,11 @@ async fn audio(mut socket: WebSocket, service: Arc<Service>) {
         };
         match frame {
             Frame::Audio(a) => {
+                if pipelines.len() >= MAX_SOURCES && !pipelines.contains_key(&a.source_id) {
+                    service.counters.bad_frames.fetch_add(1, Ordering::Relaxed);
+                    bad.note(&format!("dropped audio from a source past the {MAX_SOURCES} this connection may send"));
+                    continue;
+                }
                 service.counters.frames.fetch_add(1, Ordering::Relaxed);
                 let now = SystemTime::now();
                 let p = pipelines.entry(a.source_id.clone()).or_insert_with(|| {

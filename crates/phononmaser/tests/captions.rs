@@ -111,6 +111,17 @@ async fn silence_and_noise_give_no_text_and_lying_frames_are_survived() {
         ws.send(Message::binary(bad)).await.unwrap();
     }
     ws.send(Message::text("{not json")).await.unwrap();
+    // One source too many for one connection: its frame is dropped too.
+    let stereo = phononmaser::frame::Format {
+        sample_rate: 48_000,
+        channels: 2,
+        bit_depth: 16,
+    };
+    for n in 0..=phononmaser::server::MAX_SOURCES {
+        let id = format!("source-{n}");
+        let f = phononmaser::frame::encode_binary(0, stereo, &id, &id, &[0; 4096]);
+        ws.send(Message::binary(f)).await.unwrap();
+    }
     // A clean close (an abrupt one could discard frames not yet read).
     ws.close(None).await.unwrap();
     while let Some(Ok(_)) = futures_util::StreamExt::next(&mut ws).await {}
@@ -129,7 +140,7 @@ async fn silence_and_noise_give_no_text_and_lying_frames_are_survived() {
         "the first final is the sentence, heard {text:?}"
     );
     let health = health(&pm).await;
-    assert_eq!(health["counts"]["bad_frames"], 3, "{health}");
+    assert_eq!(health["counts"]["bad_frames"], 4, "{health}");
     hub.stop().await;
 }
 
