@@ -409,3 +409,40 @@ async fn the_hubs_health_shows_phononmasers_real_state() {
     assert_eq!(entry().await["connected"], false, "stopped");
     hub.stop().await;
 }
+
+#[test]
+fn a_missing_or_corrupt_model_stops_it_with_a_line_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let junk = dir.path().join("ggml-junk.bin");
+    std::fs::write(&junk, b"lmgg but not a model").unwrap();
+    let missing = dir.path().join("nowhere.bin");
+    let mut cases = vec![
+        (missing, "no Whisper model at"),
+        (junk, "is not a Whisper model"),
+    ];
+    if model_dir().join("model.bin").exists() {
+        // A real model cut short: whisper.cpp refuses it, and says which.
+        let cut = dir.path().join("ggml-cut.bin");
+        let whole = phononmaser::model::load(&model_dir()).unwrap().ggml;
+        std::fs::write(&cut, &whole[..whole.len() / 3]).unwrap();
+        cases.push((cut, "could not load the model"));
+    }
+    for (path, says) in &cases {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_phononmaser"))
+            .env("WHISPER_MODEL_PATH", path)
+            .env("PHONONMASER_PORT", "0")
+            .env("PHONONMASER_HEALTH_PORT", "0")
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        let line = err
+            .lines()
+            .find(|l| l.starts_with("phononmaser: "))
+            .unwrap_or_default();
+        assert!(
+            line.contains(says) && line.contains(path.file_name().unwrap().to_str().unwrap()),
+            "{err}"
+        );
+    }
+}

