@@ -9,7 +9,7 @@ use crate::vad::{Segment, Segmenter, VadSettings};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-pub const PARTIAL_EVERY_MS: u64 = 600;
+pub const PARTIAL_EVERY_MS: u64 = 500;
 /// Silence after speech that counts as a pause: the speech so far is decoded at once,
 /// and if nothing more is said, that decode is the final (it is ready before the
 /// VAD's hang-over ends, so the final does not wait for a decode).

@@ -230,8 +230,20 @@ pub async fn next_final(
     }
 }
 
+/// Lowercase words, diacritics folded ("Pokémon" is "pokemon"), as WER normalisers
+/// (Whisper's own among them) compare them.
 pub fn words(s: &str) -> Vec<String> {
+    const FROM: &str = "àáâãäåçèéêëìíîïñòóôõöùúûüýÿ";
+    const TO: &str = "aaaaaaceeeeiiiinooooouuuuyy";
     s.to_lowercase()
+        .chars()
+        .map(|c| {
+            FROM.chars()
+                .position(|f| f == c)
+                .and_then(|i| TO.chars().nth(i))
+                .unwrap_or(c)
+        })
+        .collect::<String>()
         .split(|c: char| !c.is_alphanumeric() && c != '\'')
         .filter(|w| !w.is_empty())
         .map(str::to_owned)
@@ -279,5 +291,6 @@ mod tests {
         assert_eq!(wer("the cat sat", "the cat sat"), 0.0);
         assert_eq!(wer("the cat sat", "the bat sat down"), 2.0 / 3.0);
         assert_eq!(wer("Okay, chat!", "okay chat"), 0.0);
+        assert_eq!(wer("a single pokemon", "a single Pokémon."), 0.0);
     }
 }
