@@ -82,12 +82,7 @@ async fn media_uploads_are_checked_stored_and_served() {
     let (status, body) = upload(&hub, big, true).await;
     assert!(status == 422 || status == 413, "{status} {body}");
     assert_eq!(upload(&hub, wav(), false).await.0, 401);
-    let list: Value = reqwest::get(hub.http("/api/media"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: Value = hub.get_json("/api/media").await;
     assert_eq!(list["data"].as_array().unwrap().len(), 1, "{list}");
 
     // A name that is not a stored file (or tries to leave the folder): 404.

@@ -145,12 +145,7 @@ async fn partial_lines_are_broadcast_not_stored_and_a_resubmitted_id_is_stored_o
         (status.as_str(), resp["errors"][0]["field"].as_str()),
         ("error", Some("id"))
     );
-    let stored: Value = reqwest::get(hub.http("/api/transcriptions?limit=10"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let stored: Value = hub.get_json("/api/transcriptions?limit=10").await;
     let rows = stored["data"]["transcriptions"]
         .as_array()
         .or(stored["data"].as_array())

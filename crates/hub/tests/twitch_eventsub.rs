@@ -99,12 +99,7 @@ async fn subscriptions_notifications_and_redelivery() {
     let raid = subs.iter().find(|s| s.0 == "channel.raid").unwrap();
     assert_eq!(raid.2, json!({"to_broadcaster_user_id": "12826"}));
     assert_eq!(s.subscription_count, subs.len());
-    let health: Value = reqwest::get(hub.http("/api/health"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let health: Value = hub.get_json("/api/health").await;
     let tw = &health["services"]["twitch"];
     assert_eq!(tw["status"], "healthy", "{tw}");
     assert_eq!(tw["eventsub"]["session_id"], json!(s.session_id));
@@ -297,12 +292,7 @@ async fn rate_limits_while_subscribing_are_waited_out_and_retried() {
     let why = failing.last_error.clone().unwrap_or_default();
     assert!(why.contains("429") && why.contains("retrying"), "{why}");
     assert_ne!(failing.state, "ready", "not ready while one is missing");
-    let health: Value = reqwest::get(hub.http("/api/health"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let health: Value = hub.get_json("/api/health").await;
     assert_eq!(
         health["services"]["twitch"]["status"], "degraded",
         "{health}"

@@ -203,12 +203,7 @@ async fn a_source_that_leaves_mid_sentence_is_finished_and_a_hub_restart_loses_n
         }
     }
     assert_eq!(delivered, made, "delivered in the order spoken");
-    let stored: Value = reqwest::get(hub.http("/api/transcriptions?limit=10"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let stored: Value = hub.get_json("/api/transcriptions?limit=10").await;
     let texts: Vec<String> = stored["data"]["transcriptions"]
         .as_array()
         .or(stored["data"].as_array())
@@ -363,12 +358,7 @@ async fn the_hubs_health_shows_phononmasers_real_state() {
     })
     .await;
     let entry = || async {
-        let h: Value = reqwest::get(hub.http("/api/health"))
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let h: Value = hub.get_json("/api/health").await;
         h["services"]["phononmaser"].clone()
     };
     assert_eq!(entry().await["connected"], false, "not started yet");

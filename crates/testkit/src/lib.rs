@@ -204,6 +204,16 @@ impl TestHub {
         }
     }
 
+    /// `GET` `path` and read its JSON body.
+    pub async fn get_json(&self, path: &str) -> Value {
+        reqwest::get(self.http(path))
+            .await
+            .expect("request")
+            .json()
+            .await
+            .expect("a JSON body")
+    }
+
     /// `POST` JSON to `path` with the token.
     pub async fn post(&self, path: &str, body: &Value) -> reqwest::Response {
         reqwest::Client::new()
