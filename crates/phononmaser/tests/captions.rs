@@ -14,6 +14,11 @@ use std::path::Path;
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::Message;
 
+/// One phononmaser decoding at a time: each test's own whisper threads would
+/// otherwise share two cores with every other test's, and a busy machine should
+/// slow these tests down, not change what they see.
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 fn start(hub: &TestHub) -> Phononmaser {
     start_with(hub, false)
 }
@@ -29,27 +34,32 @@ fn start_with(hub: &TestHub, prompt: bool) -> Phononmaser {
 
 /// A hub, phononmaser pointed at it, and a `transcription:live` subscriber; `None`
 /// (after saying why) when this machine cannot run these tests.
-async fn rig() -> Option<(TestHub, Phononmaser, landale_client::Channel)> {
+async fn rig() -> Option<(Rig, TestHub, Phononmaser, landale_client::Channel)> {
     if let Some(why) = missing() {
         eprintln!("skipped: {why}");
         return None;
     }
+    let turn = SERIAL.lock().await;
     let hub = TestHub::start(Opts::default()).await;
     let pm = start(&hub);
     let sub = subscriber(&hub).await;
-    Some((hub, pm, sub))
+    Some((turn, hub, pm, sub))
 }
+
+/// This test's turn to decode (see [`SERIAL`]).
+type Rig = tokio::sync::MutexGuard<'static, ()>;
 
 const SENTENCE: &str =
     "Okay chat, this is the last attempt of the night, so wish me luck with the gym leader.";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn spoken_sentences_reach_the_hub_as_partials_then_a_final() {
-    let Some((hub, pm, mut sub)) = rig().await else {
+    let Some((_turn, hub, pm, mut sub)) = rig().await else {
         return;
     };
     let mut events = Events::open(&pm).await;
-    stream(&pm.audio, "Mic/Aux", &speech(SENTENCE, 0.5, 1.5), 3.0).await;
+    // At the plugin's own pace, so partials come while the sentence is spoken.
+    stream(&pm.audio, "Mic/Aux", &speech(SENTENCE, 0.5, 1.5), 1.0).await;
     let mut partials = Vec::new();
     let f = next_final(&mut sub, &mut partials, Duration::from_secs(60))
         .await
@@ -88,7 +98,7 @@ async fn spoken_sentences_reach_the_hub_as_partials_then_a_final() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn silence_and_noise_give_no_text_and_lying_frames_are_survived() {
-    let Some((hub, pm, mut sub)) = rig().await else {
+    let Some((_turn, hub, pm, mut sub)) = rig().await else {
         return;
     };
     // Lying frames first, on the same connection as the audio that follows.
@@ -146,7 +156,7 @@ async fn silence_and_noise_give_no_text_and_lying_frames_are_survived() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_source_that_leaves_mid_sentence_is_finished_and_a_hub_restart_loses_nothing() {
-    let Some((mut hub, pm, mut sub)) = rig().await else {
+    let Some((_turn, mut hub, pm, mut sub)) = rig().await else {
         return;
     };
     // Cut off with no trailing silence: the final comes from the disconnect.
@@ -221,6 +231,7 @@ async fn a_source_that_leaves_mid_sentence_is_finished_and_a_hub_restart_loses_n
 /// What phononmaser hears in `sentence`, with or without the chatters' names prompt.
 async fn heard_with_names(sentence: &str, prompt: bool) -> Option<String> {
     missing().map(|why| eprintln!("skipped: {why}"))?;
+    let _turn = SERIAL.lock().await;
     let hub = TestHub::start(Opts::default()).await;
     chat(
         &hub,
@@ -265,7 +276,7 @@ async fn a_chatters_unusual_name_is_spelled_right_with_the_prompt_and_not_withou
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn under_decode_overload_partials_are_skipped_and_every_final_is_kept() {
-    let Some((hub, pm, _sub)) = rig().await else {
+    let Some((_turn, hub, pm, _sub)) = rig().await else {
         return;
     };
     let mut events = Events::open(&pm).await;
@@ -346,6 +357,7 @@ async fn the_hubs_health_shows_phononmasers_real_state() {
         eprintln!("skipped: {why}");
         return;
     }
+    let _turn = SERIAL.lock().await;
     // A port for phononmaser's health, known to the hub before either starts.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
