@@ -9,9 +9,9 @@ use landale_core::ids::now_iso;
 use landale_core::ServiceStatus;
 use serde_json::{json, Map, Value};
 
-/// What a probed service (phononmaser, seed) said: its state, and the one line it
-/// gives about itself (`summary`, or `message` when it is not healthy) for the
-/// dashboard.
+/// What a probed service (phononmaser, seed) said: its state, and the line it gives
+/// about itself for the dashboard (its `message` when something is wrong, then its
+/// `summary`).
 pub(crate) struct Probed {
     pub status: ServiceStatus,
     pub detail: Option<String>,
@@ -45,11 +45,12 @@ pub(crate) async fn probe(http: &reqwest::Client, url: &str) -> Probed {
                 None => "healthy".into(),
             };
             let said = |k: &str| body.get(k).and_then(Value::as_str).map(str::to_owned);
-            let detail = if status == "healthy" {
-                said("summary")
-            } else {
-                said("message").or_else(|| said("summary"))
-            };
+            // What is wrong first (when something is), then the summary.
+            let parts: Vec<String> = [said("message"), said("summary")]
+                .into_iter()
+                .flatten()
+                .collect();
+            let detail = (!parts.is_empty()).then(|| parts.join(" · "));
             return Probed {
                 status: ServiceStatus::up(status),
                 detail,

@@ -382,11 +382,12 @@ async fn the_hubs_health_shows_phononmasers_real_state() {
     );
     let e = entry().await;
     assert_eq!(e["connected"], true, "{e}");
+    // Healthy, or degraded for a moment while its hub link connects: the model either way.
     assert!(
         e["detail"]
             .as_str()
             .unwrap()
-            .starts_with("whisper-tiny.en (q8_0)"),
+            .contains("whisper-tiny.en (q8_0)"),
         "{e}"
     );
     let mut events = Events::open(&pm).await;
