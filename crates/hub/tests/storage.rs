@@ -3,6 +3,7 @@
 
 use chrono::{Duration, Utc};
 use landale::pipeline::normalize::{normalize, Options};
+use landale::store::activity::EventQuery;
 use landale::store::community::{NewPronunciation, NewVocabulary};
 use landale::store::contexts::NewContext;
 use landale::store::transcriptions::NewTranscription;
@@ -52,26 +53,39 @@ async fn events_and_users_round_trip() {
         // Idempotent: a retried batch does not duplicate.
         s.insert_events(std::slice::from_ref(&follow)).await.unwrap();
 
-        let rows = s.recent_events(10, None, None).await.unwrap();
+        let any = EventQuery::default();
+        let rows = s.recent_events(10, &any).await.unwrap();
         assert_eq!(rows.len(), 3);
-        let only_follow = s.recent_events(10, Some("channel.follow"), None).await.unwrap();
+        let follows = EventQuery { event_type: Some("channel.follow"), ..any };
+        let only_follow = s.recent_events(10, &follows).await.unwrap();
         assert_eq!(only_follow.len(), 1);
         assert_eq!(only_follow[0].user_login.as_deref(), Some("alice"));
         assert_eq!(only_follow[0].data.0["user_name"], "Alice");
         assert_eq!(only_follow[0].seq, 10);
-        assert_eq!(s.recent_events(10, None, Some("8")).await.unwrap().len(), 1);
+        assert_eq!(s.recent_events(10, &EventQuery { user_id: Some("8"), ..any }).await.unwrap().len(), 1);
+        // A time range: the events were stamped just now.
+        let hour = Duration::hours(1);
+        let now = Utc::now();
+        let later = EventQuery { since: Some(now + hour), ..any };
+        assert_eq!(s.recent_events(10, &later).await.unwrap().len(), 0);
+        let around = EventQuery { since: Some(now - hour), until: Some(now + hour), ..follows };
+        assert_eq!(s.recent_events(10, &around).await.unwrap().len(), 1);
+        let before = EventQuery { until: Some(now - hour), ..any };
+        assert_eq!(s.recent_events(10, &before).await.unwrap().len(), 0);
 
         let replay = s.events_between_seq(10, 13, 100).await.unwrap();
         assert_eq!(replay.iter().map(|v| v["seq"].as_u64().unwrap()).collect::<Vec<_>>(), [11, 12]);
         assert_eq!(replay[0]["message"], "hi");
 
-        let stats = s.event_stats(24).await.unwrap();
+        let stats = s.event_stats(now - hour, None).await.unwrap();
         assert_eq!(stats["total_events"], 3);
         assert_eq!(stats["chat_messages"], 2);
         assert_eq!(stats["follows"], 1);
         assert_eq!(stats["unique_users"], 2);
-        let top = s.most_active_users(24, 10).await.unwrap();
+        let top = s.most_active_users(now - hour, None, 10).await.unwrap();
         assert_eq!(top.as_array().unwrap().len(), 2);
+        let none = s.event_stats(now - hour * 3, Some(now - hour)).await.unwrap();
+        assert_eq!(none["total_events"], 0, "until excludes what came after");
 
         assert!(s.last_seq().await.unwrap() >= 12);
         s.meta_set("seq_reserved", "500").await.unwrap();

@@ -73,7 +73,7 @@ const fn hub(name: &'static str, source: Source, storable: bool) -> EventType {
 }
 
 use Condition::*;
-use Source::{Ironmon, Obs, Rainwave, Stream, System, Twitch};
+use Source::{Ironmon, Obs, Rainwave, Seed, Stream, System, Twitch};
 
 /// Every known type. EventSub subscriptions are created in this order: the
 /// critical ones (follows, subs, cheers, raids, chat) first. Departure: the chat moderation types need `user:read:chat`, as Twitch's
@@ -323,6 +323,10 @@ pub const CATALOGUE: &[EventType] = &[
     hub("system.health_check", System, false),
     hub("system.performance_metric", System, false),
     // The stream producer's own (internal `stream.*`; every other `stream.*` is Twitch's).
+    // seed: what is happening now (every analysis interval) and each stored context.
+    // Neither is an alert; contexts are stored in their own table.
+    hub("seed.analysis", Seed, false),
+    hub("seed.context", Seed, false),
     hub("stream.state_updated", Stream, false),
     hub("stream.show_changed", Stream, false),
     hub("stream.interrupt_removed", Stream, false),

@@ -16,6 +16,8 @@ pub enum Source {
     Rainwave,
     System,
     Stream,
+    /// seed: live analysis and stored contexts.
+    Seed,
 }
 
 impl Source {
@@ -27,6 +29,7 @@ impl Source {
             Source::Rainwave => "rainwave",
             Source::System => "system",
             Source::Stream => "stream",
+            Source::Seed => "seed",
         }
     }
 }

@@ -85,6 +85,7 @@ impl EventFilter {
             "system" => EventFilter::Source(Source::System),
             "rainwave" => EventFilter::Source(Source::Rainwave),
             "stream" => EventFilter::Source(Source::Stream),
+            "seed" => EventFilter::Source(Source::Seed),
             "music" => EventFilter::Music,
             "chat" => EventFilter::Chat,
             "goals" => EventFilter::Goals,
@@ -121,7 +122,11 @@ impl EventFilter {
                     event_type,
                     "stream.online" | "stream.offline" | "channel.update"
                 ),
-                Source::Obs | Source::System | Source::Rainwave | Source::Ironmon => true,
+                Source::Obs
+                | Source::System
+                | Source::Rainwave
+                | Source::Ironmon
+                | Source::Seed => true,
                 Source::Stream => false,
             },
             EventFilter::Nothing => false,
@@ -148,6 +153,7 @@ pub fn events_push_name(event_type: &str, source: Source) -> &'static str {
         Source::System => "system_event",
         Source::Rainwave => "rainwave_event",
         Source::Stream => "stream_event",
+        Source::Seed => "seed_event",
     }
 }
 
@@ -168,6 +174,7 @@ pub fn dashboard_push_name(event_type: &str, source: Source) -> Option<&'static 
             "system.performance_metric" => "performance_update",
             _ => "system_event",
         },
+        Source::Seed => "seed_event",
         Source::Stream => return None,
     })
 }

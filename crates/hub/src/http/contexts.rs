@@ -1,19 +1,25 @@
-//! `/api/contexts`: written by seed, read by the dashboard.
+//! `/api/contexts`: written by seed, read by the dashboard. A new context is
+//! announced as a `seed.context` event; a repeated idempotency key answers 200 with
+//! `duplicate: true` and stores nothing.
 
-use super::{db_error, env_error, env_ok, int_param, ApiResult, Control, Params};
+use super::{db_error, env_error, env_ok, int_param, ApiResult, Control, CorrelationId, Params};
 use crate::hub::Hub;
-use crate::store::contexts::NewContext;
+use crate::store::contexts::{Inserted, NewContext};
 use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
+use axum::Extension;
 use axum::Json;
+use landale_core::ids::iso;
+use landale_core::{Envelope, Input};
 use serde_json::{json, Value};
 use std::sync::Arc;
 
 pub(crate) async fn create(
     State(hub): State<Arc<Hub>>,
     _control: Control,
+    Extension(cid): Extension<CorrelationId>,
     body: Bytes,
 ) -> ApiResult {
     let body: Value = serde_json::from_slice(&body)
@@ -25,10 +31,55 @@ pub(crate) async fn create(
             Some(json!({"errors": errors})),
         )
     })?;
-    hub.store.insert_context(&c).await.map_err(db_error)?;
-    let data = json!({"started": c.started, "ended": c.ended, "session": c.session, "duration": c.duration,
-                      "sentiment": c.sentiment, "topics": c.topics});
-    Ok((StatusCode::CREATED, env_ok(data)).into_response())
+    let inserted = hub.store.insert_context(&c).await.map_err(db_error)?;
+    let mut data = json!({"started": iso(c.started), "ended": iso(c.ended), "session": c.session,
+                          "duration": c.duration, "sentiment": c.sentiment, "topics": c.topics});
+    let status = match inserted {
+        Inserted::Existing(_) => {
+            data["duplicate"] = true.into();
+            StatusCode::OK
+        }
+        Inserted::New(_) => {
+            announce(&hub, &c, cid);
+            StatusCode::CREATED
+        }
+    };
+    Ok((status, env_ok(data)).into_response())
+}
+
+/// `seed.context`: a new context, for the dashboard's "Stream context" panel.
+fn announce(hub: &Hub, c: &NewContext, cid: CorrelationId) {
+    let mut data = json!({
+        "started": iso(c.started), "ended": iso(c.ended), "session": c.session,
+        "duration": c.duration, "sentiment": c.sentiment, "topics": c.topics,
+    });
+    for key in ["summary", "analysis", "mood"] {
+        if let Some(v) = c.extra.get(key) {
+            data[key] = v.clone();
+        }
+    }
+    // The sources themselves can be long lists: the event says how many of each.
+    if let Some(Value::Object(sources)) = c.extra.get("sources") {
+        let counts: serde_json::Map<String, Value> = sources
+            .iter()
+            .filter_map(|(k, v)| v.as_array().map(|a| (k.clone(), a.len().into())))
+            .collect();
+        data["source_counts"] = Value::Object(counts);
+    }
+    if let Some(k) = &c.idempotency_key {
+        data["idempotency_key"] = k.clone().into();
+    }
+    let input = Input {
+        event_type: "seed.context".into(),
+        data,
+        envelope: Envelope {
+            correlation_id: Some(cid.0),
+            ..Envelope::default()
+        },
+    };
+    if let Err(e) = hub.pipeline.ingest(input) {
+        tracing::warn!(error = %e, "the new context was stored but not announced");
+    }
 }
 
 fn session(p: &Params) -> Option<&str> {

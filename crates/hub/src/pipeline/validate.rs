@@ -228,6 +228,25 @@ fn schema(event_type: &str) -> Option<Vec<Field>> {
             vec![req("service", Str(100)), opt("pid", PosInt)]
         }
         "system.performance_metric" => vec![req("metric", Str(100)), opt("process_id", PosInt)],
+        "seed.analysis" => vec![
+            req("summary", Str(2000)),
+            req("analysis", OneOf(&["llm", "deterministic"])),
+            opt(
+                "sentiment",
+                OneOf(&["positive", "negative", "neutral", "mixed"]),
+            ),
+            opt("topics", StrList),
+            opt("mood", Str(100)),
+            opt("since", DateTime),
+            opt("until", DateTime),
+        ],
+        "seed.context" => vec![
+            req("started", DateTime),
+            req("ended", DateTime),
+            req("session", Str(100)),
+            opt("summary", Str(2000)),
+            opt("topics", StrList),
+        ],
         "stream.show_changed" => vec![req("show", OneOf(&["variety", "ironmon", "coding"]))],
         "stream.emote_increment" => vec![req("emotes", List), req("user_name", Str(100))],
         "stream.takeover_started" => vec![

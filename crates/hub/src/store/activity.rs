@@ -8,6 +8,20 @@ use serde::Serialize;
 use serde_json::Value;
 use sqlx::types::Json;
 
+/// Which stored events a query wants; `None` means any.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct EventQuery<'a> {
+    pub event_type: Option<&'a str>,
+    pub user_id: Option<&'a str>,
+    /// Inclusive.
+    pub since: Option<DateTime<Utc>>,
+    /// Exclusive.
+    pub until: Option<DateTime<Utc>>,
+}
+
+/// total, unique users, chat, follows, subs, cheers, gifts, resubs, raids.
+type StatsCounts = (i64, i64, i64, i64, i64, i64, i64, i64, i64);
+
 #[derive(Debug, Serialize, sqlx::FromRow)]
 pub struct ActivityRow {
     pub id: String,
@@ -86,16 +100,18 @@ impl Store {
     pub async fn recent_events(
         &self,
         limit: i64,
-        event_type: Option<&str>,
-        user_id: Option<&str>,
+        filter: &EventQuery<'_>,
     ) -> Result<Vec<ActivityRow>> {
         let rows = with_pool!(self, p => sqlx::query_as::<_, ActivityRow>(
             "SELECT id, seq, timestamp, event_type, user_id, user_login, user_name, data, correlation_id FROM events
              WHERE ($1 IS NULL OR event_type = $1) AND ($2 IS NULL OR user_id = $2)
-             ORDER BY timestamp DESC, seq DESC LIMIT $3",
+               AND ($3 IS NULL OR timestamp >= $3) AND ($4 IS NULL OR timestamp < $4)
+             ORDER BY timestamp DESC, seq DESC LIMIT $5",
         )
-        .bind(event_type)
-        .bind(user_id)
+        .bind(filter.event_type)
+        .bind(filter.user_id)
+        .bind(filter.since.map(micros))
+        .bind(filter.until.map(micros))
         .bind(limit.clamp(1, 1000))
         .fetch_all(p)
         .await?);
@@ -121,35 +137,50 @@ impl Store {
     }
 
     /// `{total_events, unique_users, chat_messages, follows, subscriptions, cheers}` over `hours`.
-    pub async fn event_stats(&self, hours: i64) -> Result<Value> {
-        let since = Utc::now() - chrono::Duration::hours(hours);
-        let row: (i64, i64, i64, i64, i64, i64) = with_pool!(self, p => sqlx::query_as(
+    /// Counts over `[since, until)` (`until` open when `None`).
+    pub async fn event_stats(
+        &self,
+        since: DateTime<Utc>,
+        until: Option<DateTime<Utc>>,
+    ) -> Result<Value> {
+        let row: StatsCounts = with_pool!(self, p => sqlx::query_as(
             "SELECT COUNT(*),
                     COUNT(DISTINCT user_id),
                     CAST(COALESCE(SUM(CASE WHEN event_type = 'channel.chat.message' THEN 1 ELSE 0 END), 0) AS BIGINT),
                     CAST(COALESCE(SUM(CASE WHEN event_type = 'channel.follow' THEN 1 ELSE 0 END), 0) AS BIGINT),
                     CAST(COALESCE(SUM(CASE WHEN event_type = 'channel.subscribe' THEN 1 ELSE 0 END), 0) AS BIGINT),
-                    CAST(COALESCE(SUM(CASE WHEN event_type = 'channel.cheer' THEN 1 ELSE 0 END), 0) AS BIGINT)
-             FROM events WHERE timestamp >= $1",
+                    CAST(COALESCE(SUM(CASE WHEN event_type = 'channel.cheer' THEN 1 ELSE 0 END), 0) AS BIGINT),
+                    CAST(COALESCE(SUM(CASE WHEN event_type = 'channel.subscription.gift' THEN 1 ELSE 0 END), 0) AS BIGINT),
+                    CAST(COALESCE(SUM(CASE WHEN event_type = 'channel.subscription.message' THEN 1 ELSE 0 END), 0) AS BIGINT),
+                    CAST(COALESCE(SUM(CASE WHEN event_type = 'channel.raid' THEN 1 ELSE 0 END), 0) AS BIGINT)
+             FROM events WHERE timestamp >= $1 AND ($2 IS NULL OR timestamp < $2)",
         )
-        .bind(since)
+        .bind(micros(since))
+        .bind(until.map(micros))
         .fetch_one(p)
         .await?);
         Ok(serde_json::json!({
             "total_events": row.0, "unique_users": row.1, "chat_messages": row.2,
             "follows": row.3, "subscriptions": row.4, "cheers": row.5,
+            "gift_subscriptions": row.6, "resubscriptions": row.7, "raids": row.8,
         }))
     }
 
     /// `[{user_login, message_count}]`, most chat messages first.
-    pub async fn most_active_users(&self, hours: i64, limit: i64) -> Result<Value> {
-        let since = Utc::now() - chrono::Duration::hours(hours);
+    pub async fn most_active_users(
+        &self,
+        since: DateTime<Utc>,
+        until: Option<DateTime<Utc>>,
+        limit: i64,
+    ) -> Result<Value> {
         let rows: Vec<(Option<String>, i64)> = with_pool!(self, p => sqlx::query_as(
             "SELECT user_login, COUNT(*) AS n FROM events
-             WHERE timestamp >= $1 AND event_type = 'channel.chat.message' AND user_login IS NOT NULL
-             GROUP BY user_login ORDER BY n DESC, user_login LIMIT $2",
+             WHERE timestamp >= $1 AND ($2 IS NULL OR timestamp < $2)
+               AND event_type = 'channel.chat.message' AND user_login IS NOT NULL
+             GROUP BY user_login ORDER BY n DESC, user_login LIMIT $3",
         )
-        .bind(since)
+        .bind(micros(since))
+        .bind(until.map(micros))
         .bind(limit)
         .fetch_all(p)
         .await?);

@@ -1,5 +1,8 @@
 //! Contexts written by seed: validation and queries.
-//! Departure: the table has the `id` column the reference's code expected.
+//! Departure: the table has the `id` column the reference's code expected. Fields
+//! beyond the reference's (seed's `sources`, `summary`, `analysis`...) are kept in
+//! `extra` and returned as they came; an `idempotency_key` makes a repeated POST
+//! answer with the stored context instead of storing it twice.
 
 use super::{like_pattern, micros, Result, Store};
 use crate::with_pool;
@@ -24,7 +27,29 @@ pub struct NewContext {
     pub patterns: Option<Value>,
     pub sentiment: Option<String>,
     pub topics: Vec<String>,
+    /// Every other top-level field of the body.
+    pub extra: serde_json::Map<String, Value>,
+    pub idempotency_key: Option<String>,
 }
+
+/// The fields with columns of their own; the rest of a body goes to `extra`.
+const KNOWN: [&str; 12] = [
+    "started",
+    "ended",
+    "session",
+    "transcript",
+    "duration",
+    "chat",
+    "interactions",
+    "emotes",
+    "patterns",
+    "sentiment",
+    "topics",
+    "idempotency_key",
+];
+
+/// At most this many extra fields.
+pub const MAX_EXTRA_FIELDS: usize = 50;
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct Context {
@@ -45,6 +70,8 @@ pub struct Context {
     pub patterns: Option<Json<Value>>,
     pub sentiment: Option<String>,
     pub topics: Json<Vec<String>>,
+    #[serde(flatten)]
+    pub extra: Option<Json<Value>>,
 }
 
 fn time(p: &Value, k: &str, errors: &mut FieldErrors) -> Option<DateTime<Utc>> {
@@ -155,6 +182,34 @@ impl NewContext {
             }
         };
         let map = |k: &str| p.get(k).filter(|v| !v.is_null()).cloned();
+        let idempotency_key = match p.get("idempotency_key") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(k))
+                if (1..=200).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_graphic()) =>
+            {
+                Some(k.clone())
+            }
+            Some(_) => {
+                errors
+                    .entry("idempotency_key".into())
+                    .or_default()
+                    .push("must be 1 to 200 printable ASCII characters".into());
+                None
+            }
+        };
+        let extra: serde_json::Map<String, Value> = p
+            .as_object()
+            .into_iter()
+            .flatten()
+            .filter(|(k, _)| !KNOWN.contains(&k.as_str()))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        if extra.len() > MAX_EXTRA_FIELDS {
+            errors
+                .entry("body".into())
+                .or_default()
+                .push(format!("has more than {MAX_EXTRA_FIELDS} extra fields"));
+        }
         if let (Some(s), Some(e)) = (started, ended) {
             if e <= s {
                 errors
@@ -178,6 +233,8 @@ impl NewContext {
             patterns: map("patterns"),
             sentiment,
             topics,
+            extra,
+            idempotency_key,
         })
     }
 }
@@ -185,15 +242,40 @@ impl NewContext {
 /// `(session, duration, sentiment, topics)` for the stats query.
 type StatsRow = (String, f64, Option<String>, Json<Vec<String>>);
 
-const COLS: &str = "id, started, ended, session, transcript, duration, chat, interactions, emotes, patterns, sentiment, topics";
+const COLS: &str = "id, started, ended, session, transcript, duration, chat, interactions, emotes, patterns, sentiment, topics, extra";
+
+/// What an insert did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Inserted {
+    New(Uuid),
+    /// A context with the same idempotency key was already stored.
+    Existing(Uuid),
+}
 
 impl Store {
-    pub async fn insert_context(&self, c: &NewContext) -> Result<Uuid> {
+    async fn context_by_key(&self, key: &str) -> Result<Option<Uuid>> {
+        let row: Option<(Uuid,)> = with_pool!(self, p => sqlx::query_as(
+            "SELECT id FROM contexts WHERE idempotency_key = $1 LIMIT 1",
+        )
+        .bind(key)
+        .fetch_optional(p)
+        .await?);
+        Ok(row.map(|r| r.0))
+    }
+
+    /// Store a context once: with an idempotency key already stored, nothing changes.
+    pub async fn insert_context(&self, c: &NewContext) -> Result<Inserted> {
+        if let Some(key) = &c.idempotency_key {
+            if let Some(id) = self.context_by_key(key).await? {
+                return Ok(Inserted::Existing(id));
+            }
+        }
         let id = Uuid::new_v4();
         let now = micros(Utc::now());
-        with_pool!(self, p => sqlx::query(
-            "INSERT INTO contexts (id, started, ended, session, transcript, duration, chat, interactions, emotes, patterns, sentiment, topics, inserted_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)",
+        let extra = (!c.extra.is_empty()).then(|| Json(Value::Object(c.extra.clone())));
+        let done = with_pool!(self, p => sqlx::query(
+            "INSERT INTO contexts (id, started, ended, session, transcript, duration, chat, interactions, emotes, patterns, sentiment, topics, inserted_at, updated_at, extra, idempotency_key)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14, $15) ON CONFLICT DO NOTHING",
         )
         .bind(id)
         .bind(c.started)
@@ -208,10 +290,20 @@ impl Store {
         .bind(&c.sentiment)
         .bind(Json(&c.topics))
         .bind(now)
+        .bind(extra)
+        .bind(&c.idempotency_key)
         .execute(p)
-        .await
-        .map(|_| ())?);
-        Ok(id)
+        .await?
+        .rows_affected());
+        if done == 0 {
+            // Another request with the same key won the race.
+            if let Some(key) = &c.idempotency_key {
+                if let Some(id) = self.context_by_key(key).await? {
+                    return Ok(Inserted::Existing(id));
+                }
+            }
+        }
+        Ok(Inserted::New(id))
     }
 
     pub async fn list_contexts(&self, limit: i64, session: Option<&str>) -> Result<Vec<Context>> {
