@@ -20,3 +20,10 @@ pub fn iso(t: impl Into<chrono::DateTime<chrono::Utc>>) -> String {
     t.into()
         .to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }
+
+/// The stream session a moment belongs to, `stream_YYYY_MM_DD` by this machine's
+/// local date (phononmaser's captions and seed's contexts share it).
+pub fn stream_session(t: impl Into<chrono::DateTime<chrono::Utc>>) -> String {
+    let local: chrono::DateTime<chrono::Local> = t.into().into();
+    local.format("stream_%Y_%m_%d").to_string()
+}

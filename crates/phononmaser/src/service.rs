@@ -57,8 +57,7 @@ fn tail(s: &str, n: usize) -> &str {
 
 /// `stream_YYYY_MM_DD` by the local date of `t`: a new session after local midnight.
 pub fn session_id(t: SystemTime) -> String {
-    let local: chrono::DateTime<chrono::Local> = t.into();
-    local.format("stream_%Y_%m_%d").to_string()
+    landale_core::ids::stream_session(t)
 }
 
 impl Service {

@@ -70,6 +70,7 @@ pub struct Context {
     pub patterns: Option<Json<Value>>,
     pub sentiment: Option<String>,
     pub topics: Json<Vec<String>>,
+    pub idempotency_key: Option<String>,
     #[serde(flatten)]
     pub extra: Option<Json<Value>>,
 }
@@ -136,7 +137,11 @@ impl NewContext {
         let started = time(p, "started", &mut errors);
         let ended = time(p, "ended", &mut errors);
         let session = text(p, "session", 100, &mut errors);
-        let transcript = text(p, "transcript", 50_000, &mut errors);
+        // A window in which the streamer said nothing still has chat and events.
+        let transcript = match p.get("transcript") {
+            Some(Value::String(s)) if s.is_empty() => Some(String::new()),
+            _ => text(p, "transcript", 50_000, &mut errors),
+        };
         let duration = match p.get("duration").and_then(Value::as_f64) {
             Some(d) if d > 0.0 => Some(d),
             Some(_) => {
@@ -156,14 +161,16 @@ impl NewContext {
         };
         let sentiment = match p.get("sentiment") {
             None | Some(Value::Null) => None,
-            Some(Value::String(s)) if ["positive", "negative", "neutral"].contains(&s.as_str()) => {
+            Some(Value::String(s))
+                if ["positive", "negative", "neutral", "mixed"].contains(&s.as_str()) =>
+            {
                 Some(s.clone())
             }
             Some(_) => {
                 errors
                     .entry("sentiment".into())
                     .or_default()
-                    .push("must be one of: positive, negative, neutral".into());
+                    .push("must be one of: positive, negative, neutral, mixed".into());
                 None
             }
         };
@@ -242,7 +249,7 @@ impl NewContext {
 /// `(session, duration, sentiment, topics)` for the stats query.
 type StatsRow = (String, f64, Option<String>, Json<Vec<String>>);
 
-const COLS: &str = "id, started, ended, session, transcript, duration, chat, interactions, emotes, patterns, sentiment, topics, extra";
+const COLS: &str = "id, started, ended, session, transcript, duration, chat, interactions, emotes, patterns, sentiment, topics, idempotency_key, extra";
 
 /// What an insert did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
