@@ -9,7 +9,7 @@
 pub mod audio;
 pub mod deliver;
 pub mod filter;
-pub mod frame;
+pub use landale_protocol::audio_frame as frame;
 pub mod health;
 pub mod model;
 pub mod pipeline;

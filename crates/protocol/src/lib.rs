@@ -5,7 +5,9 @@
 //! * [`event`]: the unified event every producer's input becomes.
 //! * [`topic`]: channel topics, the `events:<filter>` table and push names.
 //! * [`envelope`]: the `{success, data|error, meta}` reply envelope.
+//! * [`audio_frame`]: the OBS audio plugin's frames, as phononmaser takes them.
 
+pub mod audio_frame;
 pub mod catalogue;
 pub mod envelope;
 pub mod event;

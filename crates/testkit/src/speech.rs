@@ -140,7 +140,7 @@ pub async fn stream(url: &str, source: &str, pcm: &[u8], speed: f64) -> Vec<std:
     ws.send(Message::text(r#"{"type":"start","timestamp":1}"#))
         .await
         .unwrap();
-    let format = phononmaser::frame::Format {
+    let format = landale_protocol::audio_frame::Format {
         sample_rate: 48_000,
         channels: 2,
         bit_depth: 16,
@@ -152,7 +152,7 @@ pub async fn stream(url: &str, source: &str, pcm: &[u8], speed: f64) -> Vec<std:
     let mut sent = Vec::with_capacity(pcm.len() / CHUNK_BYTES + 1);
     for c in pcm.chunks(CHUNK_BYTES) {
         pace.tick().await;
-        let f = phononmaser::frame::encode_binary(ts, format, source, source, c);
+        let f = landale_protocol::audio_frame::encode_binary(ts, format, source, source, c);
         ws.send(Message::binary(f)).await.unwrap();
         sent.push(std::time::Instant::now());
         ts += 21_333_333;
