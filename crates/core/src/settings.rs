@@ -75,3 +75,11 @@ pub fn parse_ws_url(var: &'static str, v: &str, example: &str) -> Result<String,
         ))
     }
 }
+
+/// Where downloaded models live: `LANDALE_MODELS`, else `<data dir>/models`
+/// (`cargo xtask model` fills it; phononmaser and seed read it).
+pub fn model_cache(data_dir: &std::path::Path) -> std::path::PathBuf {
+    std::env::var_os("LANDALE_MODELS")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| data_dir.join("models"))
+}

@@ -25,9 +25,13 @@ pub fn router(s: Arc<Service>) -> Router {
 fn summary(s: &Service) -> String {
     let c = &s.counters;
     let g = |a: &std::sync::atomic::AtomicU64| a.load(std::sync::atomic::Ordering::Relaxed);
-    let llm = match &s.llm {
-        None => "no LLM (seed's own analysis)".to_string(),
-        Some(l) => format!("LLM {}", l.model()),
+    let llm = match (&s.llm, s.settings.embedded.as_ref()) {
+        (Some(l), _) => format!("LLM {}", l.model()),
+        (None, Some(_)) => format!(
+            "embedded model {}",
+            s.engine_status()["state"].as_str().unwrap_or("")
+        ),
+        (None, None) => "no LLM (seed's own analysis)".to_string(),
     };
     format!(
         "{} contexts stored ({} by the LLM); {llm}; {} waiting",
@@ -58,8 +62,9 @@ async fn health(State(s): State<Arc<Service>>) -> Json<Value> {
 async fn status(State(s): State<Arc<Service>>) -> Json<Value> {
     let llm = match &s.llm {
         Some(l) => l.status(),
+        None if s.settings.embedded.is_some() => s.engine_status(),
         None => json!({"kind": "none", "available": false,
-                       "message": "no LLM configured (SEED_LMS__API_URL): contexts use seed's own analysis"}),
+                       "message": "no LLM configured (SEED_LMS__API_URL) and the embedded model is off: contexts use seed's own analysis"}),
     };
     let problems = s.problems();
     Json(json!({

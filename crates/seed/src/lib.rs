@@ -10,6 +10,7 @@ pub mod analysis;
 pub mod clock;
 pub mod context;
 pub mod correlator;
+pub mod engine;
 pub mod http;
 pub mod hub;
 pub mod input;

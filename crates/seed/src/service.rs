@@ -27,6 +27,27 @@ use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, Notify};
 
 pub const WINDOW_QUEUE: usize = 4;
+
+/// The embedded model's state.
+pub enum EngineState {
+    /// Not asked for (an LLM server is configured, or SEED_LLM__ENABLED=false).
+    Off,
+    Loading,
+    #[cfg(feature = "embedded")]
+    Ready(Arc<crate::engine::Engine>),
+    /// Cannot run, and why.
+    Failed(String),
+}
+
+#[derive(Default, Clone, serde::Serialize)]
+pub struct EngineStats {
+    pub windows: u64,
+    pub failures: u64,
+    pub last_ms: Option<u64>,
+    pub last_prompt_tokens: Option<usize>,
+    pub last_generated_tokens: Option<usize>,
+    pub last_error: Option<String>,
+}
 pub const OUTBOX: usize = 100;
 
 #[derive(Default, Debug)]
@@ -76,6 +97,10 @@ pub struct Service {
     pub clock: Clock,
     pub correlator: Mutex<Correlator>,
     pub llm: Option<Arc<Llm>>,
+    pub engine: Mutex<EngineState>,
+    /// Set once the embedded model is ready or has failed.
+    engine_settled: tokio::sync::watch::Sender<bool>,
+    pub engine_stats: Mutex<EngineStats>,
     pub rest: Rest,
     pub socket: landale_client::Client,
     pub counters: Counters,
@@ -116,6 +141,13 @@ impl Service {
         let svc = Arc::new(Service {
             rest: Rest::new(&settings.server_url, settings.token.clone()),
             llm: settings.llm.clone().map(|l| Arc::new(Llm::new(l))),
+            engine: Mutex::new(if settings.embedded.is_some() {
+                EngineState::Loading
+            } else {
+                EngineState::Off
+            }),
+            engine_stats: Mutex::default(),
+            engine_settled: tokio::sync::watch::Sender::new(false),
             correlator: Mutex::new(Correlator::new(cfg, now)),
             socket,
             clock,
@@ -132,6 +164,9 @@ impl Service {
             delivered: tokio::sync::watch::Sender::new(0),
             started: Instant::now(),
         });
+        if let Some(e) = svc.settings.embedded.clone() {
+            tokio::spawn(svc.clone().load_engine(e));
+        }
         let (tx, rx) = mpsc::channel(WINDOW_QUEUE);
         tokio::spawn(svc.clone().listen("transcription:live"));
         tokio::spawn(svc.clone().listen("events:all"));
@@ -140,6 +175,57 @@ impl Service {
         tokio::spawn(svc.clone().deliver());
         tokio::spawn(svc.clone().live());
         svc
+    }
+
+    async fn load_engine(self: Arc<Self>, e: crate::settings::EmbeddedSettings) {
+        #[cfg(feature = "embedded")]
+        let state = {
+            tracing::info!(model = %e.model_path.display(), threads = e.threads, "loading the embedded model");
+            let started = Instant::now();
+            match tokio::task::spawn_blocking(move || {
+                crate::engine::Engine::load(&e.model_path, e.threads)
+            })
+            .await
+            {
+                Ok(Ok(engine)) => {
+                    tracing::info!(model = %engine.name, "embedded model ready in {:?}", started.elapsed());
+                    EngineState::Ready(Arc::new(engine))
+                }
+                Ok(Err(why)) => EngineState::Failed(why),
+                Err(join) => EngineState::Failed(format!("loading the model crashed: {join}")),
+            }
+        };
+        #[cfg(not(feature = "embedded"))]
+        let state = {
+            let _ = e;
+            EngineState::Failed(
+                "this seed was built without the embedded model (cargo feature `embedded`)".into(),
+            )
+        };
+        if let EngineState::Failed(why) = &state {
+            tracing::warn!("no embedded model: {why}; contexts use seed's own analysis");
+        }
+        *lock(&self.engine) = state;
+        self.engine_settled.send_replace(true);
+    }
+
+    /// Wait until the embedded model is ready or has failed.
+    pub async fn engine_settled(&self) {
+        let _ = self.engine_settled.subscribe().wait_for(|s| *s).await;
+    }
+
+    /// The embedded model's state for `/status`.
+    pub fn engine_status(&self) -> Value {
+        let stats = serde_json::to_value(lock(&self.engine_stats).clone()).unwrap_or_default();
+        let (state, detail) = match &*lock(&self.engine) {
+            EngineState::Off => ("off", Value::Null),
+            EngineState::Loading => ("loading", Value::Null),
+            #[cfg(feature = "embedded")]
+            EngineState::Ready(e) => ("ready", e.name.clone().into()),
+            EngineState::Failed(why) => ("failed", why.clone().into()),
+        };
+        json!({"kind": "embedded", "state": state, "detail": detail, "available": state == "ready", "stats": stats,
+               "model_path": self.settings.embedded.as_ref().map(|e| e.model_path.display().to_string())})
     }
 
     /// Wait until both channels are joined.
@@ -155,6 +241,11 @@ impl Service {
     /// Wait until the hub has `n` of seed's contexts.
     pub async fn wait_delivered(&self, n: u64) {
         let _ = self.delivered.subscribe().wait_for(|c| *c >= n).await;
+    }
+
+    /// Contexts the hub has from this seed.
+    pub fn delivered(&self) -> u64 {
+        *self.delivered.borrow()
     }
 
     pub fn observed(&self) -> u64 {
@@ -276,7 +367,9 @@ impl Service {
         wait: bool,
     ) -> Analysis {
         let Some(llm) = &self.llm else {
-            return analysis::deterministic(speech, chat, interactions, "no LLM configured");
+            return self
+                .analyze_embedded(speech, chat, interactions, window_secs, wait)
+                .await;
         };
         let _gate = if wait {
             self.llm_gate.lock().await
@@ -317,6 +410,79 @@ impl Service {
                 tracing::warn!(error = %e, code = e.code(), "LLM analysis failed; using seed's own");
                 analysis::deterministic(speech, chat, interactions, &e.to_string())
             }
+        }
+    }
+
+    /// With the embedded model (context windows only: it takes tens of seconds).
+    async fn analyze_embedded(
+        &self,
+        speech: &[input::Speech],
+        chat: &[input::Chat],
+        interactions: &[input::Interaction],
+        window_secs: f64,
+        wait: bool,
+    ) -> Analysis {
+        let counted = |reason: &str| analysis::deterministic(speech, chat, interactions, reason);
+        #[cfg(feature = "embedded")]
+        {
+            let engine = match &*lock(&self.engine) {
+                EngineState::Ready(e) => Some(e.clone()),
+                _ => None,
+            };
+            if let (Some(engine), true) = (engine, wait) {
+                let _gate = self.llm_gate.lock().await;
+                let p = prompt::build(
+                    &prompt::Input {
+                        speech,
+                        chat,
+                        interactions,
+                        window_secs,
+                        streamer: &self.settings.streamer,
+                    },
+                    crate::engine::PROMPT_TOKENS + prompt::ANSWER_TOKENS + 64,
+                );
+                let started = Instant::now();
+                let name = engine.name.clone();
+                let result =
+                    tokio::task::spawn_blocking(move || engine.generate(&p.system, &p.user)).await;
+                let mut st = lock(&self.engine_stats);
+                let outcome = match result {
+                    Ok(Ok(out)) => {
+                        st.last_ms = Some(started.elapsed().as_millis() as u64);
+                        st.last_prompt_tokens = Some(out.prompt_tokens);
+                        st.last_generated_tokens = Some(out.generated);
+                        if out.truncated {
+                            Err("the answer was cut at the token limit".to_string())
+                        } else {
+                            crate::llm::parse::find_json(&out.text)
+                                .ok_or_else(|| "the model's answer is not JSON".to_string())
+                                .and_then(|v| crate::engine::merge(&v, counted("unused"), &name))
+                        }
+                    }
+                    Ok(Err(e)) => Err(e),
+                    Err(e) => Err(format!("the model's thread failed: {e}")),
+                };
+                st.windows += 1;
+                return match outcome {
+                    Ok(a) => a,
+                    Err(e) => {
+                        st.failures += 1;
+                        st.last_error = Some(e.clone());
+                        tracing::warn!(error = %e, "the embedded model failed; using seed's own analysis");
+                        counted(&format!("embedded model: {e}"))
+                    }
+                };
+            }
+        }
+        let _ = (window_secs, wait);
+        match &*lock(&self.engine) {
+            EngineState::Off => counted("no LLM configured"),
+            EngineState::Loading => counted("the embedded model is still loading"),
+            EngineState::Failed(why) => counted(&format!("no embedded model: {why}")),
+            #[cfg(feature = "embedded")]
+            EngineState::Ready(_) => counted(
+                "live analyses are seed's own with the embedded model (it sums up each window)",
+            ),
         }
     }
 
@@ -496,6 +662,9 @@ impl Service {
         }
         if let Some(e) = self.llm.as_ref().and_then(|l| l.problem()) {
             p.push(format!("LLM: {e}"));
+        }
+        if let EngineState::Failed(why) = &*lock(&self.engine) {
+            p.push(format!("embedded model: {why}"));
         }
         let n = self.outbox_len();
         if n > 0 && !self.hub_connected() {

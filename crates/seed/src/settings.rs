@@ -57,6 +57,19 @@ pub struct Args {
     /// context windows, for slow local models).
     #[arg(long, env = "SEED_CORRELATOR__LIVE_LLM")]
     pub live_llm: Option<String>,
+    /// The embedded model's GGUF file, used when no SEED_LMS__API_URL is set
+    /// (default: Qwen2.5-Coder-1.5B-Instruct Q4_K_M from the model cache).
+    #[arg(long, env = "SEED_LLM__MODEL_PATH")]
+    pub llm_model_path: Option<String>,
+    /// Threads for the embedded model (1 to 64; default 2).
+    #[arg(long, env = "SEED_LLM__THREADS")]
+    pub llm_threads: Option<String>,
+    /// false: no embedded model; without SEED_LMS__API_URL, seed's own analysis only.
+    #[arg(long, env = "SEED_LLM__ENABLED")]
+    pub llm_enabled: Option<String>,
+    /// Landale's data directory (the model cache is `models/` inside, or LANDALE_MODELS).
+    #[arg(long, env = "LANDALE_DATA_DIR")]
+    pub data_dir: Option<String>,
     #[arg(long, env = "SEED_HEALTH__PORT")]
     pub health_port: Option<String>,
     /// Address to bind (127.0.0.1: this machine only; 0.0.0.0 or a tailnet address to
@@ -85,9 +98,18 @@ pub struct LlmSettings {
     pub context_tokens: usize,
 }
 
+/// The in-process model.
+#[derive(Debug, Clone)]
+pub struct EmbeddedSettings {
+    pub model_path: std::path::PathBuf,
+    pub threads: i32,
+}
+
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub llm: Option<LlmSettings>,
+    /// Used when `llm` is `None`.
+    pub embedded: Option<EmbeddedSettings>,
     pub context_tokens: usize,
     /// `http://host:port` of the hub.
     pub server_url: String,
@@ -194,8 +216,36 @@ impl Settings {
                 )
             })?,
         };
+        let enabled = match nonempty(&a.llm_enabled) {
+            None => true,
+            Some(v) => landale_core::settings::parse_bool("SEED_LLM__ENABLED", &v)?,
+        };
+        let data_dir =
+            std::path::PathBuf::from(nonempty(&a.data_dir).unwrap_or_else(|| "./data".into()));
+        let embedded =
+            (llm.is_none() && enabled).then(|| -> Result<EmbeddedSettings, SettingError> {
+                Ok(EmbeddedSettings {
+                    model_path: crate::engine::model_path(
+                        nonempty(&a.llm_model_path).as_deref(),
+                        &data_dir,
+                    ),
+                    threads: num(
+                        "SEED_LLM__THREADS",
+                        &a.llm_threads,
+                        2,
+                        1,
+                        64,
+                        "1 to 64 threads",
+                    )?,
+                })
+            });
+        let embedded = match embedded {
+            Some(r) => Some(r?),
+            None => None,
+        };
         Ok(Settings {
             llm,
+            embedded,
             context_tokens,
             server_url,
             context_window: secs(

@@ -124,9 +124,7 @@ fn name_of(path: &Path) -> String {
 
 /// Where the model cache is: `LANDALE_MODELS`, else `<data dir>/models`.
 pub fn cache_dir(data_dir: &Path) -> PathBuf {
-    std::env::var_os("LANDALE_MODELS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| data_dir.join("models"))
+    landale_core::settings::model_cache(data_dir)
 }
 
 #[cfg(test)]

@@ -17,6 +17,8 @@ pub struct Rig {
     pub caption: Ws,
     pub watch: Ws,
     pub said: u64,
+    /// How long to wait for a window's context.
+    pub patience: Duration,
 }
 
 pub async fn rig(llm: Option<&str>, tune: impl FnOnce(&mut Settings)) -> Rig {
@@ -46,6 +48,7 @@ pub async fn rig(llm: Option<&str>, tune: impl FnOnce(&mut Settings)) -> Rig {
         l.rate_limit = 100;
     }
     s.live_llm = false;
+    s.embedded = None;
     tune(&mut s);
     let clock = landale_core::Clock::manual(chrono::Utc::now());
     let seed = Service::start(s, clock.clone());
@@ -64,6 +67,7 @@ pub async fn rig(llm: Option<&str>, tune: impl FnOnce(&mut Settings)) -> Rig {
         caption,
         watch,
         said: 0,
+        patience: DEADLINE,
     }
 }
 

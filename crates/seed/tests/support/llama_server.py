@@ -16,7 +16,7 @@ def main() -> None:
     params = xlc.CommonParams()
     params.model.path = sys.argv[1]
     params.n_ctx = 4096
-    params.cpuparams.n_threads = 2
+    params.cpuparams.n_threads = 1
     params.hostnames = ["127.0.0.1"]
     params.port = 0  # any free port; the server says which
     server = xlc.Server(params)
