@@ -14,7 +14,8 @@ use std::time::Duration;
 const USAGE: &str = "usage: cargo xtask <command>
 
   run          build Landale (release) and start it on embedded SQLite in demo mode, with
-               phononmaser (live captions, the default model fetched when missing) beside it
+               phononmaser (live captions) and seed (stream context, its embedded model)
+               beside it; models are fetched into the model cache when missing
   run --fake-twitch  the same, but events come from a local fake Twitch over EventSub
                (signed in with `landale twitch login`; its own data dir, target/fake-twitch-demo)
   test         every test: Rust (unit, integration, both storage backends, real OBS), the JS interop suite, browser e2e
@@ -99,6 +100,7 @@ fn run() -> Result<()> {
     build.args(["build", "--release", "-p", "landale"]);
     status(build, "cargo build --release -p landale")?;
     let captions = start_phononmaser();
+    let context = start_seed();
     let bin = target_dir().join("release").join("landale");
     let mut cmd = Command::new(&bin);
     cmd.current_dir(root());
@@ -109,10 +111,10 @@ fn run() -> Result<()> {
     let s = cmd
         .status()
         .with_context(|| format!("could not start {}", bin.display()));
-    // Ctrl-C reaches both (one process group); stop phononmaser whatever ended the hub.
-    if let Some(mut pm) = captions {
-        let _ = pm.kill();
-        let _ = pm.wait();
+    // Ctrl-C reaches them all (one process group); stop the services whatever ended the hub.
+    for mut child in [captions, context].into_iter().flatten() {
+        let _ = child.kill();
+        let _ = child.wait();
     }
     let s = s?;
     if !s.success() {
@@ -144,6 +146,51 @@ fn start_phononmaser() -> Option<Child> {
         Ok(c) => Some(c),
         Err(e) => {
             eprintln!("xtask: running without live captions: {e:#}");
+            None
+        }
+    }
+}
+
+/// Stream context beside the hub: seed (release) with its embedded model (fetched
+/// into the model cache when missing, 1.1 GB once), a 30-second window so the demo's
+/// first context shows soon. With SEED_LMS__API_URL set it uses that server instead.
+/// Landale runs without it, saying why, when it cannot be built (cmake, libclang-dev).
+fn start_seed() -> Option<Child> {
+    let why = (|| -> Result<Child> {
+        let mut build = cargo();
+        build.args(["build", "--release", "-p", "seed"]);
+        status(build, "cargo build --release -p seed (needs cmake and libclang-dev; llama.cpp takes minutes the first time)")?;
+        let bin = target_dir().join("release").join("seed");
+        let mut cmd = Command::new(&bin);
+        cmd.current_dir(root())
+            // llama.cpp must not spin-wait when another program wants the CPU.
+            .env("OMP_WAIT_POLICY", "PASSIVE")
+            .stdout(Stdio::inherit());
+        if std::env::var_os("SEED_CORRELATOR__CONTEXT_WINDOW_SECONDS").is_none() {
+            cmd.env("SEED_CORRELATOR__CONTEXT_WINDOW_SECONDS", "30");
+        }
+        if std::env::var_os("SEED_LMS__API_URL").is_none()
+            && std::env::var_os("SEED_LLM__MODEL_PATH").is_none()
+        {
+            match model::ensure_llm() {
+                Ok(p) => {
+                    cmd.env("SEED_LLM__MODEL_PATH", p);
+                }
+                Err(e) => {
+                    eprintln!("xtask: seed runs without its model (its own analysis only): {e:#}")
+                }
+            }
+        }
+        let child = cmd
+            .spawn()
+            .with_context(|| format!("could not start {}", bin.display()))?;
+        eprintln!("xtask: stream context: seed on http://127.0.0.1:8891/status (a context every 30 s in the demo; the dashboard's Stream context panel)");
+        Ok(child)
+    })();
+    match why {
+        Ok(c) => Some(c),
+        Err(e) => {
+            eprintln!("xtask: running without stream context: {e:#}");
             None
         }
     }

@@ -123,3 +123,28 @@ async fn activity_routes_take_a_time_range() {
     );
     hub.stop().await;
 }
+
+#[tokio::test]
+async fn asking_seed_through_the_hub_says_when_seed_is_away() {
+    // Nothing listens on this port.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let hub = TestHub::start(Opts {
+        seed_health_url: Some(format!("http://127.0.0.1:{port}/health")),
+        ..Opts::default()
+    })
+    .await;
+    let r = reqwest::Client::new()
+        .post(hub.http("/api/seed/query"))
+        .json(&json!({"question": "how many subs?"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 502);
+    let b: Value = r.json().await.unwrap();
+    assert_eq!(b["error"], format!("seed is not reachable at http://127.0.0.1:{port} (is it running? SEED_HEALTH_URL says where)"));
+    hub.stop().await;
+}

@@ -130,7 +130,7 @@ async fn silent_streamers_and_empty_windows() {
         c["analysis_source"]["deterministic"]["reason"],
         "no LLM configured"
     );
-    let status: Value = reqwest::get(format!("http://{}/status", serve(&r).await))
+    let status: Value = reqwest::get(format!("http://{}/status", r.seed_addr))
         .await
         .unwrap()
         .json()
@@ -142,15 +142,6 @@ async fn silent_streamers_and_empty_windows() {
     r.hub.stop().await;
 }
 
-/// seed's HTTP port on any free port; returns its address.
-pub async fn serve(r: &common::Rig) -> std::net::SocketAddr {
-    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = l.local_addr().unwrap();
-    let app = seed::http::router(r.seed.clone());
-    tokio::spawn(async move { axum::serve(l, app).await });
-    addr
-}
-
 #[tokio::test]
 async fn the_hub_restarting_mid_window_loses_nothing_and_stores_nothing_twice() {
     let mut r = rig(Some("fake"), |_| {}).await;
@@ -160,7 +151,7 @@ async fn the_hub_restarting_mid_window_loses_nothing_and_stores_nothing_twice() 
     r.hub.pause().await;
     r.close_window();
     // The window closes while the hub is down: the context waits in the outbox.
-    let addr = serve(&r).await;
+    let addr = r.seed_addr;
     let deadline = tokio::time::Instant::now() + DEADLINE;
     loop {
         let h: Value = reqwest::get(format!("http://{addr}/health"))
@@ -286,7 +277,7 @@ async fn questions_are_answered_from_the_data_with_sources() {
     r.heard().await;
     r.hub.wait_stored(5).await;
     r.window("we beat the gym leader").await;
-    let addr = serve(&r).await;
+    let addr = r.seed_addr;
     let ask = |q: &str| {
         let q = q.to_string();
         async move {

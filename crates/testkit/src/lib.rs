@@ -102,6 +102,8 @@ pub struct Opts {
     pub nurvus_url: Option<String>,
     /// Where the hub probes phononmaser's health.
     pub phononmaser_health_url: Option<String>,
+    /// Where the hub finds seed.
+    pub seed_health_url: Option<String>,
     /// A manual clock the test advances (shared across restarts).
     pub clock: Option<landale_core::clock::Clock>,
     /// OBS connection settings (URL, password, shortened timings).
@@ -131,6 +133,7 @@ pub fn config(opts: &Opts, dir: &std::path::Path) -> Config {
             nurvus_url: opts.nurvus_url.clone(),
         },
         phononmaser_health_url: opts.phononmaser_health_url.clone(),
+        seed_health_url: opts.seed_health_url.clone(),
         ..Default::default()
     };
     let mut c = Config::from_args(&args).expect("test config");

@@ -12,6 +12,7 @@ pub(crate) mod eventsub;
 pub(crate) mod health;
 pub(crate) mod media;
 pub(crate) mod pages;
+pub(crate) mod seed;
 pub(crate) mod transcriptions;
 
 use crate::hub::Hub;
@@ -117,6 +118,8 @@ pub(crate) fn router(hub: Arc<Hub>) -> Router {
         .route("/api/contexts", get(contexts::list).post(contexts::create))
         .route("/api/contexts/search", get(contexts::search))
         .route("/api/contexts/stats", get(contexts::stats))
+        .route("/api/seed/query", post(seed::query))
+        .route("/api/seed/status", get(seed::status))
         .route("/api/community/members", get(community::members))
         .route(
             "/api/community/members/activity",

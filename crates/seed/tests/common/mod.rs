@@ -17,12 +17,21 @@ pub struct Rig {
     pub caption: Ws,
     pub watch: Ws,
     pub said: u64,
+    /// seed's HTTP port.
+    pub seed_addr: std::net::SocketAddr,
     /// How long to wait for a window's context.
     pub patience: Duration,
 }
 
 pub async fn rig(llm: Option<&str>, tune: impl FnOnce(&mut Settings)) -> Rig {
-    let hub = TestHub::start(Opts::default()).await;
+    // seed's port first, so the hub knows where seed is.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let seed_addr = listener.local_addr().unwrap();
+    let hub = TestHub::start(Opts {
+        seed_health_url: Some(format!("http://{seed_addr}/health")),
+        ..Opts::default()
+    })
+    .await;
     let (fake, url) = match llm {
         Some("fake") => {
             let (f, addr) = fake_llm::FakeLlm::start(([127, 0, 0, 1], 0).into())
@@ -52,6 +61,8 @@ pub async fn rig(llm: Option<&str>, tune: impl FnOnce(&mut Settings)) -> Rig {
     tune(&mut s);
     let clock = landale_core::Clock::manual(chrono::Utc::now());
     let seed = Service::start(s, clock.clone());
+    let app = seed::http::router(seed.clone());
+    tokio::spawn(async move { axum::serve(listener, app).await });
     tokio::time::timeout(DEADLINE, seed.ready())
         .await
         .expect("seed joins the hub's channels");
@@ -67,6 +78,7 @@ pub async fn rig(llm: Option<&str>, tune: impl FnOnce(&mut Settings)) -> Rig {
         caption,
         watch,
         said: 0,
+        seed_addr,
         patience: DEADLINE,
     }
 }
