@@ -410,13 +410,14 @@ pub fn web_build() -> Result<()> {
 fn e2e() -> Result<()> {
     web_build()?;
     let mut build = cargo();
-    build.args(["build", "-p", "landale", "-p", "fake-twitch"]);
-    status(build, "cargo build -p landale -p fake-twitch")?;
+    build.args(["build", "-p", "landale", "-p", "fake-twitch", "-p", "seed"]);
+    status(build, "cargo build -p landale -p fake-twitch -p seed")?;
     let web = root().join("web");
     let mut node = Command::new("node");
     node.args(["--test", "--test-concurrency=1", "tests/e2e/"])
         .current_dir(&web)
         .env("LANDALE_BIN", target_dir().join("debug").join("landale"))
+        .env("SEED_BIN", target_dir().join("debug").join("seed"))
         .env(
             "FAKE_TWITCH_BIN",
             target_dir().join("debug").join("fake-twitch"),

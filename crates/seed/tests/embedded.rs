@@ -170,7 +170,7 @@ async fn a_real_openai_compatible_server() {
     // not pass the checks, and then the context says why.
     assert_eq!(status["json_mode"], "json_schema", "{status}");
     match c["analysis"].as_str() {
-        Some("llm") => assert!(c["summary"].as_str().unwrap().len() > 0),
+        Some("llm") => assert!(!c["summary"].as_str().unwrap().is_empty()),
         _ => {
             let code = status["last_error"]["code"].as_str().unwrap_or("");
             assert!(

@@ -3,6 +3,7 @@
 //   stores/stream       stream:overlays and stream:queue: stream_state, takeovers, the queue, alert settings
 //   stores/services     dashboard:services: telemetry and service start/stop
 //   stores/transcripts  transcription:live: live lines
+//   stores/context      events:seed and /api/contexts: stream context, questions
 import { createSignal, onCleanup, Show } from "solid-js";
 import { command, CommandError, connect, savedToken, saveToken } from "../lib/landale";
 import { installDebug } from "../lib/debug";
@@ -13,6 +14,8 @@ import { LayersPanel } from "./LayersPanel";
 import { ActivityPanel } from "./ActivityPanel";
 import { ServicesPanel } from "./ServicesPanel";
 import { TranscriptPanel } from "./TranscriptPanel";
+import { StreamContextPanel } from "./StreamContextPanel";
+import { createContextStore } from "./stores/context";
 import { StreamInfoPanel } from "./StreamInfoPanel";
 import { AlertsPanel } from "./AlertsPanel";
 import { BrandingPanel } from "./BrandingPanel";
@@ -46,6 +49,7 @@ export function App() {
   const main = createMainStore(link, control, services.refreshSoon);
   const { stream, queue, takeover, alertSettings, branding } = createStreamStore(link);
   const { lines } = createTranscriptStore(link);
+  const context = createContextStore(link);
   installDebug("dashboard", link, { state: () => ({ stream: stream(), queue: queue() }) });
   onCleanup(() => {
     services.dispose();
@@ -127,6 +131,10 @@ export function App() {
         <ServicesPanel telemetry={services.telemetry()} result={services.result()} send={services.send} />
         <ActivityPanel items={main.activity()} error={main.activityError()} />
         <TranscriptPanel lines={lines()} />
+        <StreamContextPanel
+          store={context}
+          seed={(services.telemetry()?.services?.seed as { status?: string; error?: string | null; detail?: string | null }) ?? null}
+        />
       </div>
     </main>
   );

@@ -146,7 +146,7 @@ test("dashboard grid: no holes, aligned columns, buttons on one line, from a wid
     await page.waitForSelector("[data-testid=hub-online]");
     await page.waitForFunction(() => document.fonts.status === "loaded");
     const m = await page.evaluate(measureGrid);
-    assert.equal(m.panels.length, 10, `${width}px: ${m.panels.map((p) => p.name)}`);
+    assert.equal(m.panels.length, 11, `${width}px: ${m.panels.map((p) => p.name)}`);
     const problems = gridProblems(m, columns);
     assert.deepEqual(problems, [], `${width}×${height}: ${problems.join("; ")}`);
     assert.deepEqual(m.wrapped, [], `${width}×${height}: buttons wrapped or outside their panel`);

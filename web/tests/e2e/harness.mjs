@@ -77,6 +77,35 @@ export async function startFakeTwitch() {
   };
 }
 
+export const SEED_BIN = process.env.SEED_BIN || "";
+
+/** The seed binary on `port` against `hub`, without an LLM (its own analysis), until
+ * `stop()`. Resolves once its HTTP port answers. */
+export async function startSeed(hub, port, env = {}) {
+  if (!SEED_BIN) throw new Error("SEED_BIN is not set: run through cargo xtask test");
+  const child = spawn(SEED_BIN, [], {
+    env: {
+      ...process.env,
+      SEED_WEBSOCKET__SERVER_URL: hub.base,
+      LANDALE_TOKEN: hub.token,
+      SEED_HEALTH__PORT: String(port),
+      SEED_LLM__ENABLED: "false",
+      RUST_LOG: process.env.RUST_LOG || "warn",
+      ...env,
+    },
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  await waitPort(port, 30_000, "seed");
+  return {
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((r) => child.once("exit", r));
+      child.kill("SIGTERM");
+      await exited;
+    },
+  };
+}
+
 export function freePort() {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
@@ -428,13 +457,13 @@ export function testWav() {
  * cannot run them. `page(viewport?)` opens a page whose uncaught errors land in
  * `errors`.
  */
-export async function browserRig(t, { obs = false } = {}) {
+export async function browserRig(t, { obs = false, env = {} } = {}) {
   const why = missing({ obs });
   if (why) {
     t.skip(why);
     return null;
   }
-  const hub = await startLandale();
+  const hub = await startLandale(env);
   t.after(() => hub.stop());
   const browser = await launchChromium();
   t.after(() => browser.close());
