@@ -57,6 +57,19 @@ pub fn stt(args: &[String]) -> Result<()> {
     crate::status(bench, "cargo bench -p phononmaser --bench stt")
 }
 
+/// seed: the correlator at a chat flood, prompt builds, a context end to end with the
+/// fake LLM and with the embedded model (fetched when missing).
+pub fn seed(args: &[String]) -> Result<()> {
+    let model = crate::model::ensure_llm()?;
+    let mut bench = crate::cargo();
+    bench
+        .args(["bench", "-p", "seed", "--bench", "seed", "--"])
+        .args(args)
+        .env("LANDALE_MODELS", model.parent().unwrap_or(&model))
+        .env("OMP_WAIT_POLICY", "PASSIVE");
+    crate::status(bench, "cargo bench -p seed --bench seed")
+}
+
 /// Omnibar frame times in Chromium during an alert burst (web/bench/frames.mjs).
 pub fn frames() -> Result<()> {
     crate::web_build()?;

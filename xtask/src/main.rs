@@ -27,6 +27,7 @@ const USAGE: &str = "usage: cargo xtask <command>
   bench obs    real OBS scene switch → overlay push, against a bare obs-websocket client (bench-results/obs.json)
   bench frames omnibar frame times in Chromium during an alert burst, against the idle page (bench-results/frames.json)
   bench stt    live captions: speech → partial and final on the hub, WER, RTF, RSS, against 1.5 s windows (bench-results/stt.json)
+  bench seed   seed: correlator cost at a chat flood, prompt builds, a context end to end with the fake LLM and the embedded model (bench-results/seed.json)
   bench twitch EventSub notification → overlay push through Landale, against a bare EventSub client (bench-results/twitch.json)
 ";
 
@@ -48,9 +49,10 @@ fn main() {
             Some("frames") => bench::frames(),
             Some("twitch") => bench::twitch(&args[2..]),
             Some("stt") => bench::stt(&args[2..]),
+            Some("seed") => bench::seed(&args[2..]),
             Some("floor-server") => bench::floor_server(&args[2..]),
             _ => Err(anyhow::anyhow!(
-                "unknown benchmark; available: hub, producer, obs, frames, twitch, stt\n\n{USAGE}"
+                "unknown benchmark; available: hub, producer, obs, frames, twitch, stt, seed\n\n{USAGE}"
             )),
         },
         _ => {

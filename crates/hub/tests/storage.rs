@@ -202,12 +202,17 @@ async fn contexts_round_trip() {
             .unwrap();
             s.insert_context(&c).await.unwrap();
         }
-        let list = s.list_contexts(10, None).await.unwrap();
+        let list = s.list_contexts(10, None, (None, None)).await.unwrap();
         assert_eq!(list.len(), 2);
         assert_eq!(list[0].transcript, "talking about ironmon 1");
         assert_eq!(list[1].chat.as_ref().unwrap().0["messages"], 3);
         assert_eq!(s.search_contexts("IRONMON 0", 10, None).await.unwrap().len(), 1);
-        assert_eq!(s.list_contexts(10, Some("other")).await.unwrap().len(), 0);
+        assert_eq!(s.list_contexts(10, Some("other"), (None, None)).await.unwrap().len(), 0);
+        // Paging back: before the newest one's start, only the older one.
+        let older = s.list_contexts(10, None, (None, Some(list[0].started))).await.unwrap();
+        assert_eq!(older.iter().map(|c| c.transcript.as_str()).collect::<Vec<_>>(), ["talking about ironmon 0"]);
+        let newer = s.list_contexts(10, None, (Some(list[0].started), None)).await.unwrap();
+        assert_eq!(newer.len(), 1);
         let stats = s.context_stats(24).await.unwrap();
         assert_eq!(stats["overall"]["total_count"], 2);
         assert_eq!(stats["sentiment_distribution"]["positive"], 1);

@@ -11,6 +11,7 @@ pub mod clock;
 pub mod context;
 pub mod correlator;
 pub mod engine;
+pub mod export;
 pub mod http;
 pub mod hub;
 pub mod input;

@@ -2,18 +2,22 @@
 
 use clap::Parser;
 use seed::service::Service;
-use seed::settings::{Args, Settings};
+use seed::settings::{Args, Command, Settings};
 
 #[tokio::main]
 async fn main() {
     let _ = dotenvy::dotenv();
-    let settings = match Settings::from_args(&Args::parse()) {
+    let args = Args::parse();
+    let settings = match Settings::from_args(&args) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("seed: {e}");
             std::process::exit(2);
         }
     };
+    if let Some(Command::Export(e)) = &args.command {
+        std::process::exit(export(&settings, e).await);
+    }
     landale_core::logging::init(settings.log_format);
     let addr = std::net::SocketAddr::new(settings.host, settings.health_port);
     let listener = match tokio::net::TcpListener::bind(addr).await {
@@ -47,5 +51,44 @@ async fn main() {
     {
         tracing::error!("{e}");
         std::process::exit(1);
+    }
+}
+
+/// `seed export`: fetch, shape, write; prints the files. Returns the exit code.
+async fn export(s: &Settings, e: &seed::export::ExportArgs) -> i32 {
+    let rest = seed::hub::Rest::new(&s.server_url, None);
+    let now = chrono::Utc::now();
+    let contexts = match seed::export::fetch(&rest, e, now).await {
+        Ok(c) => c,
+        Err(why) => {
+            eprintln!("seed export: {why}");
+            return 1;
+        }
+    };
+    let examples = seed::export::dataset(e.kind, &contexts, e.min_length);
+    if examples.is_empty() {
+        eprintln!(
+            "seed export: no examples: {} contexts in the last {} days, none fit this dataset",
+            contexts.len(),
+            e.days
+        );
+        return 1;
+    }
+    match seed::export::write(e, &examples, &now.format("%Y%m%d_%H%M%S").to_string()) {
+        Ok(files) => {
+            println!(
+                "{} examples from {} contexts:",
+                examples.len().min(e.max_examples),
+                contexts.len()
+            );
+            for f in files {
+                println!("  {}", f.display());
+            }
+            0
+        }
+        Err(why) => {
+            eprintln!("seed export: {why}");
+            1
+        }
     }
 }

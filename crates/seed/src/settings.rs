@@ -13,6 +13,8 @@ use std::time::Duration;
     about = "Stream context for the Landale hub: correlation, LLM summaries, questions"
 )]
 pub struct Args {
+    #[command(subcommand)]
+    pub command: Option<Command>,
     /// An OpenAI-compatible base URL (LM Studio, Ollama, llama.cpp's server, vLLM),
     /// e.g. http://127.0.0.1:1234/v1. Unset: seed's own analysis, without an LLM.
     #[arg(long, env = "SEED_LMS__API_URL")]
@@ -84,6 +86,12 @@ pub struct Args {
     pub streamer: Option<String>,
     #[arg(long, env = "LOG_FORMAT")]
     pub log_format: Option<String>,
+}
+
+#[derive(clap::Subcommand, Debug, Clone)]
+pub enum Command {
+    /// Write the stored contexts as a training dataset (reads the hub; no token).
+    Export(crate::export::ExportArgs),
 }
 
 #[derive(Debug, Clone)]

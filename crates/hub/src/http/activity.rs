@@ -2,34 +2,13 @@
 //! one user, or a time range (`since`, `until`: ISO 8601, `until` exclusive); counts
 //! per type and the most active users over a window of `hours` or that range.
 
-use super::{db_error, env_ok, int_param, limit, ApiError, ApiResult, Params};
+use super::{db_error, env_ok, int_param, limit, time_param, ApiResult, Params};
 use crate::hub::Hub;
 use crate::store::activity::EventQuery;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use serde_json::json;
 use std::sync::Arc;
-
-/// An optional ISO 8601 time parameter; malformed → 400 naming it.
-fn time_param(p: &Params, key: &str) -> Result<Option<DateTime<Utc>>, ApiError> {
-    match p.get(key).map(|s| s.trim()).filter(|s| !s.is_empty()) {
-        None => Ok(None),
-        Some(v) => DateTime::parse_from_rfc3339(v)
-            .map(|t| Some(t.with_timezone(&Utc)))
-            .map_err(|_| {
-                ApiError(
-                    StatusCode::BAD_REQUEST,
-                    landale_protocol::envelope::error(
-                        "invalid_parameters",
-                        &format!("{key} must be an ISO 8601 time such as 2026-01-31T20:00:00Z"),
-                        None,
-                        &landale_core::ids::now_iso(),
-                    ),
-                )
-            }),
-    }
-}
 
 pub(crate) async fn events(State(hub): State<Arc<Hub>>, Query(p): Query<Params>) -> ApiResult {
     let filter = EventQuery {

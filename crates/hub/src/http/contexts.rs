@@ -90,9 +90,13 @@ fn session(p: &Params) -> Option<&str> {
 
 pub(crate) async fn list(State(hub): State<Arc<Hub>>, Query(p): Query<Params>) -> ApiResult {
     let limit = int_param(&p, "limit", 50, 500)?;
+    let range = (
+        super::time_param(&p, "since")?,
+        super::time_param(&p, "before")?,
+    );
     let rows = hub
         .store
-        .list_contexts(limit, session(&p))
+        .list_contexts(limit, session(&p), range)
         .await
         .map_err(db_error)?;
     Ok(env_ok(json!({"contexts": rows})))

@@ -69,6 +69,29 @@ pub(crate) fn int_param(p: &Params, key: &str, default: i64, max: i64) -> Result
     }
 }
 
+/// An optional ISO 8601 time parameter; malformed → 400 naming it.
+pub(crate) fn time_param(
+    p: &Params,
+    key: &str,
+) -> Result<Option<chrono::DateTime<chrono::Utc>>, ApiError> {
+    match p.get(key).map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(v) => chrono::DateTime::parse_from_rfc3339(v)
+            .map(|t| Some(t.with_timezone(&chrono::Utc)))
+            .map_err(|_| {
+                ApiError(
+                    StatusCode::BAD_REQUEST,
+                    landale_protocol::envelope::error(
+                        "invalid_parameters",
+                        &format!("{key} must be an ISO 8601 time such as 2026-01-31T20:00:00Z"),
+                        None,
+                        &landale_core::ids::now_iso(),
+                    ),
+                )
+            }),
+    }
+}
+
 pub(crate) fn router(hub: Arc<Hub>) -> Router {
     let mut origins: Vec<HeaderValue> = hub
         .config

@@ -313,11 +313,26 @@ impl Store {
         Ok(Inserted::New(id))
     }
 
-    pub async fn list_contexts(&self, limit: i64, session: Option<&str>) -> Result<Vec<Context>> {
-        let sql = format!("SELECT {COLS} FROM contexts WHERE ($1 IS NULL OR session = $1) ORDER BY started DESC LIMIT $2");
-        Ok(
-            with_pool!(self, p => sqlx::query_as(&sql).bind(session).bind(limit).fetch_all(p).await?),
-        )
+    /// Newest first; `(since, before)` bound `started` (inclusive, exclusive), so a
+    /// reader pages back with `before` = the oldest `started` it has.
+    pub async fn list_contexts(
+        &self,
+        limit: i64,
+        session: Option<&str>,
+        (since, before): (Option<DateTime<Utc>>, Option<DateTime<Utc>>),
+    ) -> Result<Vec<Context>> {
+        let sql = format!(
+            "SELECT {COLS} FROM contexts WHERE ($1 IS NULL OR session = $1)
+               AND ($2 IS NULL OR started >= $2) AND ($3 IS NULL OR started < $3)
+             ORDER BY started DESC LIMIT $4"
+        );
+        Ok(with_pool!(self, p => sqlx::query_as(&sql)
+            .bind(session)
+            .bind(since.map(micros))
+            .bind(before.map(micros))
+            .bind(limit)
+            .fetch_all(p)
+            .await?))
     }
 
     pub async fn search_contexts(
