@@ -169,26 +169,32 @@ async fn service(
     (svc, clock)
 }
 
-/// Feed one window (3 sentences, 20 chat lines) through the hub and time close → stored.
-async fn window(hub: &TestHub, svc: &Service, clock: &landale_core::Clock, i: usize) -> Duration {
+/// Feed one window (`sentences`, `lines` of chat) through the hub and time close → stored.
+async fn window(
+    hub: &TestHub,
+    svc: &Service,
+    clock: &landale_core::Clock,
+    i: usize,
+    (sentences, lines): (usize, usize),
+) -> Duration {
     let mut ws = landale_testkit::ws(&hub.ws_url(), "").await;
     landale_testkit::join(&mut ws, "transcription:live", json!({})).await;
     let before = svc.observed();
-    for k in 0..3 {
+    for k in 0..sentences {
         let (status, _) = landale_testkit::push(&mut ws, "transcription:live", "submit_transcription",
             json!({"timestamp": rfc3339(chrono::Utc::now()), "duration": 2.0, "text": format!("window {i} sentence {k}: the boss fight is on"), "stream_session_id": "bench"})).await;
         assert_eq!(status, "ok");
     }
-    for k in 0..20 {
+    for k in 0..lines {
         let data = json!({"message_id": format!("m{i}-{k}"), "broadcaster_user_id": "12826", "chatter_user_id": "1001",
             "chatter_user_login": format!("viewer{k}"), "chatter_user_name": format!("viewer{k}"),
-            "message": {"text": "LUL nice", "fragments": [{"type": "text", "text": "LUL nice"}]}});
+            "message": {"text": format!("LUL nice one {k}, that dodge was clean"), "fragments": [{"type": "text", "text": "LUL"}]}});
         hub.hub()
             .pipeline
             .ingest(landale_core::Input::new("channel.chat.message", data))
             .unwrap();
     }
-    svc.wait_observed(before + 23).await;
+    svc.wait_observed(before + (sentences + lines) as u64).await;
     let target = svc.delivered() + 1;
     let started = Instant::now();
     clock.advance(svc.settings.context_window);
@@ -227,7 +233,7 @@ async fn fake_end_to_end(n: usize) -> Value {
             .unwrap();
         let _ = r.bytes().await.unwrap();
         floor.push(t.elapsed().as_secs_f64() * 1e6);
-        through.push(window(&hub, &svc, &clock, i).await.as_secs_f64() * 1e6);
+        through.push(window(&hub, &svc, &clock, i, (3, 20)).await.as_secs_f64() * 1e6);
     }
     assert!(fake.requests().len() >= n);
     let out = json!({"windows": n});
@@ -267,10 +273,17 @@ async fn embedded(n: usize) -> Value {
     let mut secs = vec![];
     let mut stats = vec![];
     for i in 0..n {
-        secs.push(window(&hub, &svc, &clock, i).await.as_secs_f64());
+        secs.push(window(&hub, &svc, &clock, i, (3, 20)).await.as_secs_f64());
         stats.push(svc.engine_status()["stats"].clone());
     }
     let last = stats.last().cloned().unwrap_or_default();
+    // A busy window: the prompt at its cap.
+    let busy_s = window(&hub, &svc, &clock, n, (40, 240)).await.as_secs_f64();
+    let busy = svc.engine_status()["stats"].clone();
+    println!(
+        "\nA busy window (40 sentences, 240 chat lines): {busy_s:.1} s, {} prompt tokens, {} generated",
+        busy["last_prompt_tokens"], busy["last_generated_tokens"]
+    );
     let newest = &hub.get_json("/api/contexts?limit=1").await["data"]["contexts"][0];
     secs.sort_by(f64::total_cmp);
     let prompt = last["last_prompt_tokens"].as_f64().unwrap_or(0.0);
@@ -288,7 +301,8 @@ async fn embedded(n: usize) -> Value {
         newest["analysis"], newest["summary"]
     );
     hub.stop().await;
-    json!({"load_s": load_s, "window_p50_s": pct(&secs, 0.5), "window_max_s": secs[secs.len() - 1], "prompt_tokens": prompt,
+    json!({"busy_window_s": busy_s, "busy_prompt_tokens": busy["last_prompt_tokens"], "busy_generated_tokens": busy["last_generated_tokens"],
+           "load_s": load_s, "window_p50_s": pct(&secs, 0.5), "window_max_s": secs[secs.len() - 1], "prompt_tokens": prompt,
            "generated_tokens": generated, "peak_rss_mb": rss, "analysis": newest["analysis"], "summary": newest["summary"],
            "failures": last["failures"]})
 }
