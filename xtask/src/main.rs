@@ -101,8 +101,22 @@ fn run() -> Result<()> {
     let mut build = cargo();
     build.args(["build", "--release", "-p", "landale"]);
     status(build, "cargo build --release -p landale")?;
-    let captions = start_phononmaser();
-    let context = start_seed();
+    // The services are built before anything starts, so none waits for the hub
+    // through minutes of compiling (each says why when it cannot be built).
+    let services: Vec<(&str, Command)> = [
+        ("phononmaser", phononmaser_command()),
+        ("seed", seed_command()),
+    ]
+    .into_iter()
+    .filter_map(|(name, c)| c.map(|c| (name, c)))
+    .collect();
+    let mut started = vec![];
+    for (name, mut c) in services {
+        match c.spawn() {
+            Ok(child) => started.push(child),
+            Err(e) => eprintln!("xtask: could not start {name}: {e}"),
+        }
+    }
     let bin = target_dir().join("release").join("landale");
     let mut cmd = Command::new(&bin);
     cmd.current_dir(root());
@@ -114,7 +128,7 @@ fn run() -> Result<()> {
         .status()
         .with_context(|| format!("could not start {}", bin.display()));
     // Ctrl-C reaches them all (one process group); stop the services whatever ended the hub.
-    for mut child in [captions, context].into_iter().flatten() {
+    for mut child in started {
         let _ = child.kill();
         let _ = child.wait();
     }
@@ -128,19 +142,18 @@ fn run() -> Result<()> {
 /// Live captions beside the hub: phononmaser (release) with the default model,
 /// fetched into the model cache when missing. Landale runs without it, saying why,
 /// when it cannot be built (it needs cmake) or the model cannot be had.
-fn start_phononmaser() -> Option<Child> {
-    let why = (|| -> Result<Child> {
+fn phononmaser_command() -> Option<Command> {
+    let why = (|| -> Result<Command> {
         let model = model::ensure()?;
         let mut build = cargo();
         build.args(["build", "--release", "-p", "phononmaser"]);
         status(build, "cargo build --release -p phononmaser (needs cmake)")?;
         let bin = target_dir().join("release").join("phononmaser");
-        let child = Command::new(&bin)
+        let mut child = Command::new(&bin);
+        child
             .current_dir(root())
             .env("WHISPER_MODEL_PATH", &model)
-            .stdout(Stdio::inherit())
-            .spawn()
-            .with_context(|| format!("could not start {}", bin.display()))?;
+            .stdout(Stdio::inherit());
         eprintln!("xtask: live captions: point the OBS plugin obs-audio-to-websocket at ws://127.0.0.1:8889/ (phononmaser, health http://127.0.0.1:8890/health)");
         Ok(child)
     })();
@@ -157,8 +170,8 @@ fn start_phononmaser() -> Option<Child> {
 /// into the model cache when missing, 1.1 GB once), a 30-second window so the demo's
 /// first context shows soon. With SEED_LMS__API_URL set it uses that server instead.
 /// Landale runs without it, saying why, when it cannot be built (cmake, libclang-dev).
-fn start_seed() -> Option<Child> {
-    let why = (|| -> Result<Child> {
+fn seed_command() -> Option<Command> {
+    let why = (|| -> Result<Command> {
         let mut build = cargo();
         build.args(["build", "--release", "-p", "seed"]);
         status(build, "cargo build --release -p seed (needs cmake and libclang-dev; llama.cpp takes minutes the first time)")?;
@@ -183,9 +196,7 @@ fn start_seed() -> Option<Child> {
                 }
             }
         }
-        let child = cmd
-            .spawn()
-            .with_context(|| format!("could not start {}", bin.display()))?;
+        let child = cmd;
         eprintln!("xtask: stream context: seed on http://127.0.0.1:8891/status (a context every 30 s in the demo; the dashboard's Stream context panel)");
         Ok(child)
     })();

@@ -52,6 +52,23 @@ where
     }
 }
 
+/// An optional number: unset or blank → `default`, else as [`parse_num`].
+pub fn num_or<T>(
+    var: &'static str,
+    v: &Option<String>,
+    default: T,
+    (min, max): (T, T),
+    what: &str,
+) -> Result<T, SettingError>
+where
+    T: std::str::FromStr + PartialOrd + Copy,
+{
+    match nonempty(v) {
+        None => Ok(default),
+        Some(s) => parse_num(var, &s, min, max, what),
+    }
+}
+
 /// An `http://` or `https://` base URL, without a trailing slash.
 pub fn parse_http_url(var: &'static str, v: &str) -> Result<String, SettingError> {
     let t = v.trim().trim_end_matches('/');

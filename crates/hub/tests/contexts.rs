@@ -127,11 +127,7 @@ async fn activity_routes_take_a_time_range() {
 #[tokio::test]
 async fn asking_seed_through_the_hub_says_when_seed_is_away() {
     // Nothing listens on this port.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = landale_testkit::free_port();
     let hub = TestHub::start(Opts {
         seed_health_url: Some(format!("http://127.0.0.1:{port}/health")),
         ..Opts::default()

@@ -356,11 +356,7 @@ async fn browser_login(
     dir: &std::path::Path,
 ) -> (tokio::process::Child, String, String) {
     use tokio::io::AsyncBufReadExt;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = landale_testkit::free_port();
     let redirect = format!("http://localhost:{port}/callback");
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_landale"))
         .args(["twitch", "login", "--browser", "--redirect-uri", &redirect])

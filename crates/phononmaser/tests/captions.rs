@@ -359,11 +359,7 @@ async fn the_hubs_health_shows_phononmasers_real_state() {
     }
     let _turn = SERIAL.lock().await;
     // A port for phononmaser's health, known to the hub before either starts.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = landale_testkit::free_port();
     let hub = TestHub::start(Opts {
         phononmaser_health_url: Some(format!("http://127.0.0.1:{port}/health")),
         ..Opts::default()

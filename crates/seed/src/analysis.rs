@@ -226,16 +226,7 @@ pub fn check(v: &Value, model: &str) -> Result<Analysis, Vec<String>> {
         patterns,
         dynamics,
         sentiment_trajectory,
-        suggested_actions: o
-            .get("suggested_actions")
-            .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_owned)
-                    .collect()
-            })
-            .unwrap_or_default(),
+        suggested_actions: crate::input::strings(v, "suggested_actions"),
         source: Source::Llm {
             model: model.to_string(),
         },

@@ -131,7 +131,8 @@ fn str_of<'a>(p: &'a Value, k: &str) -> Option<&'a str> {
         .filter(|s| !s.is_empty())
 }
 
-fn strings(p: &Value, k: &str) -> Vec<String> {
+/// A list of strings at `k` (non-strings skipped; missing → empty).
+pub fn strings(p: &Value, k: &str) -> Vec<String> {
     p.get(k)
         .and_then(Value::as_array)
         .map(|a| {

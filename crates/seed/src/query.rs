@@ -129,8 +129,8 @@ pub fn span(
     }
 }
 
-/// Which counts a counting question asks for: `(stat key, noun)`.
-fn counted(q: &str) -> Vec<(&'static str, &'static str)> {
+/// Which counts a counting question asks for: `(stat key, noun, nouns)`.
+fn counted(q: &str) -> Vec<(&'static str, &'static str, &'static str)> {
     let asks = ["how many", "how much", "number of", "count"]
         .iter()
         .any(|w| q.contains(w));
@@ -139,27 +139,35 @@ fn counted(q: &str) -> Vec<(&'static str, &'static str)> {
     }
     let mut v = vec![];
     if q.contains("gift") {
-        v.push(("gift_subscriptions", "gift subscription events"));
+        v.push((
+            "gift_subscriptions",
+            "gift subscription event",
+            "gift subscription events",
+        ));
     }
     if q.contains("resub") {
-        v.push(("resubscriptions", "resubscriptions"));
+        v.push(("resubscriptions", "resubscription", "resubscriptions"));
     }
     if q.contains("sub") && !q.contains("gift") && !q.contains("resub") {
-        v.push(("subscriptions", "new subscriptions"));
-        v.push(("resubscriptions", "resubscriptions"));
-        v.push(("gift_subscriptions", "gift subscription events"));
+        v.push(("subscriptions", "new subscription", "new subscriptions"));
+        v.push(("resubscriptions", "resubscription", "resubscriptions"));
+        v.push((
+            "gift_subscriptions",
+            "gift subscription event",
+            "gift subscription events",
+        ));
     }
     if q.contains("follow") {
-        v.push(("follows", "follows"));
+        v.push(("follows", "follow", "follows"));
     }
     if q.contains("cheer") || q.contains("bits") {
-        v.push(("cheers", "cheers"));
+        v.push(("cheers", "cheer", "cheers"));
     }
     if q.contains("raid") {
-        v.push(("raids", "raids"));
+        v.push(("raids", "raid", "raids"));
     }
     if q.contains("message") || q.contains("chat") {
-        v.push(("chat_messages", "chat messages"));
+        v.push(("chat_messages", "chat message", "chat messages"));
     }
     v
 }
@@ -222,7 +230,10 @@ pub async fn answer(
     if !wanted.is_empty() {
         let parts: Vec<String> = wanted
             .iter()
-            .map(|(k, noun)| format!("{} {noun}", stats[k].as_u64().unwrap_or(0)))
+            .map(|(k, one, many)| {
+                let n = stats[k].as_u64().unwrap_or(0);
+                format!("{n} {}", if n == 1 { one } else { many })
+            })
             .collect();
         let mut v = base;
         v["answer"] = format!("{} {}.", parts.join(", "), span.label).into();
@@ -231,7 +242,7 @@ pub async fn answer(
         v["data_summary"] = "counted from the hub's activity log".into();
         v["counts"] = json!(wanted
             .iter()
-            .map(|(k, _)| (k.to_string(), stats[k].clone()))
+            .map(|(k, _, _)| (k.to_string(), stats[k].clone()))
             .collect::<serde_json::Map<_, _>>());
         v["sources"] = Value::Array(sources);
         return Ok(v);

@@ -330,13 +330,9 @@ impl Service {
 
     /// Close a window every `context_window` of the clock, spoken in or not.
     async fn windows(self: Arc<Self>, tx: mpsc::Sender<Window>) {
-        let period = chrono::Duration::from_std(self.settings.context_window)
-            .unwrap_or(chrono::Duration::seconds(120));
-        let mut next = self.clock.now() + period;
+        let mut every = clock::Every::new(&self.clock, self.settings.context_window);
         loop {
-            clock::until(&self.clock, next).await;
-            let now = self.clock.now();
-            next = (next + period).max(now + chrono::Duration::seconds(1));
+            let now = every.tick().await;
             let w = lock(&self.correlator).close(now.timestamp_micros());
             bump(&self.counters.windows_closed);
             if w.is_empty() {
@@ -572,13 +568,9 @@ impl Service {
 
     /// Every analysis interval: what is happening now, published as `seed.analysis`.
     async fn live(self: Arc<Self>) {
-        let period = chrono::Duration::from_std(self.settings.analysis_interval)
-            .unwrap_or(chrono::Duration::seconds(30));
-        let mut next = self.clock.now() + period;
+        let mut every = clock::Every::new(&self.clock, self.settings.analysis_interval);
         loop {
-            clock::until(&self.clock, next).await;
-            let now = self.clock.now();
-            next = (next + period).max(now + chrono::Duration::seconds(1));
+            every.tick().await;
             if let Some(event) = self.live_analysis().await {
                 match self
                     .rest

@@ -3,7 +3,7 @@
 //! with one line naming it.
 
 use clap::Parser;
-use landale_core::settings::{bad, nonempty, parse_http_url, parse_num, SettingError};
+use landale_core::settings::{bad, nonempty, num_or, parse_http_url, SettingError};
 use std::net::IpAddr;
 use std::time::Duration;
 
@@ -133,23 +133,6 @@ pub struct Settings {
     pub log_format: landale_core::logging::LogFormat,
 }
 
-fn num<T>(
-    var: &'static str,
-    v: &Option<String>,
-    default: T,
-    min: T,
-    max: T,
-    what: &str,
-) -> Result<T, SettingError>
-where
-    T: std::str::FromStr + PartialOrd + Copy,
-{
-    match nonempty(v) {
-        None => Ok(default),
-        Some(s) => parse_num(var, &s, min, max, what),
-    }
-}
-
 fn secs(
     var: &'static str,
     v: &Option<String>,
@@ -157,12 +140,11 @@ fn secs(
     min: f64,
     max: f64,
 ) -> Result<Duration, SettingError> {
-    num(
+    num_or(
         var,
         v,
         default,
-        min,
-        max,
+        (min, max),
         &format!("seconds from {min} to {max}"),
     )
     .map(Duration::from_secs_f64)
@@ -170,12 +152,11 @@ fn secs(
 
 impl Settings {
     pub fn from_args(a: &Args) -> Result<Settings, SettingError> {
-        let context_tokens = num(
+        let context_tokens = num_or(
             "SEED_LMS__CONTEXT_TOKENS",
             &a.lms_context_tokens,
             4096,
-            512,
-            1 << 20,
+            (512, 1 << 20),
             "a token count from 512 to 1048576",
         )?;
         let llm = match nonempty(&a.lms_api_url) {
@@ -192,12 +173,11 @@ impl Settings {
                     5.0,
                     900.0,
                 )?,
-                rate_limit: num(
+                rate_limit: num_or(
                     "SEED_LMS__RATE_LIMIT",
                     &a.lms_rate_limit,
                     10,
-                    1,
-                    100,
+                    (1, 100),
                     "1 to 100 requests",
                 )?,
                 rate_window: secs(
@@ -237,12 +217,11 @@ impl Settings {
                         nonempty(&a.llm_model_path).as_deref(),
                         &data_dir,
                     ),
-                    threads: num(
+                    threads: num_or(
                         "SEED_LLM__THREADS",
                         &a.llm_threads,
                         2,
-                        1,
-                        64,
+                        (1, 64),
                         "1 to 64 threads",
                     )?,
                 })
@@ -277,24 +256,22 @@ impl Settings {
                 2.0,
                 30.0,
             )?,
-            max_buffer_size: num(
+            max_buffer_size: num_or(
                 "SEED_CORRELATOR__MAX_BUFFER_SIZE",
                 &a.max_buffer_size,
                 1000,
-                100,
-                10_000,
+                (100, 10_000),
                 "100 to 10000",
             )?,
             live_llm: match nonempty(&a.live_llm) {
                 None => true,
                 Some(v) => landale_core::settings::parse_bool("SEED_CORRELATOR__LIVE_LLM", &v)?,
             },
-            health_port: num(
+            health_port: num_or(
                 "SEED_HEALTH__PORT",
                 &a.health_port,
                 8891,
-                0,
-                65535,
+                (0, 65535),
                 "a port number (0 to 65535)",
             )?,
             host,

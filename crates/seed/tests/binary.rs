@@ -37,11 +37,7 @@ impl Drop for Child {
 #[tokio::test]
 async fn it_serves_health_beside_a_real_hub() {
     let hub = TestHub::start(Opts::default()).await;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = landale_testkit::free_port();
     let _seed = Child(
         Command::new(SEED)
             .env("SEED_WEBSOCKET__SERVER_URL", format!("http://{}", hub.addr))

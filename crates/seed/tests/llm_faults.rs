@@ -138,11 +138,7 @@ async fn failures_in_a_row_open_the_circuit() {
 #[tokio::test]
 async fn without_an_llm_server_contexts_are_still_made() {
     // Nothing listens on this port.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = landale_testkit::free_port();
     let mut r = rig(Some(&format!("http://127.0.0.1:{port}/v1")), |_| {}).await;
     let c = r.window("is anyone there").await;
     assert_eq!(c["analysis"], "deterministic");

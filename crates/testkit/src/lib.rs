@@ -4,6 +4,16 @@
 //! contracts ([`stream`]), a hub signed in to the fake Twitch ([`twitch`]), and the
 //! latency benches' frames, percentiles and report ([`bench`]).
 
+/// A loopback port nothing listens on (for a process started later, or for "nothing
+/// there").
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
 pub mod bench;
 pub mod obs;
 pub mod speech;

@@ -2,7 +2,7 @@
 //! `global.ini` turns obs-websocket on with a password, and a local RTMP ingest
 //! (nginx with `libnginx-mod-rtmp`) to stream to. `.ci/run` installs both.
 
-use std::net::TcpListener;
+use crate::free_port;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -38,14 +38,6 @@ pub fn rtmp_available() -> Result<(), String> {
 }
 
 const RTMP_MODULE: &str = "/usr/lib/nginx/modules/ngx_rtmp_module.so";
-
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// Wait until something accepts TCP connections on `port`. OBS and nginx give no other
 /// readiness signal, so this retries a connect every 100 ms until the deadline.

@@ -35,9 +35,12 @@ export interface Context {
   sources?: { transcriptions?: SourceRef[]; chat?: SourceRef[]; events?: SourceRef[] };
 }
 
-/** "4:05 PM – 4:07 PM" in the viewer's locale. */
+/** "4:05 PM – 4:07 PM" in the viewer's locale; with seconds when both fall in one minute. */
 export function timeRange(from?: string, to?: string): string {
-  const t = (s?: string) => (s ? new Date(s).toLocaleTimeString([], { hour: "numeric", minute: "2-digit" }) : "");
+  const sameMinute = !!from && !!to && Math.floor(Date.parse(from) / 60_000) === Math.floor(Date.parse(to) / 60_000);
+  const shortSpan = !!from && !!to && Date.parse(to) - Date.parse(from) < 120_000;
+  const opts: Intl.DateTimeFormatOptions = sameMinute || shortSpan ? { hour: "numeric", minute: "2-digit", second: "2-digit" } : { hour: "numeric", minute: "2-digit" };
+  const t = (s?: string) => (s ? new Date(s).toLocaleTimeString([], opts) : "");
   return [t(from), t(to)].filter(Boolean).join(" – ");
 }
 

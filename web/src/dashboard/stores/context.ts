@@ -33,6 +33,13 @@ export function createContextStore(link: Link) {
     }
   };
   void load();
+  // The last live analysis, so "Now" is filled before the next one arrives.
+  void fetch("/api/seed/status")
+    .then((r) => (r.ok ? r.json() : null))
+    .then((st) => {
+      if (typeof st?.last_analysis?.summary === "string" && now() === null) setNow(st.last_analysis as Analysis);
+    })
+    .catch(() => {});
 
   link.join("events:seed", {
     seed_event: (e) => {
