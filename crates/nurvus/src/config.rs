@@ -1,0 +1,438 @@
+//! The process file: the reference's JSON array of entries (machine files load
+//! unchanged), checked entry by entry. A bad entry is reported with its index, id and
+//! field, and the others still load.
+
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Probe {
+    /// `GET url`; the body's `status` says healthy, degraded or unhealthy.
+    Http(String),
+    /// A TCP connect to this port on loopback.
+    Tcp(u16),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Health {
+    pub probe: Probe,
+    pub interval: Duration,
+    pub timeout: Duration,
+    /// Failed probes in a row before the process is `unhealthy`.
+    pub failures: u32,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    pub id: String,
+    pub name: String,
+    pub command: String,
+    pub args: Vec<String>,
+    pub cwd: Option<String>,
+    pub env: BTreeMap<String, String>,
+    pub auto_restart: bool,
+    /// Started when nurvus starts (default true).
+    pub autostart: bool,
+    pub max_restarts: u32,
+    pub restart_window: Duration,
+    /// A program a person may start themselves: its executable name.
+    pub detect: Option<String>,
+    pub health: Option<Health>,
+    pub restart_on_unhealthy: bool,
+    pub stop_command: Option<(String, Vec<String>)>,
+    pub stop_signal: i32,
+    pub stop_timeout: Duration,
+    /// Ports it listens on, checked free before a start.
+    pub ports: Vec<u16>,
+    pub log_lines: usize,
+}
+
+/// One problem: which entry, which field, what is wrong.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Problem {
+    pub index: usize,
+    pub id: Option<String>,
+    pub field: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.id {
+            Some(id) => write!(
+                f,
+                "entry {} ({id}): {}: {}",
+                self.index, self.field, self.message
+            ),
+            None => write!(f, "entry {}: {}: {}", self.index, self.field, self.message),
+        }
+    }
+}
+
+/// The reference's env keys that name ports.
+const PORT_KEYS: [&str; 5] = [
+    "PORT",
+    "HEALTH_PORT",
+    "WEBSOCKET_PORT",
+    "HTTP_PORT",
+    "API_PORT",
+];
+
+fn signal(name: &str) -> Option<i32> {
+    Some(match name.trim_start_matches("SIG") {
+        "TERM" => libc::SIGTERM,
+        "INT" => libc::SIGINT,
+        "HUP" => libc::SIGHUP,
+        "QUIT" => libc::SIGQUIT,
+        "KILL" => libc::SIGKILL,
+        "USR1" => libc::SIGUSR1,
+        "USR2" => libc::SIGUSR2,
+        _ => return None,
+    })
+}
+
+struct Reader<'a> {
+    o: &'a Map<String, Value>,
+    index: usize,
+    id: Option<String>,
+    problems: Vec<Problem>,
+}
+
+impl Reader<'_> {
+    fn bad(&mut self, field: &str, message: impl Into<String>) {
+        self.problems.push(Problem {
+            index: self.index,
+            id: self.id.clone(),
+            field: field.into(),
+            message: message.into(),
+        });
+    }
+    fn text(&mut self, k: &str, required: bool) -> Option<String> {
+        match self.o.get(k) {
+            None | Some(Value::Null) if !required => None,
+            Some(Value::String(s)) if !s.trim().is_empty() => Some(s.trim().to_string()),
+            Some(Value::String(_)) if !required => None,
+            _ => {
+                self.bad(
+                    k,
+                    format!(
+                        "{k} {} a non-empty string",
+                        if required {
+                            "is required and must be"
+                        } else {
+                            "must be"
+                        }
+                    ),
+                );
+                None
+            }
+        }
+    }
+    fn strings(&mut self, k: &str) -> Vec<String> {
+        match self.o.get(k) {
+            None | Some(Value::Null) => vec![],
+            Some(Value::Array(a)) if a.iter().all(Value::is_string) => a
+                .iter()
+                .filter_map(|s| s.as_str().map(str::to_owned))
+                .collect(),
+            _ => {
+                self.bad(k, format!("{k} must be a list of strings"));
+                vec![]
+            }
+        }
+    }
+    fn flag(&mut self, k: &str, default: bool) -> bool {
+        match self.o.get(k) {
+            None | Some(Value::Null) => default,
+            Some(Value::Bool(b)) => *b,
+            _ => {
+                self.bad(k, format!("{k} must be a boolean"));
+                default
+            }
+        }
+    }
+    fn count(&mut self, k: &str, default: u64, max: u64) -> u64 {
+        match self.o.get(k) {
+            None | Some(Value::Null) => default,
+            Some(v) => match v.as_u64() {
+                Some(n) if n <= max => n,
+                _ => {
+                    self.bad(k, format!("{k} must be a whole number from 0 to {max}"));
+                    default
+                }
+            },
+        }
+    }
+}
+
+fn entry(index: usize, v: &Value) -> Result<Entry, Vec<Problem>> {
+    let Some(o) = v.as_object() else {
+        return Err(vec![Problem {
+            index,
+            id: None,
+            field: "entry".into(),
+            message: "must be an object".into(),
+        }]);
+    };
+    let mut r = Reader {
+        o,
+        index,
+        id: o.get("id").and_then(Value::as_str).map(str::to_owned),
+        problems: vec![],
+    };
+    let id = r.text("id", true).unwrap_or_default();
+    if !id.is_empty()
+        && !id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+    {
+        r.bad(
+            "id",
+            "id may use letters, digits, '-', '_' and '.' only (it is part of URLs)",
+        );
+    }
+    let name = r.text("name", true).unwrap_or_default();
+    let command = r.text("command", true).unwrap_or_default();
+    let args = r.strings("args");
+    let cwd = r.text("cwd", false);
+    let mut env = BTreeMap::new();
+    match o.get("env") {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(m)) => {
+            for (k, v) in m {
+                match v {
+                    Value::String(s) => {
+                        env.insert(k.clone(), s.clone());
+                    }
+                    Value::Number(n) => {
+                        env.insert(k.clone(), n.to_string());
+                    }
+                    Value::Bool(b) => {
+                        env.insert(k.clone(), b.to_string());
+                    }
+                    _ => r.bad(&format!("env.{k}"), "env values must be strings or numbers"),
+                }
+            }
+        }
+        Some(_) => r.bad("env", "env must be a map"),
+    }
+    let auto_restart = r.flag("auto_restart", false);
+    let autostart = r.flag("autostart", true);
+    let max_restarts = r.count("max_restarts", 3, 1000) as u32;
+    let restart_window = Duration::from_secs(r.count("restart_window", 60, 86_400));
+    if let Some(p) = o.get("platform").filter(|p| !p.is_null()) {
+        if !p
+            .as_str()
+            .is_some_and(|p| ["win32", "darwin", "linux"].contains(&p))
+        {
+            r.bad("platform", "platform must be one of: win32, darwin, linux");
+        }
+    }
+    let detect = match o.get("process_detection") {
+        None | Some(Value::Null) => None,
+        Some(Value::Object(d)) => match d
+            .get("name")
+            .and_then(Value::as_str)
+            .filter(|s| !s.trim().is_empty())
+        {
+            Some(n) => Some(n.trim().to_string()),
+            None if d.get("type").and_then(Value::as_str) == Some("docker") => None,
+            None => {
+                r.bad(
+                    "process_detection.name",
+                    "process_detection needs the program's name",
+                );
+                None
+            }
+        },
+        Some(_) => {
+            r.bad("process_detection", "process_detection must be a map");
+            None
+        }
+    };
+    let health = match o.get("health_check") {
+        None | Some(Value::Null) => None,
+        Some(Value::Object(h)) => {
+            let secs = |k: &str, default: u64| {
+                h.get(k)
+                    .and_then(Value::as_u64)
+                    .filter(|n| *n > 0)
+                    .unwrap_or(default)
+            };
+            let probe = match (
+                h.get("type").and_then(Value::as_str),
+                h.get("url").and_then(Value::as_str),
+                h.get("port").and_then(Value::as_u64),
+            ) {
+                (Some("tcp"), _, Some(p)) if p > 0 && p < 65536 => Some(Probe::Tcp(p as u16)),
+                (Some("tcp"), _, _) => {
+                    r.bad("health_check.port", "a tcp health check needs a port");
+                    None
+                }
+                (_, Some(u), _) if u.starts_with("http://") || u.starts_with("https://") => {
+                    Some(Probe::Http(u.to_string()))
+                }
+                (_, Some(_), _) => {
+                    r.bad(
+                        "health_check.url",
+                        "url must start with http:// or https://",
+                    );
+                    None
+                }
+                _ => None,
+            };
+            probe.map(|probe| Health {
+                probe,
+                // The reference wrote seconds for interval, milliseconds for timeout.
+                interval: Duration::from_secs(secs("interval", 30)),
+                timeout: Duration::from_millis(secs("timeout", 5000).max(100)),
+                failures: secs("failures", 3) as u32,
+            })
+        }
+        Some(_) => {
+            r.bad("health_check", "health_check must be a map");
+            None
+        }
+    };
+    let restart_on_unhealthy = r.flag("restart_on_unhealthy", false);
+    let stop_command = r.text("stop_command", false);
+    let stop_args = r.strings("stop_args");
+    let stop_command = stop_command.map(|c| (c, stop_args));
+    let stop_signal = match o.get("stop_signal").and_then(Value::as_str) {
+        None => libc::SIGTERM,
+        Some(s) => signal(s).unwrap_or_else(|| {
+            r.bad(
+                "stop_signal",
+                "stop_signal must be one of TERM, INT, HUP, QUIT, KILL, USR1, USR2",
+            );
+            libc::SIGTERM
+        }),
+    };
+    let stop_timeout = Duration::from_secs(r.count("stop_timeout", 10, 3600));
+    let mut ports: Vec<u16> = PORT_KEYS
+        .iter()
+        .filter_map(|k| env.get(*k))
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    match o.get("port") {
+        None | Some(Value::Null) => {}
+        Some(p) => match p.as_u64().filter(|p| (1..65536).contains(p)) {
+            Some(p) => ports.push(p as u16),
+            None => r.bad("port", "port must be a number from 1 to 65535"),
+        },
+    }
+    ports.sort();
+    ports.dedup();
+    let log_lines = r.count("log_lines", 2000, 1_000_000).max(10) as usize;
+    if !r.problems.is_empty() {
+        return Err(r.problems);
+    }
+    Ok(Entry {
+        id,
+        name,
+        command,
+        args,
+        cwd,
+        env,
+        auto_restart,
+        autostart,
+        max_restarts,
+        restart_window,
+        detect,
+        health,
+        restart_on_unhealthy,
+        stop_command,
+        stop_signal,
+        stop_timeout,
+        ports,
+        log_lines,
+    })
+}
+
+/// The entries that are good, and every problem. `Err` when the file as a whole
+/// cannot be read (not JSON, not an array).
+pub fn parse(text: &str) -> Result<(Vec<Entry>, Vec<Problem>), String> {
+    let v: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+    let Value::Array(items) = v else {
+        return Err("the file must be a JSON array of process entries".into());
+    };
+    let mut good: Vec<Entry> = vec![];
+    let mut problems = vec![];
+    for (i, item) in items.iter().enumerate() {
+        match entry(i, item) {
+            Ok(e) => {
+                if let Some(first) = good.iter().position(|g| g.id == e.id) {
+                    problems.push(Problem {
+                        index: i,
+                        id: Some(e.id.clone()),
+                        field: "id".into(),
+                        message: format!("duplicate id (already used by entry {first})"),
+                    });
+                } else {
+                    good.push(e);
+                }
+            }
+            Err(p) => problems.extend(p),
+        }
+    }
+    Ok((good, problems))
+}
+
+pub fn load(path: &std::path::Path) -> Result<(Vec<Entry>, Vec<Problem>), String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    parse(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_reference_machine_files_load() {
+        let zelan = r#"[{"id":"phononmaser","name":"Phononmaser","command":"uv","args":["run","python","-m","src.main"],"cwd":"apps/phononmaser",
+            "env":{"PORT":8889,"HEALTH_PORT":"8890","NURVUS_MANAGED":"true"},"auto_restart":true,"max_restarts":3,"restart_window":60,
+            "platform":"darwin","health_check":{"type":"http","url":"http://localhost:8890/health","interval":30}},
+          {"id":"landale-stack","name":"Stack","command":"docker-compose","args":["up","-d"],"auto_restart":true,
+            "process_detection":{"type":"docker","check_command":"docker-compose","check_args":["ps","-q"],"containers":["a"]},
+            "stop_command":"docker-compose","stop_args":["down"]},
+          {"id":"obs-studio","name":"OBS","command":"obs64.exe","process_detection":{"name":"obs64.exe","check_command":"tasklist"}}]"#;
+        let (good, problems) = parse(zelan).unwrap();
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(good.len(), 3);
+        assert_eq!(good[0].ports, [8889, 8890]);
+        assert_eq!(
+            good[0].health.as_ref().unwrap().probe,
+            Probe::Http("http://localhost:8890/health".into())
+        );
+        assert_eq!(
+            good[1].stop_command,
+            Some(("docker-compose".into(), vec!["down".into()]))
+        );
+        assert_eq!(good[2].detect.as_deref(), Some("obs64.exe"));
+    }
+
+    #[test]
+    fn a_bad_entry_is_named_and_the_others_load() {
+        let (good, problems) = parse(
+            r#"[{"id":"ok","name":"ok","command":"true"},
+            {"id":"bad","name":"","command":"x","args":"nope","auto_restart":"yes"},
+            {"id":"ok","name":"again","command":"true"}, 7]"#,
+        )
+        .unwrap();
+        assert_eq!(good.len(), 1);
+        let text: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+        assert_eq!(
+            text,
+            [
+                "entry 1 (bad): name: name is required and must be a non-empty string",
+                "entry 1 (bad): args: args must be a list of strings",
+                "entry 1 (bad): auto_restart: auto_restart must be a boolean",
+                "entry 2 (ok): id: duplicate id (already used by entry 0)",
+                "entry 3: entry: must be an object",
+            ]
+        );
+        assert!(parse("{}").unwrap_err().contains("JSON array"));
+        assert!(parse("[").unwrap_err().starts_with("not JSON"));
+    }
+}
