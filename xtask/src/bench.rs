@@ -70,6 +70,22 @@ pub fn seed(args: &[String]) -> Result<()> {
     crate::status(bench, "cargo bench -p seed --bench seed")
 }
 
+/// nurvus: idle cost with 20 processes, crash → running again, log capture rate.
+pub fn nurvus(args: &[String]) -> Result<()> {
+    let mut build = crate::cargo();
+    build.args(["build", "--release", "-p", "nurvus"]);
+    crate::status(build, "cargo build --release -p nurvus")?;
+    let mut bench = crate::cargo();
+    bench
+        .args(["bench", "-p", "nurvus", "--bench", "nurvus", "--"])
+        .args(args)
+        .env(
+            "NURVUS_BIN",
+            crate::target_dir().join("release").join("nurvus"),
+        );
+    crate::status(bench, "cargo bench -p nurvus --bench nurvus")
+}
+
 /// Omnibar frame times in Chromium during an alert burst (web/bench/frames.mjs).
 pub fn frames() -> Result<()> {
     crate::web_build()?;

@@ -28,6 +28,7 @@ const USAGE: &str = "usage: cargo xtask <command>
   bench frames omnibar frame times in Chromium during an alert burst, against the idle page (bench-results/frames.json)
   bench stt    live captions: speech → partial and final on the hub, WER, RTF, RSS, against 1.5 s windows (bench-results/stt.json)
   bench seed   seed: correlator cost at a chat flood, prompt builds, a context end to end with the fake LLM and the embedded model (bench-results/seed.json)
+  bench nurvus nurvus: idle CPU and RSS with 20 processes, crash → running again, log lines captured per second (bench-results/nurvus.json)
   bench twitch EventSub notification → overlay push through Landale, against a bare EventSub client (bench-results/twitch.json)
 ";
 
@@ -50,9 +51,10 @@ fn main() {
             Some("twitch") => bench::twitch(&args[2..]),
             Some("stt") => bench::stt(&args[2..]),
             Some("seed") => bench::seed(&args[2..]),
+            Some("nurvus") => bench::nurvus(&args[2..]),
             Some("floor-server") => bench::floor_server(&args[2..]),
             _ => Err(anyhow::anyhow!(
-                "unknown benchmark; available: hub, producer, obs, frames, twitch, stt, seed\n\n{USAGE}"
+                "unknown benchmark; available: hub, producer, obs, frames, twitch, stt, seed, nurvus\n\n{USAGE}"
             )),
         },
         _ => {
@@ -423,14 +425,28 @@ pub fn web_build() -> Result<()> {
 fn e2e() -> Result<()> {
     web_build()?;
     let mut build = cargo();
-    build.args(["build", "-p", "landale", "-p", "fake-twitch", "-p", "seed"]);
-    status(build, "cargo build -p landale -p fake-twitch -p seed")?;
+    build.args([
+        "build",
+        "-p",
+        "landale",
+        "-p",
+        "fake-twitch",
+        "-p",
+        "seed",
+        "-p",
+        "nurvus",
+    ]);
+    status(
+        build,
+        "cargo build -p landale -p fake-twitch -p seed -p nurvus",
+    )?;
     let web = root().join("web");
     let mut node = Command::new("node");
     node.args(["--test", "--test-concurrency=1", "tests/e2e/"])
         .current_dir(&web)
         .env("LANDALE_BIN", target_dir().join("debug").join("landale"))
         .env("SEED_BIN", target_dir().join("debug").join("seed"))
+        .env("NURVUS_BIN", target_dir().join("debug").join("nurvus"))
         .env(
             "FAKE_TWITCH_BIN",
             target_dir().join("debug").join("fake-twitch"),

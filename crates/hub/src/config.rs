@@ -421,6 +421,7 @@ mod tests {
                 ConfigArgs {
                     nurvus: landale_nurvus::NurvusArgs {
                         nurvus_url: Some("tcp://x".into()),
+                        nurvus_urls: None,
                     },
                     ..Default::default()
                 },

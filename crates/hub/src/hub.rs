@@ -41,6 +41,8 @@ pub struct Hub {
     pub integrations: Vec<Arc<dyn Integration>>,
     /// nurvus on this machine, behind `dashboard:services`.
     pub nurvus: landale_nurvus::Nurvus,
+    /// Every machine's nurvus, polled (`NURVUS_URLS`).
+    pub fleet: Arc<landale_nurvus::fleet::Fleet>,
     /// Outbound HTTP (nurvus, health probes): 10 s timeout on every request.
     pub http: reqwest::Client,
     pub started: Instant,
@@ -114,6 +116,7 @@ impl Hub {
         let twitch = Twitch::new(&config.twitch, Arc::new(store.clone()), ingest.clone()).await;
         let integrations: Vec<Arc<dyn Integration>> = vec![obs.clone(), twitch.clone()];
         let nurvus = landale_nurvus::Nurvus::new(&config.nurvus, http.clone());
+        let fleet = landale_nurvus::fleet::Fleet::new(config.nurvus.machines.clone(), http.clone());
         let media = crate::store::media::Media::new(&config.data_dir);
         let hub = Arc::new(Hub {
             config,
@@ -128,6 +131,7 @@ impl Hub {
             twitch,
             integrations,
             nurvus,
+            fleet,
             http,
             started: Instant::now(),
             shutdown: shutdown.clone(),
@@ -140,6 +144,9 @@ impl Hub {
         }
         tokio::spawn(seq_reserver(hub.clone(), head + SEQ_BLOCK));
         tokio::spawn(retention(hub.clone()));
+        if !hub.fleet.machines().is_empty() {
+            tokio::spawn(watch_fleet(hub.clone(), shutdown.clone()));
+        }
         if hub.config.demo {
             tokio::spawn(crate::demo::run(hub.pipeline.clone(), shutdown.clone()));
         }
@@ -152,6 +159,23 @@ impl Hub {
                 store_writer,
             },
         ))
+    }
+}
+
+/// Poll the fleet and push each change to `dashboard:services` as `fleet_update`.
+async fn watch_fleet(hub: Arc<Hub>, mut shutdown: watch::Receiver<bool>) {
+    let mut rx = hub.fleet.subscribe();
+    let forward = async {
+        while rx.changed().await.is_ok() {
+            let v = rx.borrow_and_update().to_string();
+            hub.bus
+                .publish_topic("dashboard:services", "fleet_update", v);
+        }
+    };
+    tokio::select! {
+        _ = hub.fleet.clone().run() => {}
+        _ = forward => {}
+        _ = shutdown.wait_for(|s| *s) => {}
     }
 }
 

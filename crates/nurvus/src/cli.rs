@@ -53,6 +53,12 @@ pub enum Verb {
     Validate {
         file: Option<std::path::PathBuf>,
     },
+    /// Read the process file again (also SIGHUP): add, remove and restart what changed.
+    Reload,
+    /// Write a systemd user unit for `nurvus serve` with this process file.
+    InstallService {
+        file: Option<std::path::PathBuf>,
+    },
 }
 
 pub fn base(host: &Option<String>) -> String {
@@ -137,8 +143,49 @@ fn table(procs: &[Value]) -> String {
 pub async fn run(cli: &Cli) -> i32 {
     let result: Result<Option<String>, String> = async {
         Ok(Some(match &cli.command {
-            Verb::Serve | Verb::Validate { .. } => {
-                unreachable!("serve and validate are handled by main")
+            Verb::Serve | Verb::Validate { .. } | Verb::InstallService { .. } => {
+                unreachable!("handled by main")
+            }
+            Verb::Reload => {
+                let url = format!("{}/api/reload", base(&cli.host));
+                let mut req = http().post(&url);
+                if let Some(t) = &cli.token {
+                    req = req.bearer_auth(t);
+                }
+                let r = req
+                    .send()
+                    .await
+                    .map_err(|e| format!("cannot reach nurvus at {}: {e}", base(&cli.host)))?;
+                let ok = r.status().is_success();
+                let v: Value = r.json().await.unwrap_or_default();
+                if !ok {
+                    return Err(v["error"]
+                        .as_str()
+                        .map(str::to_owned)
+                        .or_else(|| v["error"]["message"].as_str().map(str::to_owned))
+                        .unwrap_or_else(|| v.to_string()));
+                }
+                if cli.json {
+                    v.to_string()
+                } else {
+                    let list = |k: &str| {
+                        v[k].as_array()
+                            .map(|a| {
+                                a.iter()
+                                    .filter_map(Value::as_str)
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            })
+                            .unwrap_or_default()
+                    };
+                    format!(
+                        "added: {}\nremoved: {}\nrestarted: {}\nunchanged: {}",
+                        list("added"),
+                        list("removed"),
+                        list("changed"),
+                        list("unchanged")
+                    )
+                }
             }
             Verb::Status | Verb::Ps => {
                 let list = get(cli, "/api/processes").await?;

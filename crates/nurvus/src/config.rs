@@ -46,6 +46,8 @@ pub struct Entry {
     /// Ports it listens on, checked free before a start.
     pub ports: Vec<u16>,
     pub log_lines: usize,
+    /// Started only once these are running (and healthy, when they have a check).
+    pub depends_on: Vec<String>,
 }
 
 /// One problem: which entry, which field, what is wrong.
@@ -325,6 +327,10 @@ fn entry(index: usize, v: &Value) -> Result<Entry, Vec<Problem>> {
     ports.sort();
     ports.dedup();
     let log_lines = r.count("log_lines", 2000, 1_000_000).max(10) as usize;
+    let depends_on = r.strings("depends_on");
+    if depends_on.contains(&id) {
+        r.bad("depends_on", "a process cannot depend on itself");
+    }
     if !r.problems.is_empty() {
         return Err(r.problems);
     }
@@ -347,6 +353,7 @@ fn entry(index: usize, v: &Value) -> Result<Entry, Vec<Problem>> {
         stop_timeout,
         ports,
         log_lines,
+        depends_on,
     })
 }
 
@@ -374,6 +381,20 @@ pub fn parse(text: &str) -> Result<(Vec<Entry>, Vec<Problem>), String> {
                 }
             }
             Err(p) => problems.extend(p),
+        }
+    }
+    // Every dependency must be an entry that loaded.
+    let ids: Vec<String> = good.iter().map(|e| e.id.clone()).collect();
+    for (i, e) in good.iter().enumerate() {
+        for d in &e.depends_on {
+            if !ids.contains(d) {
+                problems.push(Problem {
+                    index: i,
+                    id: Some(e.id.clone()),
+                    field: "depends_on".into(),
+                    message: format!("{d} is not a process in this file"),
+                });
+            }
         }
     }
     Ok((good, problems))

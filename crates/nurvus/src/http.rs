@@ -18,8 +18,10 @@ use std::sync::Arc;
 use std::time::Instant;
 
 pub struct App {
-    pub sup: Supervisor,
+    pub sup: Arc<Supervisor>,
     pub started: Instant,
+    /// The process file, for reloads.
+    pub config: std::path::PathBuf,
 }
 
 type S = AxState<Arc<App>>;
@@ -40,6 +42,7 @@ pub fn router(app: Arc<App>, auth: landale_core::Auth) -> Router {
         .route("/api/processes/{id}/metrics", get(proc_metrics))
         .route("/api/metrics", get(all_metrics))
         .route("/api/alerts", get(alerts))
+        .route("/api/reload", post(reload))
         .fallback(|| async { (StatusCode::NOT_FOUND, Json(json!({"error": "Not found"}))) })
         .layer(Extension(auth))
         .with_state(app)
@@ -327,4 +330,11 @@ async fn metrics(AxState(app): S) -> Response {
         }
     }
     ([("content-type", "text/plain; version=0.0.4")], out).into_response()
+}
+
+async fn reload(AxState(app): S, _c: Control) -> Response {
+    match crate::reload(&app.sup, &app.config).await {
+        Ok(r) => Json(serde_json::to_value(r).unwrap_or_default()).into_response(),
+        Err(e) => err(StatusCode::UNPROCESSABLE_ENTITY, e),
+    }
 }

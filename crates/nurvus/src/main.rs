@@ -10,6 +10,21 @@ async fn main() {
     let code = match &cli.command {
         Verb::Serve => serve().await,
         Verb::Validate { file } => nurvus::validate(file.as_deref()),
+        Verb::InstallService { file } => {
+            let config = file.clone().unwrap_or_else(nurvus::config_path);
+            match nurvus::install_service(&config) {
+                Ok(unit) => {
+                    println!("wrote {}", unit.display());
+                    println!("enable it:  systemctl --user daemon-reload && systemctl --user enable --now nurvus");
+                    println!("keep it running after you log out:  loginctl enable-linger $USER");
+                    0
+                }
+                Err(e) => {
+                    eprintln!("nurvus: {e}");
+                    1
+                }
+            }
+        }
         _ => nurvus::cli::run(&cli).await,
     };
     std::process::exit(code);
@@ -75,18 +90,37 @@ async fn serve() -> i32 {
     let app = Arc::new(nurvus::http::App {
         sup: Default::default(),
         started: std::time::Instant::now(),
+        config: path.clone(),
     });
+    let starts: Vec<String> = entries
+        .iter()
+        .filter(|e| e.autostart)
+        .map(|e| e.id.clone())
+        .collect();
     for e in entries {
-        let (id, autostart) = (e.id.clone(), e.autostart);
         app.sup.add(e);
-        if autostart {
-            if let Some(p) = app.sup.get(&id) {
-                if let Err(err) = p.start().await {
-                    tracing::warn!(id = %id, "{err}");
+    }
+    // Each starts once what it depends on is ready.
+    for id in starts {
+        app.sup
+            .start_when_ready(&id, std::time::Duration::from_secs(60));
+    }
+    // SIGHUP reloads the process file.
+    let hup_app = app.clone();
+    tokio::spawn(async move {
+        let Ok(mut hup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+        else {
+            return;
+        };
+        while hup.recv().await.is_some() {
+            match nurvus::reload(&hup_app.sup, &hup_app.config).await {
+                Ok(r) => {
+                    tracing::info!(added = ?r.added, removed = ?r.removed, changed = ?r.changed, "reloaded {}", hup_app.config.display())
                 }
+                Err(e) => tracing::error!("reload: {e}"),
             }
         }
-    }
+    });
     let listener = match tokio::net::TcpListener::bind((host, port)).await {
         Ok(l) => l,
         Err(e) => {

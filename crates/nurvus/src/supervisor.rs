@@ -173,6 +173,43 @@ impl Supervisor {
         true
     }
 
+    /// Start `id` once everything it depends on is running (and healthy, when it has a
+    /// health check); waits at most `limit`, then starts it anyway and says so.
+    pub fn start_when_ready(self: &Arc<Self>, id: &str, limit: Duration) {
+        let Some(p) = self.get(id) else { return };
+        let sup = self.clone();
+        tokio::spawn(async move {
+            let deadline = tokio::time::Instant::now() + limit;
+            for dep in &p.entry.depends_on {
+                let Some(d) = sup.get(dep) else { continue };
+                let needs_health = d.entry.health.is_some();
+                let mut rx = d.snap.subscribe();
+                let ready = |s: &Snapshot| {
+                    matches!(s.state, State::Running | State::External)
+                        && (!needs_health || s.health == "healthy")
+                };
+                if tokio::time::timeout_at(deadline, rx.wait_for(ready))
+                    .await
+                    .is_err()
+                {
+                    if let Ok(mut r) = p.logs.lock() {
+                        r.push(
+                            "nurvus",
+                            format!(
+                                "{dep} was not ready within {} s; starting anyway",
+                                limit.as_secs()
+                            ),
+                        );
+                    }
+                    break;
+                }
+            }
+            if let Err(e) = p.start().await {
+                tracing::warn!(id = %p.entry.id, "{e}");
+            }
+        });
+    }
+
     /// Stop and forget a process.
     pub async fn remove(&self, id: &str) -> bool {
         let p = self

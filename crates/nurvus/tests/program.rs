@@ -305,3 +305,100 @@ fn zombie(pid: i32) -> bool {
         })
         .unwrap_or(true)
 }
+
+fn pid_of(d: &Daemon, id: &str) -> u64 {
+    wait_state(d, id, "running")["pid"].as_u64().unwrap()
+}
+
+#[test]
+fn reload_adds_removes_and_restarts_only_what_changed_and_depends_on_waits() {
+    let sleeper = |id: &str, extra: Value| {
+        let mut v = json!({"id": id, "name": id, "command": "sleep", "args": ["1000"]});
+        if let (Some(o), Some(e)) = (v.as_object_mut(), extra.as_object()) {
+            o.extend(e.clone());
+        }
+        v
+    };
+    // `late` depends on `slow`, which becomes ready only once its port listens (after 1 s).
+    let port = free_port();
+    let slow = json!({"id": "slow", "name": "slow", "command": "sh",
+        "args": ["-c", format!("sleep 1; exec python3 -c 'import socket,time; s=socket.socket(); s.bind((\"127.0.0.1\",{port})); s.listen(); time.sleep(1000)'")],
+        "health_check": {"type": "tcp", "port": port, "interval": 1, "timeout": 200}});
+    let d = daemon(&json!([
+        slow,
+        sleeper("late", json!({"depends_on": ["slow"]})),
+        sleeper("keep", json!({})),
+        sleeper("gone", json!({}))
+    ]));
+    let late = wait_state(&d, "late", "running");
+    let slow_state = get(&d, "/api/processes/slow").1;
+    assert_eq!(
+        slow_state["health"], "healthy",
+        "late started only after slow was healthy: {slow_state}"
+    );
+    assert!(late["started_at"].as_str() > slow_state["started_at"].as_str());
+    let keep = pid_of(&d, "keep");
+    let before_late = pid_of(&d, "late");
+
+    let file = d._dir.path().join("processes.json");
+    let v1: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let mut v2 = v1.as_array().unwrap().clone();
+    v2.retain(|e| e["id"] != "gone");
+    for e in v2.iter_mut() {
+        if e["id"] == "late" {
+            e["args"] = json!(["999"]);
+        }
+    }
+    v2.push(sleeper("new", json!({})));
+    std::fs::write(&file, Value::Array(v2.clone()).to_string()).unwrap();
+    let (code, out, err) = cli(&d, &["reload", "--json"], true);
+    assert_eq!(code, 0, "{err}");
+    let r: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(r["added"], json!(["new"]));
+    assert_eq!(r["removed"], json!(["gone"]));
+    assert_eq!(r["changed"], json!(["late"]));
+    assert_eq!(r["unchanged"], json!(["slow", "keep"]));
+    assert_eq!(get(&d, "/api/processes/gone").0, 404);
+    assert_eq!(pid_of(&d, "keep"), keep, "unchanged entries are untouched");
+    assert!(pid_of(&d, "new") > 0);
+    let late_pid = wait_state(&d, "late", "running")["pid"].as_u64().unwrap();
+    assert_ne!(late_pid, before_late, "a changed entry is restarted");
+
+    // SIGHUP does the same.
+    v2.retain(|e| e["id"] != "new");
+    std::fs::write(&file, Value::Array(v2).to_string()).unwrap();
+    // SAFETY: sends a signal to the daemon this test started.
+    unsafe { libc::kill(d.child.id() as i32, libc::SIGHUP) };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while get(&d, "/api/processes/new").0 != 404 {
+        assert!(Instant::now() < deadline, "SIGHUP did not reload");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn install_service_writes_a_user_unit() {
+    let dir = tempfile::tempdir().unwrap();
+    let conf = dir.path().join("machine.json");
+    std::fs::write(&conf, "[]").unwrap();
+    let o = Command::new(NURVUS)
+        .arg("install-service")
+        .arg(&conf)
+        .env("XDG_CONFIG_HOME", dir.path())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let unit = std::fs::read_to_string(dir.path().join("systemd/user/nurvus.service")).unwrap();
+    assert!(
+        unit.contains(&format!("ExecStart={NURVUS} serve")),
+        "{unit}"
+    );
+    assert!(
+        unit.contains(&format!(
+            "Environment=NURVUS_CONFIG={}",
+            std::fs::canonicalize(&conf).unwrap().display()
+        )),
+        "{unit}"
+    );
+    assert!(String::from_utf8_lossy(&o.stdout).contains("systemctl --user enable --now nurvus"));
+}

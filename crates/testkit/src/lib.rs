@@ -110,6 +110,8 @@ pub struct Opts {
     pub broadcast_capacity: Option<usize>,
     pub port: Option<u16>,
     pub nurvus_url: Option<String>,
+    /// The fleet (`NURVUS_URLS`).
+    pub nurvus_urls: Option<String>,
     /// Where the hub probes phononmaser's health.
     pub phononmaser_health_url: Option<String>,
     /// Where the hub finds seed.
@@ -141,6 +143,7 @@ pub fn config(opts: &Opts, dir: &std::path::Path) -> Config {
         replay_ring: opts.replay_ring.map(|n| n.to_string()),
         nurvus: landale_nurvus::NurvusArgs {
             nurvus_url: opts.nurvus_url.clone(),
+            nurvus_urls: opts.nurvus_urls.clone(),
         },
         phononmaser_health_url: opts.phononmaser_health_url.clone(),
         seed_health_url: opts.seed_health_url.clone(),

@@ -128,7 +128,14 @@ export function App() {
         />
         <BrandingPanel branding={branding()} control={control} online={link.online() === true} />
         <StreamInfoPanel control={control} online={link.online() === true} />
-        <ServicesPanel telemetry={services.telemetry()} result={services.result()} send={services.send} />
+        <ServicesPanel
+          telemetry={services.telemetry()}
+          result={services.result()}
+          send={services.send}
+          fleet={services.fleet()}
+          logs={services.logs()}
+          showLogs={services.showLogs}
+        />
         <ActivityPanel items={main.activity()} error={main.activityError()} />
         <TranscriptPanel lines={lines()} />
         <StreamContextPanel

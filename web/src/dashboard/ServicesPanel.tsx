@@ -1,6 +1,7 @@
 // Services (`dashboard:services`): health from `telemetry_update`, and start, stop,
 // restart of phononmaser and seed through nurvus (answered by `command_result`).
 import { For, Show } from "solid-js";
+import { machineLine, processLine, type Fleet } from "./fleet";
 
 /** The Twitch EventSub session, as `/api/health` shows it. */
 interface EventSubStatus {
@@ -41,7 +42,10 @@ export function ServicesPanel(props: {
   telemetry: Telemetry | null;
   result: ServiceResult | null;
   /** Send start/stop/restart; the answer arrives later as `command_result`. */
-  send: (action: string, service: string) => void;
+  send: (action: string, service: string, machine?: string) => void;
+  fleet?: Fleet | null;
+  logs?: { key: string; lines: string[]; error?: string } | null;
+  showLogs?: (machine: string | null, service?: string) => void;
 }) {
   const run = (action: string, service: string) => props.send(action, service);
   const entries = () => Object.entries(props.telemetry?.services ?? {});
@@ -84,6 +88,51 @@ export function ServicesPanel(props: {
           )}
         </For>
       </ul>
+      <Show when={props.fleet?.machines?.length}>
+        <h3>Machines</h3>
+        <ul class="list fleet" data-testid="fleet">
+          <For each={props.fleet!.machines}>
+            {(m) => (
+              <li data-testid="machine" data-machine={m.name} data-reachable={String(m.reachable)}>
+                <span class={`dot ${m.reachable ? "ok" : "down"}`} /> <b>{m.name}</b>{" "}
+                <span class={m.reachable ? "muted" : "problem"} data-testid="machine-line">
+                  {machineLine(m)}
+                </span>
+                <ul class="processes">
+                  <For each={m.processes}>
+                    {(p) => (
+                      <li data-testid="fleet-process" data-process={p.id} data-state={p.state}>
+                        <b>{p.id}</b> <span class="muted">{processLine(p)}</span>
+                        <span class="row inline">
+                          <For each={["start", "stop", "restart"]}>
+                            {(action) => (
+                              <button class="small" data-action={action} onClick={() => props.send(action, p.id, m.name)}>
+                                {action[0].toUpperCase() + action.slice(1)}
+                              </button>
+                            )}
+                          </For>
+                          <button
+                            class="small"
+                            data-action="logs"
+                            onClick={() => props.showLogs?.(props.logs?.key === `${m.name}/${p.id}` ? null : m.name, p.id)}
+                          >
+                            Logs
+                          </button>
+                        </span>
+                        <Show when={props.logs?.key === `${m.name}/${p.id}`}>
+                          <pre class="logs" data-testid="fleet-logs">
+                            {props.logs!.error ?? (props.logs!.lines.join("\n") || "(no output yet)")}
+                          </pre>
+                        </Show>
+                      </li>
+                    )}
+                  </For>
+                </ul>
+              </li>
+            )}
+          </For>
+        </ul>
+      </Show>
       <Show when={props.result}>
         <p class={props.result!.ok ? "muted" : "problem"} data-testid="services-result">
           {props.result!.text}

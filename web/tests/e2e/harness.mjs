@@ -106,6 +106,37 @@ export async function startSeed(hub, port, env = {}) {
   };
 }
 
+export const NURVUS_BIN = process.env.NURVUS_BIN || "";
+
+/** A nurvus daemon on `port` supervising `processes` (the JSON array), until `stop()`;
+ * `start()` brings it back on the same port. */
+export async function startNurvus(port, processes) {
+  if (!NURVUS_BIN) throw new Error("NURVUS_BIN is not set: run through cargo xtask test");
+  const dir = mkdtempSync(join(tmpdir(), "nurvus-e2e-"));
+  const config = join(dir, "processes.json");
+  writeFileSync(config, JSON.stringify(processes));
+  let child;
+  const start = async () => {
+    child = spawn(NURVUS_BIN, ["serve"], {
+      env: { ...process.env, NURVUS_PORT: String(port), NURVUS_CONFIG: config, RUST_LOG: "warn" },
+      stdio: ["ignore", "ignore", "inherit"],
+    });
+    await waitPort(port, 30_000, "nurvus");
+  };
+  await start();
+  return {
+    url: `http://127.0.0.1:${port}`,
+    start,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((r) => child.once("exit", r));
+      child.kill("SIGTERM");
+      await exited;
+    },
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
 export function freePort() {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();

@@ -159,7 +159,11 @@ impl Channel {
             ChannelTopic::DashboardServices => Ok(Joined {
                 channel: Channel::Services(Arc::default()),
                 response: json!({}),
-                pushes: vec![],
+                pushes: if ctx.hub.fleet.machines().is_empty() {
+                    vec![]
+                } else {
+                    vec![("fleet_update", ctx.hub.fleet.view())]
+                },
             }),
             ChannelTopic::Overlay(kind) => Ok(overlay::join(kind, ctx.hub)),
             ChannelTopic::StreamOverlays => Ok(stream::join_overlays(ctx, payload)),

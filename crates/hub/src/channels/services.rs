@@ -1,6 +1,9 @@
-//! `dashboard:services`: a proxy to nurvus at `NURVUS_URL`
-//! (the `landale-nurvus` client).
-//! Commands run asynchronously; the result arrives as a `command_result` push.
+//! `dashboard:services`: a proxy to nurvus (the `landale-nurvus` client). Without
+//! `machine`, commands go to this machine's nurvus and name phononmaser or seed (the
+//! original contract); with `machine`, any process on that machine of the fleet.
+//! Commands run asynchronously; the result arrives as a `command_result` push. The
+//! fleet's view arrives on join and on every change as `fleet_update`; `get_logs`
+//! answers with a process's last lines.
 
 use super::{env_error, now_unix, Ctx, Reply, UNAUTHORIZED};
 use landale_core::ids::now_iso;
@@ -21,7 +24,26 @@ pub(crate) async fn handle_in(
         .get("service")
         .and_then(Value::as_str)
         .map(str::to_owned);
-    if let Some(s) = &service {
+    let machine = payload
+        .get("machine")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    if let Some(m) = &machine {
+        if ctx.hub.fleet.url_of(m).is_none() {
+            let names: Vec<&str> = ctx
+                .hub
+                .fleet
+                .machines()
+                .iter()
+                .map(|m| m.name.as_str())
+                .collect();
+            return env_error(
+                "invalid_machine",
+                &format!("Unknown machine {m:?}: the fleet has {}", names.join(", ")),
+            );
+        }
+    }
+    if let (Some(s), None) = (&service, &machine) {
         if !SERVICES.contains(&s.as_str()) {
             return env_error(
                 "invalid_service",
@@ -38,10 +60,31 @@ pub(crate) async fn handle_in(
             if busy.swap(true, Ordering::AcqRel) {
                 return env_error("busy", "A service command is already running on this channel; wait for its command_result");
             }
-            spawn_nurvus_call(ctx, busy.clone(), event.to_string(), service);
+            spawn_nurvus_call(ctx, busy.clone(), event.to_string(), service, machine);
             Reply::None
         }
-        ("start" | "stop" | "restart" | "get_status", None) => {
+        ("get_logs", Some(service)) => {
+            let machine = machine.unwrap_or_else(|| {
+                ctx.hub
+                    .fleet
+                    .machines()
+                    .first()
+                    .map(|m| m.name.clone())
+                    .unwrap_or_default()
+            });
+            let lines = payload
+                .get("lines")
+                .and_then(Value::as_u64)
+                .unwrap_or(50)
+                .min(1000) as usize;
+            match ctx.hub.fleet.logs(&machine, &service, lines).await {
+                Ok(v) => super::env_ok(
+                    json!({"machine": machine, "service": service, "lines": v["lines"]}),
+                ),
+                Err(e) => env_error("nurvus_error", &e),
+            }
+        }
+        ("start" | "stop" | "restart" | "get_status" | "get_logs", None) => {
             env_error("validation_failed", "Missing required field: service")
         }
         ("get_telemetry", _) => {
@@ -53,12 +96,22 @@ pub(crate) async fn handle_in(
     }
 }
 
-fn spawn_nurvus_call(ctx: &Ctx<'_>, busy: Arc<AtomicBool>, action: String, service: String) {
+fn spawn_nurvus_call(
+    ctx: &Ctx<'_>,
+    busy: Arc<AtomicBool>,
+    action: String,
+    service: String,
+    machine: Option<String>,
+) {
     let hub = ctx.hub.clone();
     let outbox = ctx.outbox.clone();
     let (vsn, join_ref, topic) = (ctx.vsn, ctx.join_ref.clone(), ctx.topic.to_string());
     tokio::spawn(async move {
-        let result = hub.nurvus.process(&action, &service).await;
+        let client = match machine.as_deref().and_then(|m| hub.fleet.url_of(m)) {
+            Some(url) => hub.nurvus.at(url),
+            None => hub.nurvus.clone(),
+        };
+        let result = client.process(&action, &service).await;
         let payload = match &result {
             Ok(data) => envelope::ok(data.clone(), &now_iso()),
             Err(msg) => envelope::error("nurvus_error", msg, None, &now_iso()),
