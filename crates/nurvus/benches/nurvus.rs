@@ -144,7 +144,7 @@ async fn logs() -> serde_json::Value {
         if p.logs
             .lock()
             .unwrap()
-            .tail(1)
+            .tail(5)
             .iter()
             .any(|l| l.text == "END")
         {
