@@ -75,7 +75,11 @@ impl Hub {
                     config.data_dir.display()
                 )
             })?;
-        let auth = Auth::new(token, config.trust_loopback, config.allowed_origins.clone());
+        let auth = Auth::new(
+            token.clone(),
+            config.trust_loopback,
+            config.allowed_origins.clone(),
+        );
 
         let head = store.last_seq().await?;
         store
@@ -115,7 +119,7 @@ impl Hub {
         let obs = Obs::new(config.obs.clone(), ingest.clone());
         let twitch = Twitch::new(&config.twitch, Arc::new(store.clone()), ingest.clone()).await;
         let integrations: Vec<Arc<dyn Integration>> = vec![obs.clone(), twitch.clone()];
-        let nurvus = landale_nurvus::Nurvus::new(&config.nurvus, http.clone());
+        let nurvus = landale_nurvus::Nurvus::new(&config.nurvus, http.clone()).with_token(token);
         let fleet = landale_nurvus::fleet::Fleet::new(config.nurvus.machines.clone(), http.clone());
         let media = crate::store::media::Media::new(&config.data_dir);
         let hub = Arc::new(Hub {

@@ -643,9 +643,23 @@ async fn services_channel_proxies_to_nurvus() {
     let app = axum::Router::new()
         .route(
             "/api/processes/{name}/{action}",
+            // Like a nurvus on another machine: controls need the shared token.
             post(
-                |axum::extract::Path((n, a)): axum::extract::Path<(String, String)>| async move {
-                    axum::Json(json!({"process_id": n, "status": format!("{a}ed")}))
+                |axum::extract::Path((n, a)): axum::extract::Path<(String, String)>,
+                 headers: axum::http::HeaderMap| async move {
+                    let bearer = format!("Bearer {TOKEN}");
+                    if headers.get("authorization").and_then(|v| v.to_str().ok())
+                        != Some(bearer.as_str())
+                    {
+                        return (
+                            axum::http::StatusCode::UNAUTHORIZED,
+                            axum::Json(json!({"error": "token"})),
+                        );
+                    }
+                    (
+                        axum::http::StatusCode::OK,
+                        axum::Json(json!({"process_id": n, "status": format!("{a}ed")})),
+                    )
                 },
             ),
         )

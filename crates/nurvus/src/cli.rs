@@ -139,6 +139,29 @@ fn table(procs: &[Value]) -> String {
     out
 }
 
+/// A control request (POST with the token): nurvus's answer, or its error in words.
+async fn control(cli: &Cli, path: &str) -> Result<Value, String> {
+    let mut req = http().post(format!("{}{path}", base(&cli.host)));
+    if let Some(t) = &cli.token {
+        req = req.bearer_auth(t);
+    }
+    let r = req
+        .send()
+        .await
+        .map_err(|e| format!("cannot reach nurvus at {}: {e}", base(&cli.host)))?;
+    let ok = r.status().is_success();
+    let v: Value = r.json().await.unwrap_or_default();
+    if ok {
+        return Ok(v);
+    }
+    // nurvus says `{"error": "..."}`; a refused token is the hub-style envelope.
+    Err(v["error"]
+        .as_str()
+        .map(str::to_owned)
+        .or_else(|| v["error"]["message"].as_str().map(str::to_owned))
+        .unwrap_or_else(|| v.to_string()))
+}
+
 /// Run a client verb; returns the exit code.
 pub async fn run(cli: &Cli) -> i32 {
     let result: Result<Option<String>, String> = async {
@@ -147,24 +170,7 @@ pub async fn run(cli: &Cli) -> i32 {
                 unreachable!("handled by main")
             }
             Verb::Reload => {
-                let url = format!("{}/api/reload", base(&cli.host));
-                let mut req = http().post(&url);
-                if let Some(t) = &cli.token {
-                    req = req.bearer_auth(t);
-                }
-                let r = req
-                    .send()
-                    .await
-                    .map_err(|e| format!("cannot reach nurvus at {}: {e}", base(&cli.host)))?;
-                let ok = r.status().is_success();
-                let v: Value = r.json().await.unwrap_or_default();
-                if !ok {
-                    return Err(v["error"]
-                        .as_str()
-                        .map(str::to_owned)
-                        .or_else(|| v["error"]["message"].as_str().map(str::to_owned))
-                        .unwrap_or_else(|| v.to_string()));
-                }
+                let v = control(cli, "/api/reload").await?;
                 if cli.json {
                     v.to_string()
                 } else {
@@ -212,25 +218,7 @@ pub async fn run(cli: &Cli) -> i32 {
                     Verb::Stop { .. } => "stop",
                     _ => "restart",
                 };
-                let url = format!("{}/api/processes/{id}/{action}", base(&cli.host));
-                let mut req = http().post(&url);
-                if let Some(t) = &cli.token {
-                    req = req.bearer_auth(t);
-                }
-                let r = req
-                    .send()
-                    .await
-                    .map_err(|e| format!("cannot reach nurvus at {}: {e}", base(&cli.host)))?;
-                let ok = r.status().is_success();
-                let v: Value = r.json().await.unwrap_or_default();
-                if !ok {
-                    let msg = v["error"]
-                        .as_str()
-                        .map(str::to_owned)
-                        .or_else(|| v["error"]["message"].as_str().map(str::to_owned))
-                        .unwrap_or_else(|| v.to_string());
-                    return Err(msg);
-                }
+                let v = control(cli, &format!("/api/processes/{id}/{action}")).await?;
                 if cli.json {
                     v.to_string()
                 } else {

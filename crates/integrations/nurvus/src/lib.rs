@@ -105,6 +105,8 @@ impl Default for NurvusSettings {
 pub struct Nurvus {
     url: String,
     http: reqwest::Client,
+    /// Sent as the bearer on controls: every nurvus of the fleet shares the hub's token.
+    token: Option<String>,
 }
 
 impl Nurvus {
@@ -112,14 +114,21 @@ impl Nurvus {
         Nurvus {
             url: settings.url.clone(),
             http,
+            token: None,
         }
+    }
+
+    /// Present `token` on controls (a nurvus off this machine requires it).
+    pub fn with_token(mut self, token: String) -> Nurvus {
+        self.token = Some(token);
+        self
     }
 
     /// The same client for another machine's nurvus.
     pub fn at(&self, url: &str) -> Nurvus {
         Nurvus {
             url: url.to_string(),
-            http: self.http.clone(),
+            ..self.clone()
         }
     }
 
@@ -130,9 +139,14 @@ impl Nurvus {
         let req = if action == "get_status" {
             self.http.get(format!("{base}/api/processes/{id}"))
         } else {
-            self.http
+            let req = self
+                .http
                 .post(format!("{base}/api/processes/{id}/{action}"))
-                .header("content-type", "application/json")
+                .header("content-type", "application/json");
+            match &self.token {
+                Some(t) => req.bearer_auth(t),
+                None => req,
+            }
         };
         match req.send().await {
             Ok(resp) if resp.status().is_success() => {

@@ -116,6 +116,10 @@ pub struct ObsState {
     pub websocket_version: Option<String>,
     pub rpc_version: Option<u64>,
     pub current_scene: Option<String>,
+    /// The program scene as the last scene-change event (or the first scene list)
+    /// left it: a scene list answered between a switch and its event already names
+    /// the new scene, so the event's `previous_scene` comes from here.
+    pub event_scene: Option<String>,
     pub preview_scene: Option<String>,
     pub studio_mode: bool,
     /// Scene names top to bottom, as OBS's scene list shows them.
@@ -148,6 +152,7 @@ impl ObsState {
             websocket_version: None,
             rpc_version: None,
             current_scene: None,
+            event_scene: None,
             preview_scene: None,
             studio_mode: false,
             scenes: Vec::new(),
@@ -231,6 +236,9 @@ impl ObsState {
         }
         if let Some(c) = d.get("currentProgramSceneName").and_then(Value::as_str) {
             self.current_scene = Some(c.to_string());
+            if self.event_scene.is_none() {
+                self.event_scene = Some(c.to_string());
+            }
         }
         if let Some(p) = d.get("currentPreviewSceneName") {
             self.preview_scene = p.as_str().map(str::to_owned);
@@ -276,7 +284,8 @@ impl ObsState {
         match event_type {
             "CurrentProgramSceneChanged" => {
                 let name = s("sceneName");
-                let previous = std::mem::replace(&mut self.current_scene, name.clone());
+                let listed = std::mem::replace(&mut self.current_scene, name.clone());
+                let previous = std::mem::replace(&mut self.event_scene, name.clone()).or(listed);
                 (
                     "obs.scene_changed".into(),
                     json!({"scene_name": name, "previous_scene": previous}),
@@ -361,6 +370,9 @@ impl ObsState {
                             for n in self.scenes.iter_mut().filter(|n| **n == old) {
                                 *n = new.clone();
                             }
+                            if self.event_scene.as_deref() == Some(old.as_str()) {
+                                self.event_scene = Some(new.clone());
+                            }
                             if self.current_scene.as_deref() == Some(old.as_str()) {
                                 self.current_scene = Some(new);
                             }
@@ -396,6 +408,15 @@ mod tests {
         assert_eq!(t, "obs.scene_changed");
         assert_eq!(d, json!({"scene_name": "B", "previous_scene": "A"}));
         assert_eq!(s.current_scene.as_deref(), Some("B"));
+        // A scene list answered between a switch and its event already names the new
+        // scene; the event still says where the switch came from.
+        s.apply_scene_list(&json!({"currentProgramSceneName": "C"}));
+        let (_, d) = s.apply_event(
+            "CurrentProgramSceneChanged",
+            &json!({"sceneName": "C"}),
+            now(),
+        );
+        assert_eq!(d, json!({"scene_name": "C", "previous_scene": "B"}));
     }
 
     #[test]
