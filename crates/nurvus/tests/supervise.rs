@@ -49,6 +49,19 @@ fn gone(pid: u32) -> bool {
     proc_state(pid).is_none_or(|(st, _)| st == 'Z' || st == 'X')
 }
 
+/// Wait (at most 5 s) until every pid is gone: a SIGKILLed process takes a moment to
+/// exit on a busy machine.
+async fn all_gone(pids: &[u32]) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !pids.iter().all(|p| gone(*p)) {
+        if Instant::now() > deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    true
+}
+
 #[tokio::test]
 async fn a_crash_loop_restarts_with_growing_delays_then_fails() {
     let sup = Supervisor::default();
@@ -152,7 +165,7 @@ async fn a_child_that_ignores_sigterm_is_killed_and_grandchildren_go_too() {
         .iter()
         .any(|l| l.text.starts_with("did not stop within 1s: killed")));
     assert!(
-        gone(child) && gone(gc),
+        all_gone(&[child, gc]).await,
         "child {child} and grandchild {gc} are gone"
     );
     // A manual stop never restarts.
@@ -268,7 +281,7 @@ async fn an_unhealthy_child_is_restarted() {
         .tail(20)
         .iter()
         .any(|l| l.text == "unhealthy after 2 failed checks"));
-    assert!(gone(first));
+    assert!(all_gone(&[first]).await);
     sup.shutdown().await;
 }
 
