@@ -319,10 +319,10 @@ fn reload_adds_removes_and_restarts_only_what_changed_and_depends_on_waits() {
         }
         v
     };
-    // `late` depends on `slow`, which becomes ready only once its port listens (after 1 s).
+    // `late` depends on `slow`, which is healthy only once its port listens: the test
+    // opens that port itself, after seeing `late` wait.
     let port = free_port();
-    let slow = json!({"id": "slow", "name": "slow", "command": "sh",
-        "args": ["-c", format!("sleep 1; exec python3 -c 'import socket,time; s=socket.socket(); s.bind((\"127.0.0.1\",{port})); s.listen(); time.sleep(1000)'")],
+    let slow = json!({"id": "slow", "name": "slow", "command": "sleep", "args": ["1000"],
         "health_check": {"type": "tcp", "port": port, "interval": 1, "timeout": 200}});
     let d = daemon(&json!([
         slow,
@@ -330,11 +330,18 @@ fn reload_adds_removes_and_restarts_only_what_changed_and_depends_on_waits() {
         sleeper("keep", json!({})),
         sleeper("gone", json!({}))
     ]));
+    wait_state(&d, "slow", "running");
+    assert_eq!(
+        get(&d, "/api/processes/late").1["state"],
+        "stopped",
+        "late waits for slow to be healthy"
+    );
+    let listener = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
     let late = wait_state(&d, "late", "running");
     let slow_state = get(&d, "/api/processes/slow").1;
     assert_eq!(
         slow_state["health"], "healthy",
-        "late started only after slow was healthy: {slow_state}"
+        "late started once slow was healthy: {slow_state}"
     );
     assert!(late["started_at"].as_str() > slow_state["started_at"].as_str());
     let keep = pid_of(&d, "keep");
@@ -374,6 +381,7 @@ fn reload_adds_removes_and_restarts_only_what_changed_and_depends_on_waits() {
         assert!(Instant::now() < deadline, "SIGHUP did not reload");
         std::thread::sleep(Duration::from_millis(20));
     }
+    drop(listener);
 }
 
 #[test]
