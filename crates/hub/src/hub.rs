@@ -120,7 +120,11 @@ impl Hub {
         let twitch = Twitch::new(&config.twitch, Arc::new(store.clone()), ingest.clone()).await;
         let integrations: Vec<Arc<dyn Integration>> = vec![obs.clone(), twitch.clone()];
         let nurvus = landale_nurvus::Nurvus::new(&config.nurvus, http.clone()).with_token(token);
-        let fleet = landale_nurvus::fleet::Fleet::new(config.nurvus.machines.clone(), http.clone());
+        let fleet = landale_nurvus::fleet::Fleet::new(
+            config.nurvus.machines.clone(),
+            http.clone(),
+            ingest.clone(),
+        );
         let media = crate::store::media::Media::new(&config.data_dir);
         let hub = Arc::new(Hub {
             config,
@@ -166,7 +170,8 @@ impl Hub {
     }
 }
 
-/// Poll the fleet and push each change to `dashboard:services` as `fleet_update`.
+/// Poll the fleet and push each change to `dashboard:services` as `fleet_update` (the
+/// fleet itself turns changes into `system.*` events through the pipeline).
 async fn watch_fleet(hub: Arc<Hub>, mut shutdown: watch::Receiver<bool>) {
     let mut rx = hub.fleet.subscribe();
     let forward = async {

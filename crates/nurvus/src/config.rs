@@ -2,6 +2,7 @@
 //! unchanged), checked entry by entry. A bad entry is reported with its index, id and
 //! field, and the others still load.
 
+use crate::platform;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -21,6 +22,20 @@ pub struct Health {
     pub timeout: Duration,
     /// Failed probes in a row before the process is `unhealthy`.
     pub failures: u32,
+    /// While starting, probe this often ...
+    pub startup_interval: Duration,
+    /// ... this many times before giving up on it (`unhealthy`); until the first
+    /// success the process is `starting`, not `running`.
+    pub startup_retries: u32,
+}
+
+/// Captured output also written to a file, rotated at a size cap.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogFile {
+    pub path: std::path::PathBuf,
+    pub max_bytes: u64,
+    /// Rotated files kept (`path.1` … `path.N`).
+    pub keep: u32,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -41,11 +56,12 @@ pub struct Entry {
     pub health: Option<Health>,
     pub restart_on_unhealthy: bool,
     pub stop_command: Option<(String, Vec<String>)>,
-    pub stop_signal: i32,
+    pub stop_signal: platform::Signal,
     pub stop_timeout: Duration,
     /// Ports it listens on, checked free before a start.
     pub ports: Vec<u16>,
     pub log_lines: usize,
+    pub log_file: Option<LogFile>,
     /// Started only once these are running (and healthy, when they have a check).
     pub depends_on: Vec<String>,
 }
@@ -80,19 +96,6 @@ const PORT_KEYS: [&str; 5] = [
     "HTTP_PORT",
     "API_PORT",
 ];
-
-fn signal(name: &str) -> Option<i32> {
-    Some(match name.trim_start_matches("SIG") {
-        "TERM" => libc::SIGTERM,
-        "INT" => libc::SIGINT,
-        "HUP" => libc::SIGHUP,
-        "QUIT" => libc::SIGQUIT,
-        "KILL" => libc::SIGKILL,
-        "USR1" => libc::SIGUSR1,
-        "USR2" => libc::SIGUSR2,
-        _ => return None,
-    })
-}
 
 struct Reader<'a> {
     o: &'a Map<String, Value>,
@@ -290,6 +293,13 @@ fn entry(index: usize, v: &Value) -> Result<Entry, Vec<Problem>> {
                 interval: Duration::from_secs(secs("interval", 30)),
                 timeout: Duration::from_millis(secs("timeout", 5000).max(100)),
                 failures: secs("failures", 3) as u32,
+                startup_interval: Duration::from_secs_f64(
+                    h.get("startup_interval")
+                        .and_then(Value::as_f64)
+                        .filter(|n| *n > 0.0 && *n <= 3600.0)
+                        .unwrap_or(1.0),
+                ),
+                startup_retries: secs("startup_retries", 60) as u32,
             })
         }
         Some(_) => {
@@ -302,13 +312,13 @@ fn entry(index: usize, v: &Value) -> Result<Entry, Vec<Problem>> {
     let stop_args = r.strings("stop_args");
     let stop_command = stop_command.map(|c| (c, stop_args));
     let stop_signal = match o.get("stop_signal").and_then(Value::as_str) {
-        None => libc::SIGTERM,
-        Some(s) => signal(s).unwrap_or_else(|| {
+        None => platform::TERM,
+        Some(s) => platform::signal_named(s).unwrap_or_else(|| {
             r.bad(
                 "stop_signal",
                 "stop_signal must be one of TERM, INT, HUP, QUIT, KILL, USR1, USR2",
             );
-            libc::SIGTERM
+            platform::TERM
         }),
     };
     let stop_timeout = Duration::from_secs(r.count("stop_timeout", 10, 3600));
@@ -327,6 +337,11 @@ fn entry(index: usize, v: &Value) -> Result<Entry, Vec<Problem>> {
     ports.sort();
     ports.dedup();
     let log_lines = r.count("log_lines", 2000, 1_000_000).max(10) as usize;
+    let log_file = r.text("log_file", false).map(|path| LogFile {
+        path: path.into(),
+        max_bytes: r.count("log_max_bytes", 10 << 20, 1 << 40).max(4096),
+        keep: r.count("log_files", 3, 100) as u32,
+    });
     let depends_on = r.strings("depends_on");
     if depends_on.contains(&id) {
         r.bad("depends_on", "a process cannot depend on itself");
@@ -353,6 +368,7 @@ fn entry(index: usize, v: &Value) -> Result<Entry, Vec<Problem>> {
         stop_timeout,
         ports,
         log_lines,
+        log_file,
         depends_on,
     })
 }

@@ -118,7 +118,7 @@ async fn system(AxState(app): S) -> Json<Value> {
 
 async fn platform() -> Json<Value> {
     Json(
-        json!({"platform": crate::platform::name(), "hostname": crate::platform::hostname(), "os_info": {"family": "unix", "name": std::env::consts::OS}}),
+        json!({"platform": crate::platform::name(), "hostname": crate::platform::hostname(), "os_info": {"family": std::env::consts::FAMILY, "name": std::env::consts::OS}}),
     )
 }
 

@@ -108,11 +108,10 @@ async fn serve() -> i32 {
     // SIGHUP reloads the process file.
     let hup_app = app.clone();
     tokio::spawn(async move {
-        let Ok(mut hup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
-        else {
+        let Some(mut hup) = nurvus::platform::ReloadRequests::listen() else {
             return;
         };
-        while hup.recv().await.is_some() {
+        while hup.next().await.is_some() {
             match nurvus::reload(&hup_app.sup, &hup_app.config).await {
                 Ok(r) => {
                     tracing::info!(added = ?r.added, removed = ?r.removed, changed = ?r.changed, "reloaded {}", hup_app.config.display())
@@ -143,13 +142,8 @@ async fn serve() -> i32 {
     let auth = landale_core::Auth::new(token, trust, vec![]);
     let router = nurvus::http::router(app.clone(), auth)
         .into_make_service_with_connect_info::<std::net::SocketAddr>();
-    let shutdown = async {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            .expect("SIGTERM handler");
-        tokio::select! { _ = tokio::signal::ctrl_c() => {}, _ = term.recv() => {} }
-    };
     let served = axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown)
+        .with_graceful_shutdown(nurvus::platform::terminate_signal())
         .await;
     app.sup.shutdown().await;
     match served {

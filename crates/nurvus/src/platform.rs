@@ -1,8 +1,14 @@
-//! Everything that depends on the operating system, in one place, so a Windows
-//! implementation can fill the same functions (a Job Object so no child outlives
-//! nurvus; a polite window close before terminating a GUI program such as OBS).
-//! Linux and macOS are supported; Linux reads `/proc` for metrics, port holders and
-//! running programs (macOS reports no metrics yet).
+//! Everything that depends on the operating system, in one place: no other module of
+//! nurvus names a signal, a pid syscall or `/proc`. A Windows implementation fills the
+//! same items: [`prepare`] puts the child in a Job Object with kill-on-close (so no
+//! child outlives nurvus), [`stop_politely`] posts WM_CLOSE to a GUI program's windows
+//! (OBS opens in safe mode with its WebSocket off after a hard kill) before
+//! [`kill_group`] terminates the job, [`describe_exit`] reads the exit code, and
+//! [`reload_signal`]/[`terminate_signal`] become console events.
+//! Linux and macOS are supported. Linux reads `/proc` for metrics, port holders and
+//! running programs; macOS asks `ps` for CPU time, memory and running programs (no
+//! open-file count, no port holder's name). The `ps` readers are compiled and tested
+//! on Linux too, so the macOS path is not code nobody ran.
 
 use std::time::Duration;
 
@@ -19,6 +25,73 @@ pub fn prepare(cmd: &mut tokio::process::Command) {
             }
             Ok(())
         });
+    }
+}
+
+/// How a process is asked to stop (a Unix signal number here).
+pub type Signal = i32;
+
+/// The default stop signal.
+pub const TERM: Signal = libc::SIGTERM;
+
+/// A stop signal by its name, with or without `SIG`.
+pub fn signal_named(name: &str) -> Option<Signal> {
+    Some(match name.trim_start_matches("SIG") {
+        "TERM" => libc::SIGTERM,
+        "INT" => libc::SIGINT,
+        "HUP" => libc::SIGHUP,
+        "QUIT" => libc::SIGQUIT,
+        "KILL" => libc::SIGKILL,
+        "USR1" => libc::SIGUSR1,
+        "USR2" => libc::SIGUSR2,
+        _ => return None,
+    })
+}
+
+/// Ask the child (and everything it started) to stop.
+pub fn stop_politely(pid: u32, signal: Signal) {
+    signal_group(pid, signal);
+}
+
+/// Kill the child's whole group at once; harmless when it is already gone.
+pub fn kill_group(pid: u32) {
+    signal_group(pid, libc::SIGKILL);
+}
+
+/// An exit status in words: `exit code 3`, `killed by signal 9`.
+pub fn describe_exit(s: std::process::ExitStatus) -> String {
+    use std::os::unix::process::ExitStatusExt;
+    match (s.code(), s.signal()) {
+        (Some(c), _) => format!("exit code {c}"),
+        (None, Some(sig)) => format!("killed by signal {sig}"),
+        _ => "exited".into(),
+    }
+}
+
+/// The operator's reload requests (SIGHUP).
+pub struct ReloadRequests(tokio::signal::unix::Signal);
+
+impl ReloadRequests {
+    /// `None` when this system cannot deliver them.
+    pub fn listen() -> Option<ReloadRequests> {
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+            .ok()
+            .map(ReloadRequests)
+    }
+
+    /// The next request; `None` once no more can come.
+    pub async fn next(&mut self) -> Option<()> {
+        self.0.recv().await
+    }
+}
+
+/// Resolves when the service manager asks nurvus to stop (SIGTERM) or on Ctrl-C.
+pub async fn terminate_signal() {
+    match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(mut term) => tokio::select! { _ = tokio::signal::ctrl_c() => {}, _ = term.recv() => {} },
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
 
@@ -70,8 +143,37 @@ pub fn usage(pid: u32) -> Option<Usage> {
 }
 
 #[cfg(not(target_os = "linux"))]
-pub fn usage(_pid: u32) -> Option<Usage> {
-    None
+pub fn usage(pid: u32) -> Option<Usage> {
+    usage_from_ps(pid)
+}
+
+/// [`Usage`] from `ps` (POSIX fields `rss` in KiB and `time`); open fds unknown (0).
+pub fn usage_from_ps(pid: u32) -> Option<Usage> {
+    let out = std::process::Command::new("ps")
+        .args(["-o", "rss=", "-o", "time=", "-p", &pid.to_string()])
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut f = text.split_whitespace();
+    let rss_kib: u64 = f.next()?.parse().ok()?;
+    Some(Usage {
+        cpu_seconds: ps_time(f.next()?)?,
+        rss_bytes: rss_kib * 1024,
+        fds: 0,
+    })
+}
+
+/// `ps`'s cumulative time: `[[dd-]hh:]mm:ss[.ff]` (Linux `00:01:02`, macOS `1:02.50`).
+fn ps_time(t: &str) -> Option<f64> {
+    let (days, clock) = match t.split_once('-') {
+        Some((d, rest)) => (d.parse::<f64>().ok()?, rest),
+        None => (0.0, t),
+    };
+    let mut secs = 0.0;
+    for part in clock.split(':') {
+        secs = secs * 60.0 + part.parse::<f64>().ok()?;
+    }
+    Some(days * 86_400.0 + secs)
 }
 
 /// Every pid whose executable name (`comm`, or the command line's first word) is `name`.
@@ -102,8 +204,29 @@ pub fn find_by_name(name: &str) -> Vec<u32> {
 }
 
 #[cfg(not(target_os = "linux"))]
-pub fn find_by_name(_name: &str) -> Vec<u32> {
-    vec![]
+pub fn find_by_name(name: &str) -> Vec<u32> {
+    find_by_name_ps(name)
+}
+
+/// [`find_by_name`] from `ps -A -o pid=,comm=` (macOS prints the executable's path).
+pub fn find_by_name_ps(name: &str) -> Vec<u32> {
+    let want = name.trim_end_matches(".exe");
+    let Ok(out) = std::process::Command::new("ps")
+        .args(["-A", "-o", "pid=", "-o", "comm="])
+        .output()
+    else {
+        return vec![];
+    };
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| {
+            let (pid, comm) = l.trim().split_once(char::is_whitespace)?;
+            let base = comm.trim().rsplit('/').next()?;
+            (base == want || base == name)
+                .then(|| pid.parse().ok())
+                .flatten()
+        })
+        .collect()
 }
 
 /// Who listens on TCP `port`: `Some((pid, name))` when it can be read, `Some((0, ""))`
@@ -188,3 +311,36 @@ pub fn hostname() -> String {
 
 /// How long a stop waits between checks.
 pub const POLL: Duration = Duration::from_millis(20);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ps_times_read_on_both_systems() {
+        assert_eq!(ps_time("00:01:02"), Some(62.0));
+        assert_eq!(ps_time("1-00:00:01"), Some(86_401.0));
+        assert_eq!(ps_time("1:02.50"), Some(62.5));
+        assert_eq!(ps_time("junk"), None);
+    }
+
+    /// The macOS readers, run here against a real child and checked against `/proc`.
+    #[test]
+    fn the_ps_readers_agree_with_proc() {
+        let mut child = std::process::Command::new("sleep")
+            .arg("30")
+            .spawn()
+            .unwrap();
+        let pid = child.id();
+        let ps = usage_from_ps(pid).expect("ps reads a live child");
+        let proc = usage(pid).unwrap();
+        assert!(ps.rss_bytes > 0);
+        let ratio = ps.rss_bytes as f64 / proc.rss_bytes as f64;
+        assert!((0.5..2.0).contains(&ratio), "ps {ps:?} vs /proc {proc:?}");
+        assert!(find_by_name_ps("sleep").contains(&pid));
+        assert!(find_by_name("sleep").contains(&pid));
+        child.kill().unwrap();
+        child.wait().unwrap();
+        assert_eq!(usage_from_ps(pid), None, "a gone process has no usage");
+    }
+}

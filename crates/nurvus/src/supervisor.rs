@@ -153,7 +153,9 @@ impl Supervisor {
         }
         let (tx, rx) = mpsc::channel(8);
         let p = Arc::new(Proc {
-            logs: Arc::new(Mutex::new(Ring::new(entry.log_lines))),
+            logs: Arc::new(Mutex::new(
+                Ring::new(entry.log_lines).with_file(entry.log_file.as_ref()),
+            )),
             snap: watch::Sender::new(Snapshot {
                 state: State::Stopped,
                 pid: None,
@@ -242,15 +244,6 @@ fn now_iso() -> String {
     landale_core::ids::now_iso()
 }
 
-fn describe(s: std::process::ExitStatus) -> String {
-    use std::os::unix::process::ExitStatusExt;
-    match (s.code(), s.signal()) {
-        (Some(c), _) => format!("exit code {c}"),
-        (None, Some(sig)) => format!("killed by signal {sig}"),
-        _ => "exited".into(),
-    }
-}
-
 struct Runner {
     p: Arc<Proc>,
     child: Option<Child>,
@@ -258,6 +251,10 @@ struct Runner {
     backoff: Backoff,
     restart_at: Option<tokio::time::Instant>,
     health_failures: u32,
+    /// When the next health probe is due (none without a check or a child).
+    next_probe: Option<tokio::time::Instant>,
+    /// Startup probes left; `Some` while the process is `starting`.
+    startup_left: Option<u32>,
 }
 
 impl Runner {
@@ -319,8 +316,20 @@ impl Runner {
         let pid = child.id();
         self.child = Some(child);
         self.health_failures = 0;
+        // With a health check, `running` waits for the first good probe.
+        let check = e
+            .health
+            .as_ref()
+            .map(|h| (h.startup_interval, h.startup_retries));
+        self.startup_left = check.map(|(_, n)| n.max(1));
+        self.next_probe = check.map(|(every, _)| tokio::time::Instant::now() + every);
+        let state = if check.is_some() {
+            State::Starting
+        } else {
+            State::Running
+        };
         self.set(|s| {
-            s.state = State::Running;
+            s.state = state;
             s.pid = pid;
             s.started = Some(Instant::now());
             s.started_at = Some(now_iso());
@@ -339,6 +348,8 @@ impl Runner {
             return;
         };
         let pid = child.id().unwrap_or(0);
+        self.next_probe = None;
+        self.startup_left = None;
         self.set(|s| s.state = State::Stopping);
         let e = &self.p.entry;
         match &e.stop_command {
@@ -353,19 +364,21 @@ impl Runner {
                 .await;
             }
             None => {
-                platform::signal_group(pid, e.stop_signal);
+                platform::stop_politely(pid, e.stop_signal);
             }
         }
         let status = match tokio::time::timeout(e.stop_timeout, child.wait()).await {
             Ok(s) => s.ok(),
             Err(_) => {
                 self.note(format!("did not stop within {:?}: killed", e.stop_timeout));
-                platform::signal_group(pid, libc::SIGKILL);
+                platform::kill_group(pid);
                 child.wait().await.ok()
             }
         };
-        platform::signal_group(pid, libc::SIGKILL);
-        let exit = status.map(describe).unwrap_or_else(|| "stopped".into());
+        platform::kill_group(pid);
+        let exit = status
+            .map(platform::describe_exit)
+            .unwrap_or_else(|| "stopped".into());
         self.note(format!("stopped ({exit})"));
         self.set(|s| {
             s.state = State::Stopped;
@@ -383,10 +396,14 @@ impl Runner {
             .and_then(|c| c.id())
             .or(self.p.snap.borrow().pid)
             .unwrap_or(0);
+        self.next_probe = None;
+        self.startup_left = None;
         if pid > 0 {
-            platform::signal_group(pid, libc::SIGKILL);
+            platform::kill_group(pid);
         }
-        let exit = status.map(describe).unwrap_or_else(|| "exited".into());
+        let exit = status
+            .map(platform::describe_exit)
+            .unwrap_or_else(|| "exited".into());
         self.note(format!("exited ({exit})"));
         tracing::warn!(id = %self.p.entry.id, exit = %exit, "exited");
         let e = &self.p.entry;
@@ -488,27 +505,67 @@ impl Runner {
                 _ => None,
             },
         };
-        match ok {
-            Some(state) => {
+        let now = tokio::time::Instant::now();
+        self.next_probe = Some(now + h.interval);
+        match (ok, self.startup_left) {
+            (Some(state), starting) => {
+                if starting.is_some() {
+                    self.startup_left = None;
+                    self.note(format!("ready ({state})"));
+                }
                 self.health_failures = 0;
-                self.set(|s| s.health = state);
+                self.set(|s| {
+                    s.health = state;
+                    s.state = State::Running;
+                });
             }
-            None => {
+            (None, Some(left)) if left > 1 => {
+                self.startup_left = Some(left - 1);
+                self.next_probe = Some(now + h.startup_interval);
+            }
+            (None, Some(_)) => {
+                self.startup_left = None;
+                self.unhealthy(format!(
+                    "not ready after {} startup checks",
+                    h.startup_retries.max(1)
+                ))
+                .await;
+            }
+            (None, None) => {
                 self.health_failures += 1;
                 if self.health_failures >= h.failures && self.p.snap.borrow().health != "unhealthy"
                 {
-                    self.set(|s| s.health = "unhealthy");
-                    self.note(format!(
+                    self.unhealthy(format!(
                         "unhealthy after {} failed checks",
                         self.health_failures
-                    ));
-                    if self.p.entry.restart_on_unhealthy {
-                        self.stop_child().await;
-                        self.restart_later("unhealthy");
-                    }
+                    ))
+                    .await;
                 }
             }
         }
+    }
+
+    /// Mark the process unhealthy (it counts as running, so it is seen) and restart it
+    /// when the entry asks, under the same restart policy as a crash.
+    async fn unhealthy(&mut self, why: String) {
+        self.set(|s| {
+            s.health = "unhealthy";
+            s.state = State::Running;
+        });
+        self.note(why.clone());
+        tracing::warn!(id = %self.p.entry.id, "{why}");
+        if self.p.entry.restart_on_unhealthy {
+            self.stop_child().await;
+            self.restart_later(&why);
+        }
+    }
+}
+
+/// Sleep until `at`; never, without one.
+async fn sleep_until(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
     }
 }
 
@@ -527,29 +584,23 @@ async fn run(p: Arc<Proc>, mut rx: mpsc::Receiver<(Cmd, Reply)>) {
         backoff: Backoff::new(Duration::from_secs(1), Duration::from_secs(60)),
         restart_at: None,
         health_failures: 0,
+        next_probe: None,
+        startup_left: None,
     };
     let id = p.entry.id.clone();
-    let interval = p
-        .entry
-        .health
-        .as_ref()
-        .map(|h| h.interval)
-        .unwrap_or(Duration::from_secs(3600));
-    let mut health = tokio::time::interval(interval);
-    health.tick().await;
     let mut detect = tokio::time::interval(Duration::from_secs(5));
     loop {
         let running = r.child.is_some();
         tokio::select! {
             status = wait(&mut r.child) => r.exited(status),
-            _ = tokio::time::sleep_until(r.restart_at.unwrap_or_else(|| tokio::time::Instant::now() + Duration::from_secs(86_400))), if r.restart_at.is_some() => {
+            _ = sleep_until(r.restart_at), if r.restart_at.is_some() => {
                 r.restart_at = None;
                 if let Err(e) = r.spawn() {
                     r.note(e.to_string());
                     r.restart_later(&e.to_string());
                 }
             }
-            _ = health.tick(), if running && p.entry.health.is_some() => r.probe().await,
+            _ = sleep_until(r.next_probe), if running && r.next_probe.is_some() => r.probe().await,
             _ = detect.tick(), if !running && p.entry.detect.is_some() => {
                 let ext = r.external();
                 let state = p.snap.borrow().state;

@@ -330,7 +330,7 @@ fn reload_adds_removes_and_restarts_only_what_changed_and_depends_on_waits() {
         sleeper("keep", json!({})),
         sleeper("gone", json!({}))
     ]));
-    wait_state(&d, "slow", "running");
+    wait_state(&d, "slow", "starting");
     assert_eq!(
         get(&d, "/api/processes/late").1["state"],
         "stopped",

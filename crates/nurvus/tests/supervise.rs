@@ -260,27 +260,78 @@ async fn a_port_in_use_is_refused_naming_its_holder() {
 }
 
 #[tokio::test]
-async fn an_unhealthy_child_is_restarted() {
+async fn a_child_never_ready_is_restarted_after_its_startup_checks() {
     let nothing = landale_port();
     let sup = Arc::new(Supervisor::default());
     sup.add(entry(&format!(
         r#"{{"id":"sick","name":"sick","command":"sleep","args":["1000"],"auto_restart":true,"restart_on_unhealthy":true,
-            "health_check":{{"type":"tcp","port":{nothing},"interval":1,"timeout":200,"failures":2}}}}"#
+            "health_check":{{"type":"tcp","port":{nothing},"interval":1,"timeout":200,"startup_interval":0.1,"startup_retries":3}}}}"#
     )));
     let p = sup.get("sick").unwrap();
     p.start().await.unwrap();
-    let first = p.snapshot().pid.unwrap();
-    until(&p, "restarted after failing health", 20, |s| {
-        s.restarts >= 1 && s.state == State::Running && s.pid != Some(first)
+    let first = p.snapshot();
+    assert_eq!(
+        first.state,
+        State::Starting,
+        "not running before its check passes"
+    );
+    let first = first.pid.unwrap();
+    until(&p, "restarted after its startup checks", 20, |s| {
+        s.restarts >= 1 && s.pid.is_some() && s.pid != Some(first)
     })
     .await;
-    assert!(p
+    let lines: Vec<String> = p
         .logs
         .lock()
         .unwrap()
         .tail(20)
-        .iter()
-        .any(|l| l.text == "unhealthy after 2 failed checks"));
+        .into_iter()
+        .map(|l| l.text)
+        .collect();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l == "not ready after 3 startup checks"),
+        "{lines:?}"
+    );
+    assert!(all_gone(&[first]).await);
+    sup.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_child_that_turns_unhealthy_is_restarted() {
+    let port = landale_port();
+    let listener = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
+    let sup = Arc::new(Supervisor::default());
+    sup.add(entry(&format!(
+        r#"{{"id":"sick","name":"sick","command":"sleep","args":["1000"],"auto_restart":true,"restart_on_unhealthy":true,
+            "health_check":{{"type":"tcp","port":{port},"interval":1,"timeout":200,"failures":2,"startup_interval":0.1}}}}"#
+    )));
+    let p = sup.get("sick").unwrap();
+    p.start().await.unwrap();
+    let first = p.snapshot().pid.unwrap();
+    until(&p, "running and healthy once its port answers", 20, |s| {
+        s.state == State::Running && s.health == "healthy"
+    })
+    .await;
+    drop(listener);
+    until(&p, "restarted after failing health", 30, |s| {
+        s.restarts >= 1 && s.pid.is_some() && s.pid != Some(first)
+    })
+    .await;
+    let lines: Vec<String> = p
+        .logs
+        .lock()
+        .unwrap()
+        .tail(20)
+        .into_iter()
+        .map(|l| l.text)
+        .collect();
+    assert!(
+        lines.iter().any(|l| l == "unhealthy after 2 failed checks"),
+        "{lines:?}"
+    );
+    assert!(lines.iter().any(|l| l == "ready (healthy)"), "{lines:?}");
     assert!(all_gone(&[first]).await);
     sup.shutdown().await;
 }
