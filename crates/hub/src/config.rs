@@ -68,6 +68,12 @@ pub struct ConfigArgs {
     /// Twitch: `TWITCH_CLIENT_ID`, `TWITCH_CLIENT_SECRET`, `CLOAK_SECRET_KEY`, base URLs.
     #[command(flatten)]
     pub twitch: landale_twitch::TwitchArgs,
+    /// IronMON: `IRONMON_PORT`, `IRONMON_HOST`.
+    #[command(flatten)]
+    pub ironmon: landale_ironmon::IronmonArgs,
+    /// Rainwave: `RAINWAVE_API_KEY`, `RAINWAVE_USER_ID`, `RAINWAVE_STATION`, `RAINWAVE_API_URL`.
+    #[command(flatten)]
+    pub rainwave: landale_rainwave::RainwaveArgs,
 }
 
 pub use landale_core::logging::LogFormat;
@@ -100,6 +106,10 @@ pub struct Config {
     pub obs: landale_obs::ObsSettings,
     /// Twitch (client id and secret, vault key, base URLs); `Debug` hides the secrets.
     pub twitch: landale_twitch::TwitchSettings,
+    /// The IronMON tracker's TCP listener (port 8080 on the hub's address).
+    pub ironmon: landale_ironmon::IronmonSettings,
+    /// Rainwave (key, user id, station, API URL); `Debug` hides the key.
+    pub rainwave: landale_rainwave::RainwaveSettings,
 }
 
 impl std::fmt::Debug for Config {
@@ -267,6 +277,8 @@ impl Config {
         };
         let obs = a.obs.settings()?;
         let twitch = a.twitch.settings(&data_dir)?;
+        let ironmon = a.ironmon.settings(bind_ip)?;
+        let rainwave = a.rainwave.settings()?;
         Ok(Config {
             port,
             bind_ip,
@@ -288,6 +300,8 @@ impl Config {
             clock: landale_core::clock::Clock::system(),
             obs,
             twitch,
+            ironmon,
+            rainwave,
         })
     }
 }

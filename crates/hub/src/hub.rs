@@ -36,6 +36,10 @@ pub struct Hub {
     pub obs: Arc<Obs>,
     /// Twitch: tokens, Helix and EventSub (off when `TWITCH_CLIENT_ID` is unset).
     pub twitch: Arc<Twitch>,
+    /// The IronMON tracker's listener and the run it tracks.
+    pub ironmon: Arc<landale_ironmon::Ironmon>,
+    /// What is playing on Rainwave.
+    pub rainwave: Arc<landale_rainwave::Rainwave>,
     /// Every integration, in the order `system:status` lists them: what the HTTP,
     /// channel and status modules mount, ask and report on.
     pub integrations: Vec<Arc<dyn Integration>>,
@@ -118,7 +122,18 @@ impl Hub {
         let ingest: Arc<dyn Ingest> = Arc::new(pipeline.clone());
         let obs = Obs::new(config.obs.clone(), ingest.clone());
         let twitch = Twitch::new(&config.twitch, Arc::new(store.clone()), ingest.clone()).await;
-        let integrations: Vec<Arc<dyn Integration>> = vec![obs.clone(), twitch.clone()];
+        let ironmon = landale_ironmon::Ironmon::new(
+            config.ironmon.clone(),
+            ingest.clone(),
+            Arc::new(store.clone()),
+        );
+        let rainwave = landale_rainwave::Rainwave::new(config.rainwave.clone(), ingest.clone());
+        let integrations: Vec<Arc<dyn Integration>> = vec![
+            obs.clone(),
+            twitch.clone(),
+            ironmon.clone(),
+            rainwave.clone(),
+        ];
         let nurvus = landale_nurvus::Nurvus::new(&config.nurvus, http.clone()).with_token(token);
         let fleet = landale_nurvus::fleet::Fleet::new(
             config.nurvus.machines.clone(),
@@ -137,6 +152,8 @@ impl Hub {
             media,
             obs,
             twitch,
+            ironmon,
+            rainwave,
             integrations,
             nurvus,
             fleet,

@@ -110,8 +110,8 @@ pub(crate) async fn api_health(hub: &Hub) -> (bool, Value) {
     (db.connected, body)
 }
 
-/// `system:status` on `overlay:system`: every integration, the IronMON listener and
-/// the database, with how many work.
+/// `system:status` on `overlay:system`: every integration (the IronMON listener is one)
+/// and the database, with how many work.
 pub(crate) async fn system_status(hub: &Hub) -> Value {
     let db = database(hub).await;
     let secs = hub.started.elapsed().as_secs();
@@ -121,9 +121,6 @@ pub(crate) async fn system_status(hub: &Hub) -> Value {
         .iter()
         .map(|i| (i.name(), i.service_status(), i.system_entry()))
         .collect();
-    // The IronMON listener is not an integration yet: it reports itself not running.
-    let ironmon = ServiceStatus::down("unhealthy", "not running");
-    parts.push(("ironmon_tcp", ironmon.clone(), ironmon.entry()));
     parts.push(("database", db.clone(), db.entry()));
     let healthy = parts.iter().filter(|(_, s, _)| s.connected).count();
     let total = parts.len();
@@ -182,6 +179,8 @@ pub(crate) fn overlay_initial(kind: &str, hub: &Hub) -> Value {
         return i.overlay_initial();
     }
     match kind {
+        "ironmon" => landale_core::Integration::overlay_initial(&*hub.ironmon),
+        "music" => landale_core::Integration::overlay_initial(&*hub.rainwave),
         "system" => json!({"connected": true, "timestamp": chrono::Utc::now().timestamp()}),
         _ => json!({"connected": true}),
     }

@@ -154,7 +154,7 @@ async fn alert_settings_are_checked_pushed_kept_and_tested_live() {
     )
     .await;
     assert_eq!(status, "ok");
-    assert_eq!(r["data"]["styles"].as_array().unwrap().len(), 9);
+    assert_eq!(r["data"]["styles"].as_array().unwrap().len(), 10);
     let change = json!({"type": "cheer", "changes": {"min_amount": 100}});
     let (status, r) = push(
         &mut overlay,

@@ -311,8 +311,14 @@ pub const CATALOGUE: &[EventType] = &[
     hub("ironmon.battle_start", Ironmon, true),
     hub("ironmon.battle_end", Ironmon, true),
     hub("ironmon.pokemon_update", Ironmon, false),
+    hub("ironmon.location", Ironmon, false),
+    hub("ironmon.item_update", Ironmon, false),
+    hub("ironmon.stats_update", Ironmon, false),
+    hub("ironmon.error", Ironmon, true),
     hub("ironmon.run_started", Ironmon, true),
     hub("ironmon.run_checkpoint", Ironmon, true),
+    // A lost battle that ends the run (the death alert).
+    hub("ironmon.run_ended", Ironmon, true),
     // Rainwave.
     hub("rainwave.update", Rainwave, false),
     hub("rainwave.song_changed", Rainwave, true),

@@ -122,6 +122,8 @@ pub struct Opts {
     pub obs: Option<landale_obs::ObsSettings>,
     /// Twitch settings (the fake Twitch's URLs, client id and secret, vault key).
     pub twitch: Option<landale_twitch::TwitchSettings>,
+    /// Rainwave settings (the fake Rainwave's URL and credentials).
+    pub rainwave: Option<landale_rainwave::RainwaveSettings>,
 }
 
 pub struct TestHub {
@@ -147,6 +149,11 @@ pub fn config(opts: &Opts, dir: &std::path::Path) -> Config {
         },
         phononmaser_health_url: opts.phononmaser_health_url.clone(),
         seed_health_url: opts.seed_health_url.clone(),
+        // Any free port: tests run side by side.
+        ironmon: landale_ironmon::IronmonArgs {
+            ironmon_port: Some("0".into()),
+            ironmon_host: None,
+        },
         ..Default::default()
     };
     let mut c = Config::from_args(&args).expect("test config");
@@ -161,6 +168,9 @@ pub fn config(opts: &Opts, dir: &std::path::Path) -> Config {
     }
     if let Some(t) = &opts.twitch {
         c.twitch = t.clone();
+    }
+    if let Some(r) = &opts.rainwave {
+        c.rainwave = r.clone();
     }
     c
 }

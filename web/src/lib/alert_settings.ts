@@ -152,6 +152,7 @@ export const STYLE_LABELS: Record<string, string> = {
   redemption: "Channel points",
   hype_train: "Hype train",
   checkpoint: "IronMON checkpoints",
+  death: "IronMON run over",
 };
 
 /** What each style's minimum counts. */
@@ -163,6 +164,7 @@ export const AMOUNT_LABELS: Record<string, string> = {
   raid: "raiders",
   redemption: "points",
   hype_train: "level",
+  death: "checkpoints cleared",
 };
 
 /** Sample values for a preview or a test alert. */
@@ -193,6 +195,8 @@ export function sampleItem(style: string, s: Sample): Item {
         return { ...base, type: "channel.channel_points_custom_reward_redemption.add", reward: "Hydrate", amount: s.amount, message: s.message };
       case "hype_train":
         return { ...base, type: "channel.hype_train.begin", amount: s.amount, user_name: "" };
+      case "death":
+        return { ...base, type: "death_alert", message: s.message || "lost to Brock", amount: s.amount, checkpoint_name: "BROCK" };
       default:
         return { ...base, type: "checkpoint_clear", checkpoint_name: s.message || "Brock" };
     }

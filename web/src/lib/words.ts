@@ -16,6 +16,7 @@ const WORDS: Record<string, string> = {
   "stream.online": "Live",
   "stream.offline": "Offline",
   checkpoint_clear: "IronMON checkpoint",
+  death_alert: "IronMON run over",
   sub_train: "Sub train",
   manual_override: "Announcement",
   alert: "Alert",

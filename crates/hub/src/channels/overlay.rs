@@ -112,10 +112,6 @@ async fn run(ctx: &Ctx<'_>, kind: &str, event: &str, payload: Value) -> Result<R
                 None => err(format!("No seed {id}")),
             }
         }
-        "ironmon:status" => Reply::Ok(
-            json!({"connected": false, "message": "The IronMON TCP service is not running"}),
-        ),
-        "rainwave:status" => Reply::Ok(json!({"enabled": false, "connected": false})),
         other => integration_command(ctx, Surface::Overlay, other, &payload, raw)
             .unwrap_or_else(|| err(format!("Unknown command: {other}"))),
     })

@@ -10,6 +10,7 @@ pub(crate) mod community;
 pub(crate) mod contexts;
 pub(crate) mod eventsub;
 pub(crate) mod health;
+pub(crate) mod ironmon;
 pub(crate) mod media;
 pub(crate) mod pages;
 pub(crate) mod seed;
@@ -141,6 +142,21 @@ pub(crate) fn router(hub: Arc<Hub>) -> Router {
         .route("/api/contexts", get(contexts::list).post(contexts::create))
         .route("/api/contexts/search", get(contexts::search))
         .route("/api/contexts/stats", get(contexts::stats))
+        .route("/api/ironmon/status", get(ironmon::status))
+        .route("/api/ironmon/challenges", get(ironmon::challenges))
+        .route(
+            "/api/ironmon/challenges/{id}/checkpoints",
+            get(ironmon::checkpoints),
+        )
+        .route(
+            "/api/ironmon/checkpoints/{id}/stats",
+            get(ironmon::checkpoint_stats),
+        )
+        .route("/api/ironmon/results/recent", get(ironmon::recent_results))
+        .route(
+            "/api/ironmon/seeds/{id}/challenge",
+            get(ironmon::seed_challenge),
+        )
         .route("/api/seed/query", post(seed::query))
         .route("/api/seed/status", get(seed::status))
         .route("/api/community/members", get(community::members))

@@ -211,7 +211,9 @@ fn type_rules(t: &str, f: &mut Map<String, Value>, opts: &Options) {
             copy(f, "eventType", "event_type");
             copy(f, "eventData", "raw_data");
         }
-        "ironmon.run_started" | "ironmon.run_checkpoint" => copy(f, "seed_id", "run_id"),
+        "ironmon.run_started" | "ironmon.run_checkpoint" | "ironmon.run_ended" => {
+            copy(f, "seed_id", "run_id")
+        }
         "rainwave.update" | "rainwave.song_changed" => {
             if let Some(Value::Object(song)) = f.remove("current_song") {
                 for (k, v) in song {

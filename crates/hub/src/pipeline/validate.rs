@@ -211,14 +211,22 @@ fn schema(event_type: &str) -> Option<Vec<Field>> {
         "ironmon.init"
         | "ironmon.seed"
         | "ironmon.checkpoint"
+        | "ironmon.location"
         | "ironmon.battle_start"
         | "ironmon.battle_end"
-        | "ironmon.pokemon_update" => vec![
+        | "ironmon.pokemon_update"
+        | "ironmon.item_update"
+        | "ironmon.stats_update"
+        | "ironmon.error" => vec![
             opt("version", Str(50)),
             opt("seed_count", NonNegInt),
             opt("pokemon_level", PosInt),
             opt("pokemon_hp", NonNegInt),
+            opt("run", Map),
         ],
+        "ironmon.run_started" | "ironmon.run_checkpoint" | "ironmon.run_ended" => {
+            vec![req("seed_id", PosInt), opt("run", Map)]
+        }
         t if t.starts_with("rainwave.") => vec![
             opt("song_id", PosInt),
             opt("station_id", PosInt),

@@ -24,6 +24,7 @@ pub const STYLES: &[&str] = &[
     "redemption",
     "hype_train",
     "checkpoint",
+    "death",
 ];
 
 /// Variables a template may use; an unknown one is refused by name.
@@ -143,6 +144,13 @@ pub fn default_style(key: &str) -> AlertStyle {
             "Hype train!",
             "Level {amount} · keep it going",
             ALERT_DURATION_MS,
+        ),
+        "death" => style(
+            true,
+            "Run over",
+            "{message}",
+            "{amount} checkpoints cleared · {reward} was next",
+            8_000,
         ),
         _ => style(
             true,
@@ -369,6 +377,7 @@ pub fn style_of(event_type: &str, data: &Value) -> Option<&'static str> {
         "channel.channel_points_custom_reward_redemption.add" => "redemption",
         "channel.hype_train.begin" => "hype_train",
         "ironmon.run_checkpoint" if data.get("passed") == Some(&Value::Bool(true)) => "checkpoint",
+        "ironmon.run_ended" => "death",
         _ => return None,
     })
 }
@@ -460,6 +469,12 @@ pub fn sample_event(
             "channel.hype_train.begin",
             json!({"id": "test", "broadcaster_user_id": "2", "broadcaster_user_login": "landale",
                    "level": n(1), "total": 500, "progress": 500, "goal": 1000, "test": true}),
+        ),
+        "death" => (
+            "ironmon.run_ended",
+            json!({"seed_id": 1, "reason": if text.is_empty() { "lost to Brock" } else { text.as_str() },
+                   "trainer": "Brock", "checkpoint": "BROCK", "checkpoints_cleared": n(4),
+                   "test": true}),
         ),
         "checkpoint" => (
             "ironmon.run_checkpoint",

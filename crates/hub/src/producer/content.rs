@@ -47,6 +47,10 @@ struct Run {
     checkpoints_cleared: u64,
     current_checkpoint: Option<String>,
     started_at: DateTime<Utc>,
+    /// The IronMON integration's view of the run (every `ironmon.*` event carries it
+    /// as `run`): clear rates, attempts, next trainer, location, team.
+    #[serde(default)]
+    view: Option<Value>,
 }
 
 #[derive(Debug, Default, Clone, Serialize, Deserialize)]
@@ -172,6 +176,7 @@ impl Aggregator {
                     checkpoints_cleared: 0,
                     current_checkpoint: None,
                     started_at: now,
+                    view: None,
                 });
                 seen.ironmon = true;
             }
@@ -183,6 +188,24 @@ impl Aggregator {
                 }
             }
             _ => {}
+        }
+        // The integration's own view, when the event carries it, is the whole truth.
+        if let (true, Some(view)) = (
+            e.kind.starts_with("ironmon."),
+            e.field("run").filter(|v| v.is_object()),
+        ) {
+            let run = self.run.get_or_insert(Run {
+                seed_id: Value::Null,
+                checkpoints_cleared: 0,
+                current_checkpoint: None,
+                started_at: now,
+                view: None,
+            });
+            run.seed_id = view["run_number"].clone();
+            run.checkpoints_cleared = view["checkpoints_cleared"].as_u64().unwrap_or(0);
+            run.current_checkpoint = view["current_checkpoint"].as_str().map(str::to_string);
+            run.view = Some(view.clone());
+            seen.ironmon = true;
         }
         seen
     }
@@ -295,6 +318,20 @@ impl Aggregator {
                 g
             }
             "ironmon_run_stats" => match &self.run {
+                Some(Run { view: Some(v), .. }) if !v["run_number"].is_null() => json!({
+                    "run_number": v["run_number"],
+                    "active": v["active"],
+                    "checkpoints_cleared": v["checkpoints_cleared"],
+                    "total_checkpoints": v["total_checkpoints"],
+                    "progress_percentage": v["progress_percentage"],
+                    "current_checkpoint": v["current_checkpoint"],
+                    "next_checkpoint": v["next_checkpoint"]["name"],
+                    "trainer": v["trainer"],
+                    "clear_rate": v["clear_rate"],
+                    "attempts": v["attempts"],
+                    "location": v["location"]["location_name"],
+                    "ended": v["ended"],
+                }),
                 Some(r) => json!({
                     "run_number": r.seed_id,
                     "checkpoints_cleared": r.checkpoints_cleared,
@@ -308,6 +345,20 @@ impl Aggregator {
                 }),
             },
             "ironmon_progression" => match &self.run {
+                Some(Run { view: Some(v), .. }) if !v["run_number"].is_null() => json!({
+                    "has_active_run": v["active"],
+                    "run_number": v["run_number"],
+                    "current_checkpoint": v["current_checkpoint"],
+                    "next_checkpoint": v["next_checkpoint"]["name"],
+                    "trainer": v["trainer"],
+                    "clear_rate": v["clear_rate"],
+                    "clear_rate_percentage": v["clear_rate"],
+                    "attempts_on_record": v["attempts"],
+                    "checkpoints_cleared": v["checkpoints_cleared"],
+                    "total_checkpoints": v["total_checkpoints"],
+                    "location": v["location"]["location_name"],
+                    "ended": v["ended"],
+                }),
                 Some(r) => json!({
                     "has_active_run": true,
                     "run_number": r.seed_id,
@@ -448,5 +499,35 @@ mod tests {
         assert_eq!(c["run_number"], 42);
         assert_eq!(c["checkpoints_cleared"], 1);
         assert_eq!(c["current_checkpoint"], "BROCK");
+    }
+
+    #[test]
+    fn the_integrations_view_gives_real_values() {
+        let mut a = Aggregator::default();
+        let now = at("2026-11-24T10:00:00Z");
+        let view = json!({"run_number": 7, "active": true, "checkpoints_cleared": 4,
+            "total_checkpoints": 24, "progress_percentage": 16.7, "current_checkpoint": "RIVAL2",
+            "next_checkpoint": {"name": "BROCK", "trainer": "Brock", "clear_rate": 40.0},
+            "trainer": "Brock", "clear_rate": 40.0, "attempts": 12,
+            "location": {"location_id": 2, "location_name": "Pewter Gym"}, "ended": null});
+        let seen = a.observe(
+            now,
+            &ev("ironmon.location", json!({"location_id": 2, "run": view})),
+        );
+        assert!(seen.ironmon);
+        let c = a.content("ironmon_run_stats", now);
+        assert_eq!(
+            (c["clear_rate"].clone(), c["attempts"].clone()),
+            (json!(40.0), json!(12))
+        );
+        assert_eq!(c["location"], "Pewter Gym");
+        let p = a.content("ironmon_progression", now);
+        assert_eq!(
+            (p["trainer"].clone(), p["has_active_run"].clone()),
+            (json!("Brock"), json!(true))
+        );
+        // It survives the producer's snapshot.
+        let back: Aggregator = serde_json::from_value(serde_json::to_value(&a).unwrap()).unwrap();
+        assert_eq!(back.content("ironmon_run_stats", now)["clear_rate"], 40.0);
     }
 }

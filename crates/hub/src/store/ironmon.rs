@@ -1,8 +1,10 @@
-//! IronMON reads used by `overlay:*` commands. The TCP ingest and
-//! run tracking arrive with the IronMON issue; the tables and seed data are here.
+//! IronMON's stored runs: the reads behind `overlay:ironmon` commands and the REST
+//! routes, and [`RunStore`] for the IronMON integration (seeds, results, run ends).
 
 use super::{Result, Store};
 use crate::with_pool;
+use landale_ironmon::run::{Challenge, Checkpoint as RunCheckpoint, Loaded, Write};
+use landale_ironmon::{RunStore, StoreFuture};
 use serde::Serialize;
 use serde_json::{json, Value};
 
@@ -53,18 +55,25 @@ impl Store {
 
     /// Most recent results first, joined to seed, checkpoint and challenge.
     pub async fn recent_results(&self, limit: i64) -> Result<Value> {
-        let rows: Vec<(i64, i64, String, String, bool)> = with_pool!(self, p => sqlx::query_as(
-            "SELECT r.id, r.seed_id, c.name, ch.name, r.result FROM results r
+        self.recent_results_before(limit, None).await
+    }
+
+    /// As [`Store::recent_results`], older than the result id `cursor` when given.
+    pub async fn recent_results_before(&self, limit: i64, cursor: Option<i64>) -> Result<Value> {
+        let rows: Vec<(i64, i64, String, String, String, bool)> = with_pool!(self, p => sqlx::query_as(
+            "SELECT r.id, r.seed_id, c.name, c.trainer, ch.name, r.result FROM results r
              JOIN checkpoints c ON c.id = r.checkpoint_id JOIN seeds s ON s.id = r.seed_id
-             JOIN challenges ch ON ch.id = s.challenge_id ORDER BY r.id DESC LIMIT $1",
+             JOIN challenges ch ON ch.id = s.challenge_id WHERE r.id < $2 ORDER BY r.id DESC LIMIT $1",
         )
         .bind(limit)
+        .bind(cursor.unwrap_or(i64::MAX))
         .fetch_all(p)
         .await?);
         Ok(Value::Array(
             rows.into_iter()
-                .map(|(id, seed, cp, ch, result)| {
-                    json!({"id": id, "seed_id": seed, "checkpoint_name": cp, "challenge_name": ch, "result": result})
+                .map(|(id, seed, cp, trainer, ch, result)| {
+                    json!({"id": id, "seed_id": seed, "checkpoint_name": cp, "trainer": trainer,
+                           "challenge_name": ch, "result": result})
                 })
                 .collect(),
         ))
@@ -89,5 +98,87 @@ impl Store {
             "seed_id": seed_id, "challenge_name": name, "completed_checkpoints": done,
             "last_result": any_win.map(|w| w == 1),
         })))
+    }
+}
+
+impl Store {
+    /// The first challenge (the seeded "Kaizo IronMON") with its history and the
+    /// latest seed, for the run tracker.
+    pub async fn ironmon_load(&self) -> Result<Loaded> {
+        let (id, name): (i64, String) = with_pool!(self, p => sqlx::query_as(
+            "SELECT id, name FROM challenges ORDER BY id LIMIT 1").fetch_one(p).await?);
+        let checkpoints = self
+            .checkpoints(id)
+            .await?
+            .into_iter()
+            .map(|c| RunCheckpoint {
+                id: c.id,
+                name: c.name,
+                trainer: c.trainer,
+                order: c.order,
+            })
+            .collect();
+        let (attempts,): (i64,) = with_pool!(self, p => sqlx::query_as(
+            "SELECT COUNT(*) FROM seeds WHERE challenge_id = $1").bind(id).fetch_one(p).await?);
+        let rates: Vec<(i64, i64, i64)> = with_pool!(self, p => sqlx::query_as(
+            "SELECT checkpoint_id, CAST(COALESCE(SUM(CASE WHEN result THEN 1 ELSE 0 END), 0) AS BIGINT), COUNT(*)
+             FROM results GROUP BY checkpoint_id").fetch_all(p).await?);
+        let latest: Option<(i64, Option<String>)> = with_pool!(self, p => sqlx::query_as(
+            "SELECT id, end_reason FROM seeds WHERE challenge_id = $1 ORDER BY id DESC LIMIT 1")
+            .bind(id).fetch_optional(p).await?);
+        let current = match latest {
+            Some((seed, ended)) => {
+                let cleared: Vec<(i64,)> = with_pool!(self, p => sqlx::query_as(
+                    "SELECT checkpoint_id FROM results WHERE seed_id = $1 AND result ORDER BY id")
+                    .bind(seed).fetch_all(p).await?);
+                Some((seed, cleared.into_iter().map(|c| c.0).collect(), ended))
+            }
+            None => None,
+        };
+        Ok(Loaded {
+            challenge: Challenge {
+                id,
+                name,
+                checkpoints,
+            },
+            attempts,
+            rates,
+            current,
+        })
+    }
+
+    pub async fn ironmon_write(&self, w: &Write) -> Result<()> {
+        match w {
+            Write::Seed { seed, challenge_id } => {
+                with_pool!(self, p => sqlx::query(
+                    "INSERT INTO seeds (id, challenge_id) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET end_reason = NULL")
+                    .bind(seed).bind(challenge_id).execute(p).await.map(|_| ())?);
+            }
+            Write::Result {
+                seed,
+                checkpoint_id,
+                passed,
+            } => {
+                with_pool!(self, p => sqlx::query(
+                    "INSERT INTO results (seed_id, checkpoint_id, result) VALUES ($1, $2, $3)
+                     ON CONFLICT (seed_id, checkpoint_id) DO UPDATE SET result = excluded.result")
+                    .bind(seed).bind(checkpoint_id).bind(passed).execute(p).await.map(|_| ())?);
+            }
+            Write::Ended { seed, reason } => {
+                with_pool!(self, p => sqlx::query("UPDATE seeds SET end_reason = $2 WHERE id = $1")
+                    .bind(seed).bind(reason).execute(p).await.map(|_| ())?);
+            }
+        }
+        Ok(())
+    }
+}
+
+impl RunStore for Store {
+    fn load(&self) -> StoreFuture<'_, Loaded> {
+        Box::pin(async move { self.ironmon_load().await.map_err(|e| e.to_string()) })
+    }
+
+    fn write<'a>(&'a self, w: &'a Write) -> StoreFuture<'a, ()> {
+        Box::pin(async move { self.ironmon_write(w).await.map_err(|e| e.to_string()) })
     }
 }

@@ -131,6 +131,8 @@ export function alertText(a: Item, style: AlertStyle | null = null): { kicker: s
       };
     case "checkpoint_clear":
       return { kicker: "Checkpoint cleared", title: String(d.checkpoint_name ?? "Checkpoint"), detail: d.seed_id ? `Seed ${d.seed_id}` : "" };
+    case "death_alert":
+      return { kicker: "Run over", title: String(d.message ?? "The run is over"), detail: `${count(d.amount ?? 0)} checkpoints cleared` };
     case "manual_override":
       return { kicker: "Announcement", title: String(d.message ?? d.title ?? d.type ?? "Heads up"), detail: String(d.detail ?? "") };
     default:

@@ -649,6 +649,21 @@ impl Machine {
                                   "seed_id": e.field("seed_id").cloned().unwrap_or(Value::Null)});
                 self.alert(now, "checkpoint", 0, None, data, |_, _| {});
             }
+            "ironmon.run_ended"
+                if self.show == "ironmon" || e.field("test") == Some(&Value::Bool(true)) =>
+            {
+                let cleared = e
+                    .field("checkpoints_cleared")
+                    .and_then(Value::as_u64)
+                    .unwrap_or(0);
+                let data = json!({"type": "death_alert",
+                                  "seed_id": e.field("seed_id").cloned().unwrap_or(Value::Null),
+                                  "message": e.field("reason").cloned().unwrap_or(Value::Null),
+                                  "trainer": e.field("trainer").cloned().unwrap_or(Value::Null),
+                                  "checkpoint_name": e.field("checkpoint").cloned().unwrap_or(Value::Null),
+                                  "amount": cleared});
+                self.alert(now, "death", cleared, None, data, |_, _| {});
+            }
             "stream.takeover_started" => {
                 let kind = e.str_field("takeover_type").unwrap_or("custom").to_string();
                 let message = e.str_field("message").map(str::to_string);

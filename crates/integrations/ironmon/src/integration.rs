@@ -1,0 +1,78 @@
+//! IronMON as the hub sees every integration: started, reported on, and asked
+//! `ironmon:status` / `ironmon:run` on the overlay and dashboard channels. (The stored
+//! history, `ironmon:challenges` and friends, is read by the hub from its store.)
+
+use crate::Ironmon;
+use landale_core::integration::{answer, Caller, Command, Surface};
+use landale_core::{Integration, ServiceStatus};
+use serde_json::{json, Value};
+use std::sync::Arc;
+use tokio::sync::watch;
+
+impl Integration for Ironmon {
+    fn name(&self) -> &'static str {
+        "ironmon_tcp"
+    }
+
+    fn start(self: Arc<Self>, shutdown: watch::Receiver<bool>) {
+        tokio::spawn(crate::listener::run(self, shutdown));
+    }
+
+    /// Working means listening; a connected tracker is not required.
+    fn service_status(&self) -> ServiceStatus {
+        self.with_status(|s| {
+            if s.listening {
+                ServiceStatus::up("healthy")
+            } else if self.settings.port.is_none() {
+                ServiceStatus::down("disabled", "the IronMON listener is off (IRONMON_PORT=off)")
+            } else {
+                ServiceStatus::down(
+                    "unhealthy",
+                    s.error
+                        .clone()
+                        .unwrap_or_else(|| "not listening yet".into()),
+                )
+            }
+        })
+    }
+
+    fn health(&self) -> Value {
+        let mut v = self.status();
+        v["status"] = self.service_status().status.into();
+        v
+    }
+
+    fn system_entry(&self) -> Value {
+        let st = self.service_status();
+        let mut v = st.entry();
+        let s = self.status();
+        v["port"] = s["port"].clone();
+        v["connection_count"] = s["connection_count"].clone();
+        v["service_type"] = "tcp_server".into();
+        v
+    }
+
+    fn overlay_initial(&self) -> Value {
+        json!({"listening": self.service_status().connected, "run": self.run_view()})
+    }
+
+    fn command(
+        self: Arc<Self>,
+        surface: Surface,
+        event: &str,
+        _payload: &Value,
+        _caller: &Caller,
+    ) -> Option<Command> {
+        match (surface, event) {
+            (Surface::Overlay | Surface::Dashboard, "ironmon:status") => {
+                let mut s = self.status();
+                s["connected"] = (s["connection_count"].as_u64().unwrap_or(0) > 0).into();
+                Some(answer(Ok(s)))
+            }
+            (Surface::Overlay | Surface::Dashboard, "ironmon:run") => {
+                Some(answer(Ok(self.run_view())))
+            }
+            _ => None,
+        }
+    }
+}
