@@ -9,7 +9,7 @@ import { resolve } from "node:path";
 const landale = process.env.LANDALE_URL ?? "http://127.0.0.1:7175";
 const here = import.meta.dirname;
 /** The OBS browser sources, each at /overlays/<name> (1920×1080, transparent). */
-export const OVERLAYS = ["omnibar", "takeover", "captions", "ironmon"];
+export const OVERLAYS = ["omnibar", "takeover", "captions", "ironmon", "music", "chat", "emote-rain"];
 
 export default defineConfig({
   plugins: [solid()],

@@ -36,6 +36,7 @@ pub fn status_for_code(code: &str) -> u16 {
         "unauthorized" => 401,
         "forbidden" => 403,
         "invalid_payload" | "validation_failed" => 422,
+        "missing_parameters" | "invalid_parameters" | "subscription_failed" => 400,
         "service_unavailable" | "not_configured" | "needs_login" | "vault_error" => 503,
         "api_error" => 502,
         "timeout" | "service_timeout" => 504,

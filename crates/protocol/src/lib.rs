@@ -12,6 +12,7 @@ pub mod catalogue;
 pub mod envelope;
 pub mod event;
 pub mod frame;
+pub mod schema;
 pub mod topic;
 
 pub use event::{Event, Source};

@@ -26,6 +26,10 @@ export const ZONES = {
   captions: { x: 260, y: 556, w: 1400, h: 188 },
   /** The IronMON run card, top left. */
   ironmon: { x: 48, y: 48, w: 460, h: 420 },
+  /** Now playing (Rainwave), top right. */
+  music: { x: 1452, y: 48, w: 420, h: 140 },
+  /** The chat, right, under the music and above the captions. */
+  chat: { x: 1452, y: 204, w: 420, h: 340 },
 } as const satisfies Record<string, Rect>;
 
 export type Zone = keyof typeof ZONES;
@@ -61,4 +65,7 @@ export const OVERLAY_PAGES = [
   { name: "omnibar", label: "Omnibar: bar, alerts, sub train" },
   { name: "captions", label: "Captions" },
   { name: "ironmon", label: "IronMON (ironmon scenes)" },
+  { name: "music", label: "Now playing (Rainwave)" },
+  { name: "chat", label: "Chat" },
+  { name: "emote-rain", label: "Emote rain (bottom: behind the rest)" },
 ] as const;

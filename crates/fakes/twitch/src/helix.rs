@@ -23,6 +23,10 @@ pub fn routes() -> Router<FakeTwitch> {
         .route("/helix/bits/cheermotes", get(cheermotes))
         .route("/_fake/cheermotes/{prefix}/{file}", get(cheermote_image))
         .route(
+            "/emoticons/v2/{id}/{format}/{theme}/{scale}",
+            get(emote_image),
+        )
+        .route(
             "/helix/eventsub/subscriptions",
             get(list_subs).post(create_sub).delete(delete_sub),
         )
@@ -311,6 +315,38 @@ async fn cheermote_image(
         r##"<svg xmlns="http://www.w3.org/2000/svg" width="56" height="56" viewBox="0 0 56 56"><path d="M28 4 50 22 28 52 6 22Z" fill="{colour}" stroke="#fff" stroke-width="3"/></svg>"##
     );
     ([(axum::http::header::CONTENT_TYPE, "image/svg+xml")], svg).into_response()
+}
+
+/// An emote's image as Twitch's CDN serves it (`TWITCH_EMOTE_URL` →
+/// `<base>/<id>/default/dark/<scale>`): a small face in a colour of its own, so tests
+/// and the demo draw emotes without the internet.
+async fn emote_image(
+    axum::extract::Path((id, _format, _theme, _scale)): axum::extract::Path<(
+        String,
+        String,
+        String,
+        String,
+    )>,
+) -> Response {
+    if id.is_empty() || id.len() > 64 || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    let hue = id
+        .bytes()
+        .fold(7u32, |h, b| h.wrapping_mul(31).wrapping_add(b as u32))
+        % 360;
+    let svg = format!(
+        r##"<svg xmlns="http://www.w3.org/2000/svg" width="56" height="56" viewBox="0 0 56 56"><circle cx="28" cy="28" r="25" fill="hsl({hue},80%,55%)" stroke="#fff" stroke-width="3"/><circle cx="20" cy="23" r="4" fill="#111"/><circle cx="36" cy="23" r="4" fill="#111"/><path d="M17 34q11 10 22 0" stroke="#111" stroke-width="4" fill="none" stroke-linecap="round"/></svg>"##
+    );
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, "image/svg+xml"),
+            (axum::http::header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        svg,
+    )
+        .into_response()
 }
 
 /// Scopes a subscription type needs (Twitch's EventSub reference).

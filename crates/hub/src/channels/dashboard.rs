@@ -9,8 +9,8 @@
 //! message `rate_limit_exceeded`, and not run.
 
 use super::{
-    env_error, env_ok, envelope_pong, enveloped, integration_command, now_unix, Channel, Ctx,
-    Joined, Reply, UNAUTHORIZED,
+    env_error, envelope_pong, enveloped, integration_command, now_unix, Channel, Ctx, Joined,
+    Reply, UNAUTHORIZED,
 };
 use crate::bus::{BusKind, BusMessage};
 use landale_core::Surface;
@@ -68,7 +68,11 @@ pub(crate) fn route<'m>(topic: &str, msg: &'m BusMessage) -> Option<&'m str> {
 }
 
 /// Controls answered here (an integration checks its own).
-const CONTROL: &[&str] = &["rainwave:set_enabled", "rainwave:set_station"];
+const CONTROL: &[&str] = &[
+    "rainwave:set_enabled",
+    "rainwave:set_station",
+    "rainwave:config",
+];
 
 pub(crate) async fn handle_in(
     ctx: &Ctx<'_>,
@@ -101,11 +105,6 @@ pub(crate) async fn handle_in(
             ctx.hub.bus.publish_topic(ctx.topic, "shout", json);
             Reply::None
         }
-        "rainwave:get_status" => env_ok(json!({"enabled": false, "connected": false})),
-        "rainwave:set_enabled" | "rainwave:set_station" => env_error(
-            "service_unavailable",
-            "Rainwave is not configured: set RAINWAVE_USER_ID and RAINWAVE_API_KEY",
-        ),
         other => integration_command(ctx, Surface::Dashboard, other, &payload, enveloped)
             .unwrap_or_else(|| {
                 tracing::debug!(event = other, "dashboard channel ignores unknown command");

@@ -50,20 +50,7 @@ pub(crate) fn join_queue(ctx: &Ctx<'_>) -> Joined {
     }
 }
 
-const CONTROL: &[&str] = &[
-    "remove_queue_item",
-    "force_content",
-    "takeover",
-    "takeover_clear",
-    "pause_queue",
-    "resume_queue",
-    "skip_current",
-    "clear_queue",
-    "replay_alerts",
-    "update_alert_settings",
-    "test_alert",
-    "update_branding",
-];
+const CONTROL: &[&str] = landale_protocol::schema::STREAM_CONTROLS;
 
 /// Largest `force_content` data (serialised).
 const MAX_OVERRIDE_DATA_BYTES: usize = 1024;

@@ -8,6 +8,7 @@
 pub(crate) mod activity;
 pub(crate) mod community;
 pub(crate) mod contexts;
+pub(crate) mod control;
 pub(crate) mod eventsub;
 pub(crate) mod health;
 pub(crate) mod ironmon;
@@ -142,6 +143,22 @@ pub(crate) fn router(hub: Arc<Hub>) -> Router {
         .route("/api/contexts", get(contexts::list).post(contexts::create))
         .route("/api/contexts/search", get(contexts::search))
         .route("/api/contexts/stats", get(contexts::stats))
+        .route("/api/control/status", get(control::status))
+        .route("/api/control/services", get(control::services))
+        .route("/api/control/tokens", get(control::tokens))
+        .route("/api/control/ping", post(control::ping))
+        .route("/api/services", get(control::list))
+        .route("/api/services/health", get(control::health_all))
+        .route("/api/services/system-health", get(control::system_health))
+        .route("/api/services/{id}", get(control::one))
+        .route("/api/services/{id}/health", get(control::one_health))
+        .route("/api/websocket/schema", get(control::schema))
+        .route("/api/websocket/channels", get(control::schema_channels))
+        .route(
+            "/api/websocket/channels/{module}",
+            get(control::schema_channel),
+        )
+        .route("/api/websocket/examples", get(control::schema_examples))
         .route("/api/ironmon/status", get(ironmon::status))
         .route("/api/ironmon/challenges", get(ironmon::challenges))
         .route(

@@ -44,6 +44,8 @@ impl Link {
         match self {
             Link::Ready => "healthy",
             Link::Connecting | Link::Authenticating => "degraded",
+            // Off by the streamer's choice (no OBS_WEBSOCKET_URL): not a fault.
+            Link::NotConfigured => "not_configured",
             _ => "unhealthy",
         }
     }
@@ -563,7 +565,7 @@ mod tests {
     fn status_shape_and_reset() {
         let mut s = ObsState::new(None);
         assert_eq!(s.status_json()["connection_state"], "not_configured");
-        assert_eq!(s.status_json()["status"], "unhealthy");
+        assert_eq!(s.status_json()["status"], "not_configured");
         s = ObsState::new(Some("ws://127.0.0.1:4455".into()));
         s.link = Link::Ready;
         s.current_scene = Some("A".into());

@@ -90,6 +90,7 @@ impl Integration for Twitch {
             self.emote_url.clone(),
             self.cheermotes.clone(),
         )
+        .merge(crate::subscriptions::routes(self.clone()))
     }
 
     fn command(

@@ -10,6 +10,7 @@ mod integration;
 pub mod login;
 pub mod oauth;
 pub mod settings;
+pub mod subscriptions;
 pub mod tokens;
 pub mod vault;
 
@@ -117,4 +118,38 @@ pub fn service_entry(tokens: &tokens::Tokens, eventsub: &eventsub::EventSub) -> 
     });
     entry["eventsub"] = serde_json::to_value(&es).unwrap_or_default();
     entry
+}
+
+/// The `twitch` entry of `/api/control/tokens`: whether a usable token is held, when
+/// it expires and its scopes (never the token itself).
+pub fn token_entry(tokens: &tokens::Tokens) -> serde_json::Value {
+    use tokens::TokenState;
+    let st = tokens.state();
+    let (valid, expires_at, scopes, user_id) = match &st {
+        TokenState::Valid {
+            expires_at,
+            scopes,
+            user_id,
+        } => (
+            *expires_at > chrono::Utc::now(),
+            Some(expires_at.to_rfc3339()),
+            scopes.clone(),
+            user_id.clone(),
+        ),
+        TokenState::Degraded { expires_at, .. } => {
+            (false, Some(expires_at.to_rfc3339()), vec![], None)
+        }
+        _ => (false, None, vec![], None),
+    };
+    let reason = match &st {
+        TokenState::NotConfigured { reason }
+        | TokenState::NeedsLogin { reason }
+        | TokenState::VaultError { reason }
+        | TokenState::Degraded { reason, .. } => Some(reason.clone()),
+        TokenState::Valid { .. } => None,
+    };
+    serde_json::json!({
+        "service": "twitch", "connected": valid, "token_valid": valid, "expires_at": expires_at,
+        "scopes": scopes, "user_id": user_id, "reason": reason,
+    })
 }

@@ -57,6 +57,8 @@ pub struct Status {
     pub session_id: Option<String>,
     pub subscription_count: usize,
     pub subscription_cost: u64,
+    /// The types subscribed in this session.
+    pub subscribed: Vec<String>,
     /// Types skipped because the token lacks their scope.
     pub skipped: Vec<String>,
     /// Types whose creation failed for a transient reason in this session, being
@@ -257,6 +259,7 @@ impl EventSub {
                         s.session_id = None;
                         s.subscription_count = 0;
                         s.subscription_cost = 0;
+                        s.subscribed.clear();
                         s.last_error = Some(reason);
                         s.reconnects += 1;
                     });
@@ -327,6 +330,7 @@ impl EventSub {
             s.session_id = Some(session.clone());
             s.failed.clear();
             s.refused.clear();
+            s.subscribed.clear();
         });
         tracing::info!(session = %session, "EventSub connected");
 
@@ -365,6 +369,9 @@ impl EventSub {
                             s.subscription_count = n;
                             s.subscription_cost = c;
                             s.failed.retain(|f| *f != kind);
+                            if !s.subscribed.contains(&kind) {
+                                s.subscribed.push(kind);
+                            }
                         });
                     }
                     Some(SubResult::Skipped(t)) => self.update(|s| if !s.skipped.contains(&t) { s.skipped.push(t) }),
@@ -508,9 +515,11 @@ impl EventSub {
                     sub["status"].as_str().unwrap_or("?")
                 );
                 tracing::warn!("EventSub subscription {why}");
+                let kind = sub["type"].as_str().unwrap_or_default().to_string();
                 self.update(|s| {
                     s.subscription_count = n;
                     s.subscription_cost = c;
+                    s.subscribed.retain(|t| *t != kind);
                     s.last_error = Some(why);
                 });
             }

@@ -1,0 +1,284 @@
+//! The control and introspection routes (reference §11.1, §11.3, §11.5): shapes and
+//! codes, the token on `ping`, the WebSocket schema generated from the protocol
+//! tables, the Twitch subscription routes against the fake Twitch (list, create,
+//! delete, the health report's real numbers), and Rainwave's routes against the fake
+//! Rainwave (status, a config change that really changes what is polled).
+
+use fake_rainwave::FakeRainwave;
+use landale_testkit::{twitch, Opts, TestHub, TOKEN};
+use serde_json::{json, Value};
+use std::time::Duration;
+
+async fn get(hub: &TestHub, path: &str) -> (u16, Value) {
+    let r = reqwest::get(hub.http(path)).await.unwrap();
+    (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+}
+
+async fn post(hub: &TestHub, path: &str, body: Value, token: bool) -> (u16, Value) {
+    let mut r = reqwest::Client::new().post(hub.http(path)).json(&body);
+    if token {
+        r = r.bearer_auth(TOKEN);
+    }
+    let r = r.send().await.unwrap();
+    (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn control_and_services_routes() {
+    let hub = TestHub::start(Opts::default()).await;
+    hub.hub()
+        .ironmon
+        .listening(Duration::from_secs(10))
+        .await
+        .unwrap();
+    let (code, s) = get(&hub, "/api/control/status").await;
+    assert_eq!(code, 200);
+    assert_eq!(s["success"], true);
+    assert!(
+        s["data"]["services"]["ironmon_tcp"]["connected"] == true,
+        "{s}"
+    );
+    assert!(s["data"]["server"]["uptime_seconds"].is_u64());
+    let (_, svc) = get(&hub, "/api/control/services").await;
+    assert_eq!(svc["data"]["ironmon_tcp"]["service_type"], "tcp_server");
+    assert_eq!(svc["data"]["database"]["seed_count"], 0);
+    let (_, tok) = get(&hub, "/api/control/tokens").await;
+    assert_eq!(tok["data"]["twitch"]["token_valid"], false);
+    assert!(tok["data"]["twitch"].get("access_token").is_none());
+    let (code, body) = post(&hub, "/api/control/ping", json!({}), false).await;
+    assert_eq!(code, 401, "a control without the token: {body}");
+    let (code, pong) = post(&hub, "/api/control/ping", json!({}), true).await;
+    assert_eq!((code, pong["data"]["pong"].clone()), (200, json!(true)));
+
+    let (_, list) = get(&hub, "/api/services").await;
+    let names: Vec<&str> = list["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["obs", "twitch", "ironmon_tcp", "rainwave"]);
+    assert!(list["services"][0]["capabilities"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("scenes")));
+    let (_, health) = get(&hub, "/api/services/health").await;
+    assert_eq!(health["health"]["ironmon_tcp"]["listening"], true);
+    let (code, sys) = get(&hub, "/api/services/system-health").await;
+    assert_eq!(code, 200, "{sys}");
+    assert_eq!(sys["system_health"]["status"], "healthy");
+    assert_eq!(sys["system_health"]["summary"]["healthy"], 1);
+    assert_eq!(
+        sys["system_health"]["services"]["rainwave"], "off",
+        "not configured is not a fault"
+    );
+    let (code, one) = get(&hub, "/api/services/rainwave").await;
+    assert_eq!(
+        (code, one["service"]["status"].clone()),
+        (200, json!("not_configured"))
+    );
+    let (code, missing) = get(&hub, "/api/services/nope").await;
+    assert_eq!(
+        (code, missing),
+        (404, json!({"error": "Service not found"}))
+    );
+    let (code, _) = get(&hub, "/api/services/ironmon_tcp/health").await;
+    assert_eq!(code, 200);
+
+    let (_, schema) = get(&hub, "/api/websocket/schema").await;
+    assert_eq!(schema["endpoint"], "/socket/websocket");
+    assert!(schema["event_types"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|t| t["type"] == "ironmon.run_ended"));
+    let (_, stream) = get(&hub, "/api/websocket/channels/stream").await;
+    assert!(stream["controls"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("takeover")));
+    let (code, _) = get(&hub, "/api/websocket/channels/nope").await;
+    assert_eq!(code, 404);
+    let (_, ex) = get(&hub, "/api/websocket/examples").await;
+    assert_eq!(
+        ex["v2"]["order"],
+        json!(["join_ref", "ref", "topic", "event", "payload"])
+    );
+
+    let (code, tw) = get(&hub, "/api/twitch/status").await;
+    assert_eq!((code, tw["success"].clone()), (503, json!(false)));
+    let (code, types) = get(&hub, "/api/twitch/subscription-types").await;
+    assert_eq!(code, 200);
+    assert!(types["data"]["channel"].as_array().unwrap().len() > 10);
+    let (code, h) = get(&hub, "/api/health/subscriptions").await;
+    assert_eq!(
+        (code, h["status"].clone()),
+        (200, json!("no_subscriptions"))
+    );
+    hub.stop().await;
+}
+
+#[tokio::test]
+async fn twitch_subscription_routes_against_the_fake() {
+    let (_fake, hub) = twitch::signed_in(
+        fake_twitch::FakeConfig::default(),
+        &[
+            "moderator:read:followers",
+            "user:read:chat",
+            "channel:read:subscriptions",
+        ],
+    )
+    .await;
+    let s = twitch::eventsub_until(&hub, "ready", |s| {
+        s.state == "ready" && s.subscription_count > 0
+    })
+    .await;
+    let (code, list) = get(&hub, "/api/twitch/subscriptions").await;
+    assert_eq!(code, 200, "{list}");
+    let subs = list["data"].as_array().unwrap();
+    assert_eq!(subs.len(), s.subscription_count, "{list}");
+    let (code, report) = get(&hub, "/api/health/subscriptions").await;
+    assert_eq!(code, 200, "{report}");
+    assert_eq!(
+        report["subscription_health"]["enabled_subscriptions"],
+        s.subscription_count
+    );
+    assert!(
+        report["subscription_health"]["subscriptions_by_type"]["channel.follow"] == 1,
+        "{report}"
+    );
+
+    let id = subs[0]["id"].as_str().unwrap().to_string();
+    let path = format!("/api/twitch/subscriptions/{id}");
+    let r = reqwest::Client::new()
+        .delete(hub.http(&path))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401, "delete is a control");
+    let r = reqwest::Client::new()
+        .delete(hub.http(&path))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let (_, after) = get(&hub, "/api/twitch/subscriptions").await;
+    assert_eq!(after["data"].as_array().unwrap().len(), subs.len() - 1);
+
+    let (code, bad) = post(
+        &hub,
+        "/api/twitch/subscriptions",
+        json!({"type": "channel.follow"}),
+        true,
+    )
+    .await;
+    assert_eq!(code, 400, "{bad}");
+    let (code, unknown) = post(
+        &hub,
+        "/api/twitch/subscriptions",
+        json!({"type": "channel.nope", "condition": {}}),
+        true,
+    )
+    .await;
+    assert_eq!(code, 400, "{unknown}");
+    let kind = subs[0]["type"].as_str().unwrap();
+    let (code, made) = post(
+        &hub,
+        "/api/twitch/subscriptions",
+        json!({"type": kind, "condition": subs[0]["condition"]}),
+        true,
+    )
+    .await;
+    assert_eq!(code, 200, "{made}");
+    assert_eq!(made["data"]["type"], kind);
+    hub.stop().await;
+}
+
+#[tokio::test]
+async fn rainwave_routes_with_the_fake() {
+    let (fake, addr) = FakeRainwave::start(([127, 0, 0, 1], 0).into(), "77", "k")
+        .await
+        .unwrap();
+    let mut settings = landale_rainwave::RainwaveArgs {
+        rainwave_api_key: Some("k".into()),
+        rainwave_user_id: Some("77".into()),
+        rainwave_api_url: Some(format!("http://{addr}/api4")),
+        rainwave_poll_ms: Some("200".into()),
+        ..Default::default()
+    }
+    .settings()
+    .unwrap();
+    settings.timeout = Duration::from_secs(2);
+    let hub = TestHub::start(Opts {
+        rainwave: Some(settings),
+        ..Opts::default()
+    })
+    .await;
+    let mut overlay = landale_testkit::ws_anon(&hub.ws_url(), "").await;
+    landale_testkit::join(&mut overlay, "overlay:music", json!({})).await;
+    let update = loop {
+        let e = landale_testkit::next_event(&mut overlay, "music_event").await;
+        if e[4]["type"] == "rainwave.update" {
+            break e;
+        }
+    };
+    assert_eq!(
+        update[4]["song_title"], "Gusty Garden Galaxy",
+        "flat fields for overlays"
+    );
+    let (code, st) = get(&hub, "/api/rainwave/status").await;
+    assert_eq!(code, 200);
+    assert_eq!(st["data"]["rainwave"]["listening"], true);
+    assert_eq!(st["data"]["rainwave"]["station"]["id"], 3);
+
+    let (code, _) = post(
+        &hub,
+        "/api/rainwave/config",
+        json!({"station_id": 2}),
+        false,
+    )
+    .await;
+    assert_eq!(code, 401);
+    let (code, bad) = post(&hub, "/api/rainwave/config", json!({"station_id": 9}), true).await;
+    assert_eq!(code, 400, "{bad}");
+    let (code, r) = post(
+        &hub,
+        "/api/rainwave/config",
+        json!({"station_id": "ocremix"}),
+        true,
+    )
+    .await;
+    assert_eq!(
+        (code, r["message"].clone()),
+        (200, json!("Configuration updated successfully"))
+    );
+    loop {
+        let e = landale_testkit::next_event(&mut overlay, "music_event").await;
+        if e[4]["type"] == "rainwave.update" && e[4]["station_name"] == "OCR Radio" {
+            break;
+        }
+    }
+    assert_eq!(fake.calls().last().unwrap()["sid"], "2");
+    let (_, off) = post(
+        &hub,
+        "/api/rainwave/config",
+        json!({"enabled": false}),
+        true,
+    )
+    .await;
+    assert_eq!(off["data"]["enabled"], false);
+    let e = loop {
+        let e = landale_testkit::next_event(&mut overlay, "music_event").await;
+        if e[4]["type"] == "rainwave.update" {
+            break e;
+        }
+    };
+    assert_eq!(e[4]["enabled"], false);
+    let (code, sys) = get(&hub, "/api/services/system-health").await;
+    assert_eq!(
+        (code, sys["system_health"]["services"]["rainwave"].clone()),
+        (200, json!("off"))
+    );
+    hub.stop().await;
+}
