@@ -432,13 +432,15 @@ fn e2e() -> Result<()> {
         "-p",
         "fake-twitch",
         "-p",
+        "fake-rainwave",
+        "-p",
         "seed",
         "-p",
         "nurvus",
     ]);
     status(
         build,
-        "cargo build -p landale -p fake-twitch -p seed -p nurvus",
+        "cargo build -p landale -p fake-twitch -p fake-rainwave -p seed -p nurvus",
     )?;
     let web = root().join("web");
     let mut node = Command::new("node");
@@ -450,6 +452,10 @@ fn e2e() -> Result<()> {
         .env(
             "FAKE_TWITCH_BIN",
             target_dir().join("debug").join("fake-twitch"),
+        )
+        .env(
+            "FAKE_RAINWAVE_BIN",
+            target_dir().join("debug").join("fake-rainwave"),
         );
     status(
         node,

@@ -28,7 +28,7 @@ test("dashboard: first-run checklist, streamer words, offline controls, a narrow
   const urls = await setup.locator("code.url").allTextContents();
   assert.deepEqual(
     urls.map((u) => u.replace(hub.base, "")),
-    ["/overlays/takeover", "/overlays/omnibar", "/overlays/captions", "/overlays/ironmon"],
+    ["/overlays/takeover", "/overlays/omnibar", "/overlays/captions", "/overlays/ironmon", "/overlays/music", "/overlays/chat", "/overlays/emote-rain"],
   );
   for (const u of urls) assert.equal((await fetch(u)).status, 200, u);
   await setup.getByText("I added them").click();

@@ -9,9 +9,10 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { browserRig, publishEvent } from "./harness.mjs";
+import { browserRig, publishEvent, replayIronmon } from "./harness.mjs";
 
 const DIR = join(import.meta.dirname, "golden");
 const UPDATE = process.env.UPDATE_GOLDEN === "1";
@@ -138,29 +139,24 @@ test("golden screenshots of every alert type, the sub train, the bar, captions, 
   await cover.waitForFunction(() => getComputedStyle(document.querySelector("[data-testid=takeover]") ?? document.body).opacity === "1");
   problems.push(await check("takeover", await stableShot(cover, { x: 280, y: 380, width: 1360, height: 320 })));
 
-  // The IronMON card during a run (the ironmon show, a run started, a checkpoint
-  // cleared).
+  // The IronMON card during a run: the tracker's messages over TCP (a seed, where
+  // the player is, the team, five checkpoints, a won gym battle).
   const iron = await rig.page();
   await iron.goto(`${hub.base}/overlays/ironmon?debug=1`);
   await iron.addStyleTag({ content: "html, body { background: #6b6f76 !important; }" });
-  await publishEvent(hub, "channel.update", {
-    broadcaster_user_id: "12826",
-    broadcaster_user_login: "avalonstar",
-    broadcaster_user_name: "Avalonstar",
-    title: "IronMON",
-    language: "en",
-    category_id: "490100",
-    category_name: "Pokémon FireRed/LeafGreen",
-    content_classification_labels: [],
-  }, "2");
-  for (const body of [
-    { type: "ironmon.run_started", data: { seed_id: 1042 } },
-    { type: "ironmon.run_checkpoint", data: { seed_id: 1042, checkpoint: "BROCK", passed: true } },
-  ]) {
-    const r = await hub.post("/api/events", body);
-    assert.equal(r.status, 200, JSON.stringify(r.body));
-  }
-  await iron.waitForSelector('[data-testid=ironmon][data-has-run="true"]', { timeout: 30_000 });
+  const session = join(mkdtempSync(join(tmpdir(), "ironmon-")), "run.jsonl");
+  writeFileSync(session, [
+    { type: "init", data: { version: "2.1.0", game: 3 } },
+    { type: "seed", data: { count: 1042 } },
+    { type: "pokemon_update", data: { team: [{ name: "Charmander", level: 14, hp: 30 }, { name: "Pidgey", level: 9, hp: 0 }] } },
+    ...["LAB", "RIVAL1", "FIRSTTRAINER", "RIVAL2", "BROCK"].map((name, i) => ({ type: "checkpoint", data: { id: i + 1, name } })),
+    { type: "battle_start", data: { trainer: "Brock", pokemon: [] } },
+    { type: "battle_end", data: { result: "win", pokemon: [] } },
+    { type: "location", data: { id: 3, name: "Pewter City" } },
+  ].map((m) => JSON.stringify(m)).join("\n"));
+  const { port } = (await hub.get("/api/ironmon/status")).body.data;
+  await replayIronmon(port, session);
+  await iron.getByTestId("ironmon-location").filter({ hasText: "Pewter City" }).waitFor({ timeout: 30_000 });
   problems.push(await check("ironmon", await stableShot(iron, { x: 24, y: 24, width: 508, height: 460 })));
 
   assert.deepEqual(problems.filter(Boolean), []);

@@ -63,6 +63,7 @@ export async function startFakeTwitch() {
       TWITCH_AUTH_URL: `${base}/oauth2`,
       TWITCH_API_URL: `${base}/helix`,
       TWITCH_EVENTSUB_URL: `ws://${addr}/ws`,
+      TWITCH_EMOTE_URL: `${base}/emoticons/v2`,
     },
     async control(path, body) {
       const r = await fetch(`${base}/_fake/${path}`, {
@@ -75,6 +76,51 @@ export async function startFakeTwitch() {
     },
     stop: () => child.kill("SIGKILL"),
   };
+}
+
+export const FAKE_RAINWAVE_BIN = process.env.FAKE_RAINWAVE_BIN || "";
+
+/** The fake Rainwave binary on a free port: landale's settings for it, `control(path,
+ * body)` for `/fake/*`, and `stop()`. */
+export async function startFakeRainwave() {
+  if (!FAKE_RAINWAVE_BIN) throw new Error("FAKE_RAINWAVE_BIN is not set: run through cargo xtask test");
+  const port = await freePort();
+  const child = spawn(FAKE_RAINWAVE_BIN, ["--port", String(port), "--user-id", "4242", "--key", "e2e-key"], { stdio: ["ignore", "inherit", "inherit"] });
+  await waitPort(port, 20_000, "fake-rainwave");
+  const base = `http://127.0.0.1:${port}`;
+  return {
+    base,
+    env: { RAINWAVE_API_URL: `${base}/api4`, RAINWAVE_USER_ID: "4242", RAINWAVE_API_KEY: "e2e-key", RAINWAVE_POLL_MS: "300" },
+    async control(path, body = {}) {
+      const r = await fetch(`${base}/fake/${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+      if (!r.ok) throw new Error(`/fake/${path}: ${r.status}`);
+      return r.json();
+    },
+    stop: () => child.kill("SIGKILL"),
+  };
+}
+
+/** The IronMON tracker: a recorded session (JSON Lines, as `cargo xtask ironmon-replay`
+ * reads them) sent framed over TCP to the hub's IronMON port, as fast as it goes. */
+export async function replayIronmon(port, file = new URL("../../../crates/integrations/ironmon/sessions/brock.jsonl", import.meta.url)) {
+  const { readFileSync } = await import("node:fs");
+  const net = await import("node:net");
+  const frames = readFileSync(file, "utf8")
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith("#"))
+    .map((l) => {
+      const m = JSON.parse(l);
+      delete m.after_ms;
+      const body = Buffer.from(JSON.stringify(m));
+      return Buffer.concat([Buffer.from(`${body.length} `), body]);
+    });
+  await new Promise((resolve, reject) => {
+    const sock = net.connect(port, "127.0.0.1", () => sock.end(Buffer.concat(frames)));
+    sock.on("close", resolve);
+    sock.on("error", reject);
+  });
+  return frames.length;
 }
 
 export const SEED_BIN = process.env.SEED_BIN || "";
@@ -271,6 +317,8 @@ export async function startLandale(env = {}) {
         LANDALE_DATA_DIR: dir,
         LANDALE_TOKEN: token,
         LANDALE_DEMO: "0",
+        // Any free port: the tracker's 8080 may be taken on a test machine.
+        IRONMON_PORT: "0",
         RUST_LOG: process.env.RUST_LOG || "warn",
         ...env,
       },
@@ -358,7 +406,7 @@ export const subscribe = (name, tier = "1000") => ({
   is_gift: false,
 });
 
-export const chat = (name, text) => ({
+export const chat = (name, text, extra = {}) => ({
   broadcaster_user_id: "12826",
   broadcaster_user_login: "avalonstar",
   broadcaster_user_name: "Avalonstar",
@@ -368,15 +416,20 @@ export const chat = (name, text) => ({
   chatter_user_name: name,
   message: {
     text,
-    fragments: text.split(" ").map((w) =>
-      w.startsWith("avalon") || w === "Kappa"
-        ? { type: "emote", text: w, emote: { id: w, emote_set_id: "0" } }
-        : { type: "text", text: w },
-    ),
+    // Twitch's fragments keep the spaces: emotes apart, the text between them as is.
+    fragments: text
+      .split(/( )/)
+      .filter((w) => w !== "")
+      .map((w) =>
+        w.startsWith("avalon") || w === "Kappa"
+          ? { type: "emote", text: w, emote: { id: w, emote_set_id: "0" } }
+          : { type: "text", text: w },
+      ),
   },
   color: "#9146FF",
   badges: [],
   message_type: "text",
+  ...extra,
 });
 
 /**

@@ -64,7 +64,9 @@ function Page() {
                   <div class="ironmon-head">
                     <div class="ironmon-title" data-testid="ironmon-run">Run #{r().runNumber}</div>
                     <Show when={r().attempts !== null}>
-                      <div class="ironmon-attempts">{r().attempts} attempts</div>
+                      <div class="ironmon-attempts">
+                        {r().attempts} attempt{r().attempts === 1 ? "" : "s"}
+                      </div>
                     </Show>
                   </div>
                   <Show when={r().ended}>
