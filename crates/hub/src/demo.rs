@@ -50,23 +50,36 @@ fn viewer(rng: &mut impl Rng) -> Value {
 fn chat(rng: &mut impl Rng) -> Value {
     let v = viewer(rng);
     let text = *CHAT.choose(rng).unwrap_or(&"hi");
-    let fragments: Vec<Value> = text
-        .split(' ')
-        .map(|w| {
-            if w.starts_with("avalon") || w == "Kappa" {
-                json!({"type": "emote", "text": w, "emote": {"id": w, "emote_set_id": "0"}})
-            } else {
-                json!({"type": "text", "text": w})
-            }
-        })
-        .collect();
+    // Twitch's fragments: each emote on its own, the text between them (spaces kept).
+    let mut fragments: Vec<Value> = vec![];
+    for (i, w) in text.split(' ').enumerate() {
+        if i > 0 {
+            fragments.push(json!({"type": "text", "text": " "}));
+        }
+        if w.starts_with("avalon") || w == "Kappa" {
+            fragments
+                .push(json!({"type": "emote", "text": w, "emote": {"id": w, "emote_set_id": "0"}}));
+        } else {
+            fragments.push(json!({"type": "text", "text": w}));
+        }
+    }
+    const COLOURS: [&str; 6] = [
+        "#9146FF", "#1E90FF", "#FF7F50", "#2E8B57", "#DAA520", "#FF69B4",
+    ];
+    let colour = *COLOURS.choose(rng).unwrap_or(&"#9146FF");
+    let badges = match rng.random_range(0..10) {
+        0 => json!([{"set_id": "moderator", "id": "1", "info": ""}]),
+        1..=3 => json!([{"set_id": "subscriber", "id": "3", "info": "3"}]),
+        4 => json!([{"set_id": "vip", "id": "1", "info": ""}]),
+        _ => json!([]),
+    };
     with(
         broadcaster(),
         json!({
             "message_id": uuid::Uuid::new_v4().to_string(),
             "chatter_user_id": v["user_id"], "chatter_user_login": v["user_login"], "chatter_user_name": v["user_name"],
             "message": {"text": text, "fragments": fragments},
-            "color": "#9146FF", "badges": [], "message_type": "text",
+            "color": colour, "badges": badges, "message_type": "text",
         }),
     )
 }

@@ -46,6 +46,34 @@ pub fn parse(text: &str) -> Result<Vec<Step>, String> {
     Ok(out)
 }
 
+/// Renumber the session's seeds so its runs continue from `first` (a demo replayed
+/// again is new runs, not the old ones resumed): each distinct seed, in order of
+/// appearance, becomes `first`, `first + 1`, ...; checkpoints' `seed` follow.
+pub fn renumber(steps: &mut [Step], first: i64) {
+    let mut map: Vec<(i64, i64)> = vec![];
+    let mut to = |old: i64| -> i64 {
+        if let Some((_, n)) = map.iter().find(|(o, _)| *o == old) {
+            return *n;
+        }
+        let n = first + map.len() as i64;
+        map.push((old, n));
+        n
+    };
+    for s in steps.iter_mut() {
+        let kind = s.message["type"].as_str().unwrap_or_default().to_string();
+        for key in ["data", "metadata"] {
+            let field = match kind.as_str() {
+                "seed" => "count",
+                "checkpoint" => "seed",
+                _ => continue,
+            };
+            if let Some(old) = s.message[key][field].as_i64() {
+                s.message[key][field] = to(old).into();
+            }
+        }
+    }
+}
+
 /// The frames of a session, back to back.
 pub fn frames(steps: &[Step]) -> Vec<u8> {
     steps
@@ -105,6 +133,23 @@ mod tests {
         let f = frames(&steps);
         let decoded = crate::framing::Decoder::new().push(&f);
         assert_eq!(decoded.len(), steps.len());
+    }
+
+    #[test]
+    fn renumbered_seeds_continue_from_a_number() {
+        let mut steps = parse(DEMO).unwrap();
+        renumber(&mut steps, 9000);
+        let seeds: Vec<i64> = steps
+            .iter()
+            .filter(|s| s.message["type"] == "seed")
+            .map(|s| s.message["data"]["count"].as_i64().unwrap())
+            .collect();
+        assert_eq!(seeds, [9000, 9001]);
+        let cp = steps
+            .iter()
+            .find(|s| s.message["type"] == "checkpoint")
+            .unwrap();
+        assert_eq!(cp.message["data"]["seed"], 9000);
     }
 
     #[test]
