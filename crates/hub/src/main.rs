@@ -102,7 +102,11 @@ fn main() -> std::process::ExitCode {
             }
         }
         Command::Serve => {
-            landale_core::logging::init(config.log_format);
+            landale_core::logging::init_with_extra(
+                config.log_format,
+                "info",
+                landale_seq::from_env("landale").map(|(layer, _)| layer),
+            );
             let rt = match tokio::runtime::Runtime::new() {
                 Ok(rt) => rt,
                 Err(e) => {

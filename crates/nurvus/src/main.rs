@@ -32,7 +32,11 @@ async fn main() {
 
 async fn serve() -> i32 {
     match landale_core::logging::LogFormat::parse(std::env::var("LOG_FORMAT").ok().as_deref()) {
-        Ok(f) => landale_core::logging::init(f),
+        Ok(f) => landale_core::logging::init_with_extra(
+            f,
+            "info",
+            landale_seq::from_env("nurvus").map(|(layer, _)| layer),
+        ),
         Err(e) => {
             eprintln!("nurvus: {e}");
             return 2;

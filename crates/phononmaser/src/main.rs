@@ -20,7 +20,11 @@ async fn main() {
         }
     };
     // whisper.cpp reports every buffer it allocates at info: only its warnings show.
-    landale_core::logging::init_with(settings.log_format, "info,whisper_rs=warn");
+    landale_core::logging::init_with_extra(
+        settings.log_format,
+        "info,whisper_rs=warn",
+        landale_seq::from_env("phononmaser").map(|(layer, _)| layer),
+    );
     // whisper.cpp's own log lines become tracing events.
     whisper_rs::install_logging_hooks();
     if let Err(e) = run(settings).await {

@@ -254,7 +254,10 @@ async fn heard_with_names(sentence: &str, prompt: bool) -> Option<String> {
         "{h}"
     );
     let mut sub = subscriber(&hub).await;
-    stream(&pm.audio, "Mic", &speech(sentence, 0.3, 1.0), 4.0).await;
+    // Silence enough after the sentence for the pause to end the utterance: one cut
+    // off by the socket closing decodes a shorter tail, and whisper spells the name
+    // differently from it (seen on a loaded machine).
+    stream(&pm.audio, "Mic", &speech(sentence, 0.3, 2.5), 4.0).await;
     let f = next_final(&mut sub, &mut Vec::new(), Duration::from_secs(60))
         .await
         .expect("a final");

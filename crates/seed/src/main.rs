@@ -18,7 +18,11 @@ async fn main() {
     if let Some(Command::Export(e)) = &args.command {
         std::process::exit(export(&settings, e).await);
     }
-    landale_core::logging::init(settings.log_format);
+    landale_core::logging::init_with_extra(
+        settings.log_format,
+        "info",
+        landale_seq::from_env("seed").map(|(layer, _)| layer),
+    );
     let addr = std::net::SocketAddr::new(settings.host, settings.health_port);
     let listener = match tokio::net::TcpListener::bind(addr).await {
         Ok(l) => l,

@@ -52,6 +52,46 @@ impl Integration for Ironmon {
         v
     }
 
+    /// The services panel's line: the port, the tracker's connection, messages and
+    /// rejections, and the run.
+    fn telemetry_entry(&self) -> Option<Value> {
+        let st = self.service_status();
+        let s = self.status();
+        let n = s["connection_count"].as_u64().unwrap_or(0);
+        let rejected: u64 = s["rejected"]
+            .as_object()
+            .map(|m| m.values().filter_map(Value::as_u64).sum())
+            .unwrap_or(0);
+        let run = &s["run"];
+        let mut detail = format!(
+            "port {} · {} · {} messages",
+            s["port"],
+            match n {
+                0 => "no tracker connected".to_string(),
+                1 => "the tracker is connected".to_string(),
+                n => format!("{n} trackers connected"),
+            },
+            s["messages"]
+        );
+        if rejected > 0 {
+            detail.push_str(&format!(
+                " · {rejected} rejected ({})",
+                s["last_rejection"].as_str().unwrap_or("")
+            ));
+        }
+        if let Some(r) = run["run_number"].as_i64() {
+            detail.push_str(&format!(
+                " · run #{r}, {} checkpoints",
+                run["checkpoints_cleared"]
+            ));
+        }
+        let mut v = st.entry();
+        v["status"] = st.status.into();
+        v["detail"] = detail.into();
+        v["connections"] = s["connections"].clone();
+        Some(v)
+    }
+
     fn overlay_initial(&self) -> Value {
         json!({"listening": self.service_status().connected, "run": self.run_view()})
     }

@@ -45,6 +45,33 @@ impl Integration for Rainwave {
         v
     }
 
+    /// The services panel's line: the station and the song, or why not.
+    fn telemetry_entry(&self) -> Option<Value> {
+        let st = self.service_status();
+        let now = self.now_playing();
+        let detail = match (
+            now["listening"].as_bool(),
+            now["current_song"]["title"].as_str(),
+        ) {
+            (Some(true), Some(title)) => format!(
+                "{} · {title} by {}",
+                now["station_name"].as_str().unwrap_or(""),
+                now["current_song"]["artist"].as_str().unwrap_or("?")
+            ),
+            _ if st.connected => format!(
+                "{} · not tuned in",
+                now["station_name"].as_str().unwrap_or("")
+            ),
+            _ => String::new(),
+        };
+        let mut v = st.entry();
+        v["status"] = st.status.into();
+        if !detail.is_empty() {
+            v["detail"] = detail.into();
+        }
+        Some(v)
+    }
+
     fn overlay_initial(&self) -> Value {
         self.now_playing()
     }
