@@ -7,18 +7,22 @@ mod demo;
 mod model;
 
 use anyhow::{bail, Context, Result};
-use std::net::TcpListener;
+use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 const USAGE: &str = "usage: cargo xtask <command>
 
-  run          build Landale (release) and start it on embedded SQLite in demo mode, with
-               phononmaser (live captions) and seed (stream context, its embedded model)
-               beside it; models are fetched into the model cache when missing
+  run          build every part (release) and start the whole system under nurvus
+               (deploy/demo.json): the hub on embedded SQLite in demo mode, phononmaser with a
+               demo voice, seed with its embedded model, music, emotes and an IronMON run from
+               local stand-ins; models are fetched into the model cache when missing
   run --fake-twitch  the same, but events come from a local fake Twitch over EventSub
                (signed in with `landale twitch login`; its own data dir, target/fake-twitch-demo)
+  dist         release binaries of every part (landale with the pages embedded, phononmaser,
+               seed, nurvus, the fakes) and the deploy/ files in dist/, ready to copy to
+               another machine, with SHA-256 sums
   ironmon-replay [FILE] [--to HOST:PORT] [--speed N] [--hub URL]
                send a recorded IronMON session (JSON Lines of tracker messages; default
                the demo run) to landale's IronMON port (127.0.0.1:8080) at N× speed (0:
@@ -47,6 +51,7 @@ fn main() {
         },
         Some("test") => test(),
         Some("ironmon-replay") => demo::replay_command(&args[1..]),
+        Some("dist") => dist(),
         Some("model") => model::run(args.get(1).map(String::as_str)),
         Some("lint") => lint(),
         Some("bench") => match args.get(1).map(String::as_str) {
@@ -104,142 +109,188 @@ pub fn status(mut c: Command, what: &str) -> Result<()> {
     Ok(())
 }
 
+/// Every program of the demo, built for release in one cargo run (so its progress shows).
+const DEMO_PARTS: [&str; 7] = [
+    "landale",
+    "phononmaser",
+    "seed",
+    "nurvus",
+    "fake-rainwave",
+    "fake-twitch",
+    "landale-demo",
+];
+
+/// The whole system on this machine: nurvus supervising what `deploy/demo.json` lists
+/// (the hub on SQLite in demo mode, phononmaser, seed, the demo voice, the fake
+/// Rainwave, the fake Twitch's emote images, an IronMON tracker replaying a run).
+/// Ctrl-C stops nurvus, which stops every program it runs (their process groups).
 fn run() -> Result<()> {
+    eprintln!(
+        "xtask: building Landale for release: the pages, the hub, phononmaser (whisper.cpp), seed (llama.cpp), nurvus and the demo's stand-ins."
+    );
+    eprintln!(
+        "xtask: the first build compiles whisper.cpp and llama.cpp and takes 10 to 20 minutes on a small machine; later runs take seconds."
+    );
     web_build()?;
     let mut build = cargo();
-    build.args([
-        "build",
-        "--release",
-        "-p",
-        "landale",
-        "-p",
-        "fake-rainwave",
-        "-p",
-        "fake-twitch",
-    ]);
+    build.args(["build", "--release"]);
+    for p in DEMO_PARTS {
+        build.args(["-p", p]);
+    }
     status(
         build,
-        "cargo build --release -p landale -p fake-rainwave -p fake-twitch",
+        &format!("cargo build --release -p {}", DEMO_PARTS.join(" -p ")),
     )?;
-    // The services are built before anything starts, so none waits for the hub
-    // through minutes of compiling (each says why when it cannot be built).
-    let services: Vec<(&str, Command)> = [
-        ("phononmaser", phononmaser_command()),
-        ("seed", seed_command()),
-    ]
-    .into_iter()
-    .filter_map(|(name, c)| c.map(|c| (name, c)))
-    .collect();
-    let mut started = vec![];
-    for (name, mut c) in services {
-        match c.spawn() {
-            Ok(child) => started.push(child),
-            Err(e) => eprintln!("xtask: could not start {name}: {e}"),
+    let whisper = match model::ensure() {
+        Ok(p) => p.display().to_string(),
+        Err(e) => {
+            eprintln!("xtask: live captions will not start (phononmaser needs its model): {e:#}");
+            String::new()
         }
-    }
-    let bin = target_dir().join("release").join("landale");
-    let mut cmd = Command::new(&bin);
-    cmd.current_dir(root());
-    if std::env::var_os("LANDALE_DEMO").is_none() {
-        cmd.env("LANDALE_DEMO", "1");
-    }
-    // Music, emote images and an IronMON run for the demo, all local.
-    match demo::fakes() {
-        Ok(f) => {
-            started.extend(f.children);
-            cmd.envs(f.env);
+    };
+    let llm = if std::env::var_os("SEED_LMS__API_URL").is_some() {
+        String::new()
+    } else {
+        match model::ensure_llm() {
+            Ok(p) => p.display().to_string(),
+            Err(e) => {
+                eprintln!("xtask: seed runs without its model (its own analysis only): {e:#}");
+                String::new()
+            }
         }
-        Err(e) => eprintln!("xtask: running without the demo's music and emote images: {e:#}"),
+    };
+    let release = target_dir().join("release");
+    let config = root().join("deploy").join("demo.json");
+    let mut nurvus = Command::new(release.join("nurvus"));
+    nurvus
+        .arg("serve")
+        .current_dir(root())
+        .env("NURVUS_CONFIG", &config)
+        .env("NURVUS_PORT", "4001")
+        .env("LANDALE_BIN_DIR", &release)
+        .env("LANDALE_ROOT", root())
+        .env("WHISPER_MODEL_PATH", &whisper)
+        .env("SEED_LLM__MODEL_PATH", &llm);
+    // Ctrl-C reaches nurvus too (the terminal's group); xtask waits while it stops the rest.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    rt.spawn(async {
+        while tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("xtask: stopping: nurvus stops every program it started");
+        }
+    });
+    let mut child = nurvus
+        .spawn()
+        .with_context(|| format!("could not start nurvus with {}", config.display()))?;
+    let base = "http://127.0.0.1:7175";
+    eprint!("xtask: waiting for the hub");
+    let mut up = false;
+    for _ in 0..240 {
+        // Polling a port that is not ours yet: there is no signal to wait on.
+        if TcpStream::connect(("127.0.0.1", 7175)).is_ok() {
+            up = true;
+            break;
+        }
+        if matches!(child.try_wait(), Ok(Some(_))) {
+            break;
+        }
+        eprint!(".");
+        rt.block_on(tokio::time::sleep(Duration::from_millis(500)));
     }
-    let hub_port = std::env::var("PORT")
-        .ok()
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(7175);
-    demo::ironmon_loop(hub_port);
-    eprintln!("xtask: starting {} (Ctrl-C to stop)", bin.display());
-    let s = cmd
-        .status()
-        .with_context(|| format!("could not start {}", bin.display()));
-    // Ctrl-C reaches them all (one process group); stop the services whatever ended the hub.
-    for mut child in started {
-        let _ = child.kill();
-        let _ = child.wait();
+    eprintln!();
+    if up {
+        let overlays: Vec<String> = [
+            "omnibar",
+            "takeover",
+            "captions",
+            "ironmon",
+            "music",
+            "chat",
+            "emote-rain",
+        ]
+        .iter()
+        .map(|o| format!("    {base}/overlays/{o}"))
+        .collect();
+        eprintln!();
+        eprintln!(
+            "Landale is running (demo mode: no account, no microphone, no LLM server needed)"
+        );
+        eprintln!();
+        eprintln!("  Dashboard:  {base}/dashboard");
+        eprintln!("  Overlays (OBS browser sources, 1920x1080):");
+        eprintln!("{}", overlays.join("\n"));
+        eprintln!("  Processes:  http://127.0.0.1:4001/api/processes (nurvus; the dashboard's Services panel too)");
+        eprintln!("  Token:      {} token", release.join("landale").display());
+        eprintln!();
+        eprintln!("  Ctrl-C stops everything.");
+    } else {
+        eprintln!(
+            "xtask: the hub did not come up on port 7175; nurvus says why above (`{} status`)",
+            release.join("nurvus").display()
+        );
     }
-    let s = s?;
-    if !s.success() {
-        bail!("landale exited with {s}");
+    let s = child.wait()?;
+    drop(rt);
+    if !s.success() && up {
+        bail!("nurvus exited with {s}");
     }
     Ok(())
 }
 
-/// Live captions beside the hub: phononmaser (release) with the default model,
-/// fetched into the model cache when missing. Landale runs without it, saying why,
-/// when it cannot be built (it needs cmake) or the model cannot be had.
-fn phononmaser_command() -> Option<Command> {
-    let why = (|| -> Result<Command> {
-        let model = model::ensure()?;
-        let mut build = cargo();
-        build.args(["build", "--release", "-p", "phononmaser"]);
-        status(build, "cargo build --release -p phononmaser (needs cmake)")?;
-        let bin = target_dir().join("release").join("phononmaser");
-        let mut child = Command::new(&bin);
-        child
-            .current_dir(root())
-            .env("WHISPER_MODEL_PATH", &model)
-            .stdout(Stdio::inherit());
-        eprintln!("xtask: live captions: point the OBS plugin obs-audio-to-websocket at ws://127.0.0.1:8889/ (phononmaser, health http://127.0.0.1:8890/health)");
-        Ok(child)
-    })();
-    match why {
-        Ok(c) => Some(c),
-        Err(e) => {
-            eprintln!("xtask: running without live captions: {e:#}");
-            None
-        }
+/// Every part built for release into `dist/`: the binaries (the pages embedded in
+/// `landale`, built first), the deploy files, and `SHA256SUMS`.
+fn dist() -> Result<()> {
+    web_build()?;
+    let parts = [
+        "landale",
+        "phononmaser",
+        "seed",
+        "nurvus",
+        "fake-twitch",
+        "fake-rainwave",
+        "fake-llm",
+    ];
+    let mut build = cargo();
+    build.args(["build", "--release"]);
+    for p in parts {
+        build.args(["-p", p]);
     }
-}
-
-/// Stream context beside the hub: seed (release) with its embedded model (fetched
-/// into the model cache when missing, 1.1 GB once), a 30-second window so the demo's
-/// first context shows soon. With SEED_LMS__API_URL set it uses that server instead.
-/// Landale runs without it, saying why, when it cannot be built (cmake, libclang-dev).
-fn seed_command() -> Option<Command> {
-    let why = (|| -> Result<Command> {
-        let mut build = cargo();
-        build.args(["build", "--release", "-p", "seed"]);
-        status(build, "cargo build --release -p seed (needs cmake and libclang-dev; llama.cpp takes minutes the first time)")?;
-        let bin = target_dir().join("release").join("seed");
-        let mut cmd = Command::new(&bin);
-        cmd.current_dir(root())
-            // llama.cpp must not spin-wait when another program wants the CPU.
-            .env("OMP_WAIT_POLICY", "PASSIVE")
-            .stdout(Stdio::inherit());
-        if std::env::var_os("SEED_CORRELATOR__CONTEXT_WINDOW_SECONDS").is_none() {
-            cmd.env("SEED_CORRELATOR__CONTEXT_WINDOW_SECONDS", "30");
-        }
-        if std::env::var_os("SEED_LMS__API_URL").is_none()
-            && std::env::var_os("SEED_LLM__MODEL_PATH").is_none()
-        {
-            match model::ensure_llm() {
-                Ok(p) => {
-                    cmd.env("SEED_LLM__MODEL_PATH", p);
-                }
-                Err(e) => {
-                    eprintln!("xtask: seed runs without its model (its own analysis only): {e:#}")
-                }
+    status(
+        build,
+        &format!("cargo build --release -p {}", parts.join(" -p ")),
+    )?;
+    let out = root().join("dist");
+    std::fs::create_dir_all(&out)?;
+    let mut sums = String::new();
+    for p in parts {
+        let from = target_dir().join("release").join(p);
+        let to = out.join(p);
+        std::fs::copy(&from, &to).with_context(|| format!("copy {}", from.display()))?;
+        let bytes = std::fs::read(&to)?;
+        use sha2::Digest;
+        let hash = sha2::Sha256::digest(&bytes);
+        let hex: String = hash.iter().map(|b| format!("{b:02x}")).collect();
+        sums.push_str(&format!("{hex}  {p}\n"));
+        eprintln!("xtask: dist/{p} ({:.1} MB)", bytes.len() as f64 / 1e6);
+    }
+    let deploy = root().join("deploy");
+    if deploy.is_dir() {
+        let target = out.join("deploy");
+        std::fs::create_dir_all(&target)?;
+        for e in std::fs::read_dir(&deploy)?.flatten() {
+            if e.path().is_file() {
+                std::fs::copy(e.path(), target.join(e.file_name()))?;
             }
         }
-        let child = cmd;
-        eprintln!("xtask: stream context: seed on http://127.0.0.1:8891/status (a context every 30 s in the demo; the dashboard's Stream context panel)");
-        Ok(child)
-    })();
-    match why {
-        Ok(c) => Some(c),
-        Err(e) => {
-            eprintln!("xtask: running without stream context: {e:#}");
-            None
-        }
     }
+    std::fs::write(out.join("SHA256SUMS"), sums)?;
+    let check = Command::new(out.join("landale")).arg("pages").output()?;
+    eprintln!("xtask: {}", String::from_utf8_lossy(&check.stdout).trim());
+    eprintln!(
+        "xtask: dist/ is ready: copy it to a machine (same OS and architecture) and see README, \"Running on your machines\""
+    );
+    Ok(())
 }
 
 /// The demo through the Twitch path: `fake-twitch` sends follows, subs, cheers, raids
@@ -346,7 +397,58 @@ fn test() -> Result<()> {
     shifted_clock()?;
     interop()?;
     web_unit()?;
-    e2e()
+    e2e()?;
+    pages_check()
+}
+
+/// The stamp `landale pages` reports: the files the build saw in `web/dist`.
+fn pages_stamp(bin: &Path) -> Result<String> {
+    let out = Command::new(bin)
+        .arg("pages")
+        .output()
+        .with_context(|| format!("could not run {} pages", bin.display()))?;
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    text.split("built with web/dist at ")
+        .nth(1)
+        .map(|s| s.trim().to_string())
+        .with_context(|| format!("unexpected `landale pages` output: {text:?}"))
+}
+
+/// The sequence a newcomer hit: a build, then pages added to `web/dist`, then another
+/// build, which kept the old (empty) pages because nothing told Cargo they changed.
+/// Here a file is added to `web/dist`, `landale` rebuilt, and the binary must have seen
+/// it; then it is removed and rebuilt again.
+fn pages_check() -> Result<()> {
+    let bin = target_dir().join("debug").join("landale");
+    let build = || {
+        let mut b = cargo();
+        b.args(["build", "-p", "landale"]);
+        status(b, "cargo build -p landale (pages check)")
+    };
+    build()?;
+    let before = pages_stamp(&bin)?;
+    let probe = root().join("web").join("dist").join("pages-check.txt");
+    std::fs::write(&probe, format!("{:?}", std::time::SystemTime::now()))?;
+    let result = (|| {
+        build()?;
+        let after = pages_stamp(&bin)?;
+        let count = |s: &str| -> usize {
+            s.split(' ')
+                .next()
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0)
+        };
+        if after == before || count(&after) != count(&before) + 1 {
+            bail!("a file added to web/dist was not seen by the next build (before: {before}; after: {after})");
+        }
+        eprintln!(
+            "xtask: pages check: the build saw a file added to web/dist ({before} → {after})"
+        );
+        Ok(())
+    })();
+    let _ = std::fs::remove_file(&probe);
+    build()?;
+    result
 }
 
 /// Where the shifted run starts: 400 days from today, five seconds before a UTC

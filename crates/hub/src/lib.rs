@@ -18,3 +18,8 @@ pub mod server;
 pub(crate) mod socket;
 pub(crate) mod status;
 pub mod store;
+
+/// Which built pages this binary serves (`landale pages`).
+pub fn pages_summary() -> String {
+    http::pages::summary()
+}

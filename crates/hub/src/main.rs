@@ -23,6 +23,8 @@ enum Command {
     Serve,
     /// Print the control token (generating and saving it on first use).
     Token,
+    /// Say which built pages this binary serves (embedded in release builds).
+    Pages,
     /// Twitch sign-in.
     Twitch {
         #[command(subcommand)]
@@ -67,6 +69,10 @@ fn main() -> std::process::ExitCode {
         }
     };
     match cli.command.unwrap_or(Command::Serve) {
+        Command::Pages => {
+            println!("{}", landale::pages_summary());
+            std::process::ExitCode::SUCCESS
+        }
         Command::Token => {
             match landale_core::auth::load_or_create_token(
                 config.token.as_deref(),
@@ -134,7 +140,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     println!("Landale is running at {base}");
     println!("  Dashboard:  {base}/dashboard");
     println!(
-        "  Overlays:   {base}/overlays/omnibar (and /takeover, /captions, /ironmon: OBS browser sources, 1920x1080)"
+        "  Overlays:   {base}/overlays/omnibar (and /takeover, /captions, /ironmon, /music, /chat, /emote-rain: OBS browser sources, 1920x1080)"
     );
     println!("  WebSocket:  ws://{}/socket/websocket", running.addr);
     println!("  Health:     {base}/api/health");
@@ -146,7 +152,12 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         Some(url) => println!("  OBS:        {url} (status: {base}/api/obs/status)"),
         None => println!("  OBS:        off (set OBS_WEBSOCKET_URL to connect)"),
     }
-    println!("  Token:      run `landale token` (loopback clients are trusted by default)");
+    // Commands that work as written: this binary's own path (it is rarely on PATH).
+    let me = std::env::current_exe()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| "landale".into());
+    println!("  Token:      {me} token   (loopback clients are trusted by default)");
+    println!("  Twitch:     {me} twitch login");
     wait_for_signal().await;
     tracing::info!("shutting down");
     running.stop().await;

@@ -167,6 +167,9 @@ pub(crate) async fn telemetry(hub: &Hub) -> Value {
             "version": landale_protocol::envelope::SERVER_VERSION,
             "environment": "production",
             "status": if db.connected { "healthy" } else { "unhealthy" },
+            // The hub's own path, so the dashboard's advice gives commands that work as
+            // written (`landale` is rarely on PATH).
+            "cli": std::env::current_exe().ok().map(|p| p.display().to_string()),
         },
         "overlays": [],
         "transcription": transcription,

@@ -275,6 +275,11 @@ async fn rainwave_routes_with_the_fake() {
         }
     };
     assert_eq!(e[4]["enabled"], false);
+    hub.hub()
+        .ironmon
+        .listening(Duration::from_secs(10))
+        .await
+        .unwrap();
     let (code, sys) = get(&hub, "/api/services/system-health").await;
     assert_eq!(
         (code, sys["system_health"]["services"]["rainwave"].clone()),

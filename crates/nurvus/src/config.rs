@@ -171,7 +171,82 @@ impl Reader<'_> {
     }
 }
 
-fn entry(index: usize, v: &Value) -> Result<Entry, Vec<Problem>> {
+/// `${NAME}` and `${NAME:-default}` in a string, from nurvus's own environment (so
+/// one process file serves machines whose paths differ). `$$` is a `$`.
+pub fn expand(s: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<String, String> {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find('$') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        if let Some(r) = after.strip_prefix('$') {
+            out.push('$');
+            rest = r;
+        } else if let Some(r) = after.strip_prefix('{') {
+            let end = r
+                .find('}')
+                .ok_or_else(|| format!("unclosed ${{ in {s:?}"))?;
+            let (name, default) = match r[..end].split_once(":-") {
+                Some((n, d)) => (n, Some(d)),
+                None => (&r[..end], None),
+            };
+            if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+                return Err(format!("${{{name}}} is not a variable name"));
+            }
+            match (env(name).filter(|v| !v.is_empty()), default) {
+                (Some(v), _) => out.push_str(&v),
+                (None, Some(d)) => out.push_str(d),
+                (None, None) => {
+                    return Err(format!("${{{name}}} is not set in nurvus's environment"))
+                }
+            }
+            rest = &r[end + 1..];
+        } else {
+            out.push('$');
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// Expand every string of an entry; each failure is a problem naming its field.
+fn expand_entry(v: &Value, path: &str, problems: &mut Vec<(String, String)>) -> Value {
+    let env = |k: &str| std::env::var(k).ok();
+    match v {
+        Value::String(s) => match expand(s, &env) {
+            Ok(e) => Value::String(e),
+            Err(why) => {
+                problems.push((path.to_string(), why));
+                v.clone()
+            }
+        },
+        Value::Array(a) => Value::Array(
+            a.iter()
+                .enumerate()
+                .map(|(i, x)| expand_entry(x, &format!("{path}[{i}]"), problems))
+                .collect(),
+        ),
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .map(|(k, x)| {
+                    let p = if path.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{path}.{k}")
+                    };
+                    (k.clone(), expand_entry(x, &p, problems))
+                })
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+fn entry(index: usize, raw: &Value) -> Result<Entry, Vec<Problem>> {
+    let mut unset = vec![];
+    let expanded = expand_entry(raw, "", &mut unset);
+    let v = &expanded;
     let Some(o) = v.as_object() else {
         return Err(vec![Problem {
             index,
@@ -180,6 +255,18 @@ fn entry(index: usize, v: &Value) -> Result<Entry, Vec<Problem>> {
             message: "must be an object".into(),
         }]);
     };
+    if !unset.is_empty() {
+        let id = o.get("id").and_then(Value::as_str).map(str::to_owned);
+        return Err(unset
+            .into_iter()
+            .map(|(field, message)| Problem {
+                index,
+                id: id.clone(),
+                field,
+                message,
+            })
+            .collect());
+    }
     let mut r = Reader {
         o,
         index,
@@ -424,6 +511,30 @@ pub fn load(path: &std::path::Path) -> Result<(Vec<Entry>, Vec<Problem>), String
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn variables_are_expanded_and_an_unset_one_is_named() {
+        let env = |k: &str| match k {
+            "BIN" => Some("/opt/landale".to_string()),
+            _ => None,
+        };
+        assert_eq!(expand("${BIN}/seed", &env).unwrap(), "/opt/landale/seed");
+        assert_eq!(expand("${PORT:-7175} $$5 $x", &env).unwrap(), "7175 $5 $x");
+        assert_eq!(
+            expand("${NOPE}/x", &env).unwrap_err(),
+            "${NOPE} is not set in nurvus's environment"
+        );
+        assert!(expand("${BIN", &env).is_err());
+        let (good, problems) = parse(
+            r#"[{"id":"a","name":"a","command":"${NURVUS_TEST_SURELY_UNSET}/x"},
+                {"id":"b","name":"b","command":"${NURVUS_TEST_SURELY_UNSET:-sleep}","args":["1"]}]"#,
+        )
+        .unwrap();
+        assert_eq!(good.len(), 1);
+        assert_eq!(good[0].command, "sleep");
+        assert_eq!(problems[0].field, "command");
+        assert_eq!(problems[0].id.as_deref(), Some("a"));
+    }
 
     #[test]
     fn the_reference_machine_files_load() {

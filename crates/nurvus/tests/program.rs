@@ -410,3 +410,48 @@ fn install_service_writes_a_user_unit() {
     );
     assert!(String::from_utf8_lossy(&o.stdout).contains("systemctl --user enable --now nurvus"));
 }
+
+/// The process files the repository ships (`deploy/`) validate, with the variables
+/// they name set; without one, the entry that needs it is named.
+#[test]
+fn the_deploy_files_validate() {
+    let deploy = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy");
+    for file in [
+        "demo.json",
+        "two-machines/streaming-pc.json",
+        "two-machines/services-host.json",
+    ] {
+        let o = Command::new(NURVUS)
+            .arg("validate")
+            .arg(deploy.join(file))
+            .env("LANDALE_BIN_DIR", "/opt/landale")
+            .env("LANDALE_ROOT", "/srv/landale")
+            .env("WHISPER_MODEL_PATH", "/models/whisper")
+            .env("LANDALE_TOKEN", "0123456789abcdef0123")
+            .output()
+            .unwrap();
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{file}: {}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    let o = Command::new(NURVUS)
+        .arg("validate")
+        .arg(deploy.join("demo.json"))
+        .env_remove("LANDALE_BIN_DIR")
+        .env("LANDALE_ROOT", "/srv/landale")
+        .env("WHISPER_MODEL_PATH", "/models/whisper")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains(
+            "entry 0 (landale): command: ${LANDALE_BIN_DIR} is not set in nurvus's environment"
+        ),
+        "{err}"
+    );
+}

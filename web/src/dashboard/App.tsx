@@ -64,6 +64,7 @@ export function App() {
     obs: main.obs.status,
     twitch: (services.telemetry()?.services?.twitch as { connected?: boolean; status?: string; error?: string | null }) ?? null,
     mayControl: !needToken() && (loopback || !!savedToken()),
+    cli: services.telemetry()?.system?.cli ?? null,
   });
   const setupLeft = () =>
     setupItems({ ...setupInput(), overlaysAdded: localStorage.getItem("landale.setup.overlays-added") === "1" }).some((i) => !i.done);
@@ -104,7 +105,7 @@ export function App() {
           }}
         >
           <label>
-            Controls from this device need the Landale token (<code>landale token</code> prints it):
+            Controls from this device need the Landale token (<code>{setupInput().cli ?? "landale"} token</code> prints it):
             <input ref={tokenInput} type="password" autocomplete="off" required />
           </label>
           <button type="submit">Save</button>

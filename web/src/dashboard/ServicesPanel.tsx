@@ -27,7 +27,7 @@ function eventsubLine(e: EventSubStatus): string {
 
 export interface Telemetry {
   services?: Record<string, { connected?: boolean; error?: string | null; status?: string; detail?: string; eventsub?: EventSubStatus }>;
-  system?: { status?: string; version?: string; uptime?: number };
+  system?: { status?: string; version?: string; uptime?: number; cli?: string };
 }
 
 const CONTROLLED = ["phononmaser", "seed"];

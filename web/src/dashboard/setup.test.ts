@@ -33,4 +33,12 @@ describe("setup checklist", () => {
       /^Run `landale twitch login`/,
     );
   });
+
+  it("gives the hub's own path, so a command works as written", () => {
+    const items = setupItems({ obs: null, twitch: { status: "needs_login" }, mayControl: false, overlaysAdded: false, cli: "/opt/landale/landale" });
+    expect(items[1].advice).toMatch(/^Run `\/opt\/landale\/landale twitch login`/);
+    expect(items[2].advice).toMatch(/`\/opt\/landale\/landale token`/);
+    // A path with a space or a backtick would not paste as one word: the plain name then.
+    expect(setupItems({ obs: null, twitch: { status: "needs_login" }, mayControl: true, overlaysAdded: false, cli: "/My Apps/landale" })[1].advice).toMatch(/^Run `landale twitch login`/);
+  });
 });

@@ -16,9 +16,12 @@ export interface SetupInput {
   /** This page may run controls: opened on the streaming machine, or a token is saved. */
   mayControl: boolean;
   overlaysAdded: boolean;
+  /** The hub's own path (`landale` is rarely on PATH), so commands work as written. */
+  cli?: string | null;
 }
 
 export function setupItems(i: SetupInput): SetupItem[] {
+  const landale = i.cli && !/[`\s]/.test(i.cli) ? i.cli : "landale";
   const obs = i.obs;
   const obsAdvice = obs?.connection_state === "unknown"
     ? "Asking Landale about OBS…"
@@ -30,11 +33,11 @@ export function setupItems(i: SetupInput): SetupItem[] {
   const t = i.twitch;
   const twitchAdvice =
     !t || t.status === "not_configured"
-      ? "Twitch needs an application first: create one at dev.twitch.tv (OAuth redirect `http://localhost:17563/callback`), start Landale with `TWITCH_CLIENT_ID` and `TWITCH_CLIENT_SECRET`, then run `landale twitch login`."
+      ? `Twitch needs an application first: create one at dev.twitch.tv (OAuth redirect \`http://localhost:17563/callback\`), start Landale with \`TWITCH_CLIENT_ID\` and \`TWITCH_CLIENT_SECRET\`, then run \`${landale} twitch login\`.`
       : t.status === "needs_login"
-        ? "Run `landale twitch login` on the streaming machine and approve Landale in the browser (it works over SSH too)."
+        ? `Run \`${landale} twitch login\` on the streaming machine and approve Landale in the browser (it works over SSH too).`
         : t.status === "vault_error"
-          ? `The stored Twitch login cannot be read (${t.error ?? "vault error"}): check \`CLOAK_SECRET_KEY\`, or run \`landale twitch login\` again.`
+          ? `The stored Twitch login cannot be read (${t.error ?? "vault error"}): check \`CLOAK_SECRET_KEY\`, or run \`${landale} twitch login\` again.`
           : `Signed in; EventSub is ${t.status ?? "starting"}${t.error ? `: ${t.error}` : ""}.`;
   return [
     { key: "obs", title: "Connect OBS", done: !!obs?.connected, advice: obs?.connected ? "Connected." : obsAdvice },
@@ -50,7 +53,7 @@ export function setupItems(i: SetupInput): SetupItem[] {
       done: i.mayControl,
       advice: i.mayControl
         ? "This device may run controls."
-        : "Run `landale token` on the streaming machine and paste it when the dashboard asks (it is remembered on this device).",
+        : `Run \`${landale} token\` on the streaming machine and paste it when the dashboard asks (it is remembered on this device).`,
     },
     {
       key: "overlays",

@@ -116,7 +116,7 @@ pub(crate) async fn health_all(State(hub): State<Arc<Hub>>) -> Json<Value> {
 fn class(status: &str) -> &'static str {
     match status {
         "healthy" | "ok" | "ready" => "healthy",
-        "degraded" | "warning" | "reconnecting" | "connecting" => "degraded",
+        "degraded" | "warning" | "reconnecting" | "connecting" | "starting" => "degraded",
         "not_configured" | "disabled" | "off" => "off",
         _ => "unhealthy",
     }

@@ -11,6 +11,20 @@ use axum::response::{IntoResponse, Response};
 #[allow_missing = true]
 struct Pages;
 
+/// What `landale pages` says: the build's stamp and whether pages are there.
+pub fn summary() -> String {
+    let n = Pages::iter().count();
+    let how = if cfg!(debug_assertions) {
+        "read from web/dist at request time (debug build)"
+    } else {
+        "embedded"
+    };
+    format!(
+        "pages: {n} files {how}; built with web/dist at {}",
+        env!("LANDALE_PAGES_STAMP")
+    )
+}
+
 const NOT_BUILT: &str = "The Landale pages are not built. Run `cargo xtask run` (it builds them) or `cd web && npm ci && npm run build`, then reload.";
 
 fn file(path: &str, cache: &'static str) -> Option<Response> {

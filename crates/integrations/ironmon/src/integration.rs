@@ -26,12 +26,11 @@ impl Integration for Ironmon {
             } else if self.settings.port.is_none() {
                 ServiceStatus::down("disabled", "the IronMON listener is off (IRONMON_PORT=off)")
             } else {
-                ServiceStatus::down(
-                    "unhealthy",
-                    s.error
-                        .clone()
-                        .unwrap_or_else(|| "not listening yet".into()),
-                )
+                match &s.error {
+                    Some(e) => ServiceStatus::down("unhealthy", e.clone()),
+                    // Still reading the runs or binding: on its way, not failing.
+                    None => ServiceStatus::down("starting", "starting up"),
+                }
             }
         })
     }

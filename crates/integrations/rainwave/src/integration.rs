@@ -36,7 +36,9 @@ impl Integration for Rainwave {
     }
 
     fn health(&self) -> Value {
-        self.status()
+        let mut v = self.status();
+        v["status"] = self.health_word().into();
+        v
     }
 
     fn system_entry(&self) -> Value {
