@@ -4,6 +4,7 @@
 mod architecture;
 mod bench;
 mod demo;
+mod machines;
 mod model;
 
 use anyhow::{bail, Context, Result};
@@ -23,6 +24,9 @@ const USAGE: &str = "usage: cargo xtask <command>
   dist         release binaries of every part (landale with the pages embedded, phononmaser,
                seed, nurvus, the fakes) and the deploy/ files in dist/, ready to copy to
                another machine, with SHA-256 sums
+  rehearsal --machines 2
+               two machines as network namespaces joined by a veth pair (root; else loopback):
+               the fleet view, captions across, the link cut and restored with nothing lost
   ironmon-replay [FILE] [--to HOST:PORT] [--speed N] [--hub URL]
                send a recorded IronMON session (JSON Lines of tracker messages; default
                the demo run) to landale's IronMON port (127.0.0.1:8080) at N× speed (0:
@@ -52,6 +56,11 @@ fn main() {
         Some("test") => test(),
         Some("ironmon-replay") => demo::replay_command(&args[1..]),
         Some("dist") => dist(),
+        Some("rehearsal") => match (args.get(1).map(String::as_str), args.get(2).map(String::as_str)) {
+            (Some("--machines"), Some("2")) => machines::run(),
+            _ => Err(anyhow::anyhow!("cargo xtask rehearsal --machines 2 (the two-machine test); the full rehearsal is not built yet")),
+        },
+        Some("probe") => machines::probe(args.get(1).map(String::as_str).unwrap_or_default()),
         Some("model") => model::run(args.get(1).map(String::as_str)),
         Some("lint") => lint(),
         Some("bench") => match args.get(1).map(String::as_str) {
@@ -398,7 +407,8 @@ fn test() -> Result<()> {
     interop()?;
     web_unit()?;
     e2e()?;
-    pages_check()
+    pages_check()?;
+    machines::run()
 }
 
 /// The stamp `landale pages` reports: the files the build saw in `web/dist`.

@@ -63,6 +63,43 @@ pub fn reject(text: &str, no_speech: f32, confidence: f32, partial: bool) -> Opt
     None
 }
 
+/// A sentence of three or more words said twice or more in a row is Whisper looping
+/// on a short utterance ("Thanks for the raid, everyone. Thanks for the raid,
+/// everyone."): kept once. Short ones ("No. No.") are how people talk, and stay.
+pub fn collapse_repeats(text: &str) -> String {
+    let mut sentences: Vec<&str> = vec![];
+    let mut start = 0;
+    for (i, c) in text.char_indices() {
+        if matches!(c, '.' | '!' | '?') {
+            sentences.push(&text[start..i + c.len_utf8()]);
+            start = i + c.len_utf8();
+        }
+    }
+    if start < text.len() {
+        sentences.push(&text[start..]);
+    }
+    let fold = |s: &str| -> String {
+        s.to_lowercase()
+            .chars()
+            .filter(|c| c.is_alphanumeric() || c.is_whitespace())
+            .collect::<String>()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let mut out: Vec<&str> = vec![];
+    for s in sentences {
+        let f = fold(s);
+        let repeat = out
+            .last()
+            .is_some_and(|prev| fold(prev) == f && f.split(' ').count() >= 3);
+        if !repeat && !s.trim().is_empty() {
+            out.push(s);
+        }
+    }
+    out.concat().trim().to_string()
+}
+
 /// `[BLANK_AUDIO]`, `(music)`, `*coughs*`, `♪ ♪`: only tags and symbols.
 fn is_tag(t: &str) -> bool {
     let mut depth = 0i32;
@@ -119,6 +156,23 @@ fn repetitive(folded: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_looped_sentence_is_kept_once_and_short_repeats_stay() {
+        assert_eq!(
+            collapse_repeats("Thanks for the raid, everyone. Thanks for the raid, everyone."),
+            "Thanks for the raid, everyone."
+        );
+        assert_eq!(collapse_repeats("No. No. No way."), "No. No. No way.");
+        assert_eq!(
+            collapse_repeats("We go left. Then we go left again!"),
+            "We go left. Then we go left again!"
+        );
+        assert_eq!(
+            collapse_repeats("no ending punctuation"),
+            "no ending punctuation"
+        );
+    }
 
     #[test]
     fn speech_passes_and_stock_answers_to_silence_do_not() {

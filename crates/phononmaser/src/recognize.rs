@@ -257,7 +257,7 @@ pub fn spawn(
                         if let Some(why) = verdict {
                             tracing::debug!(text = %h.text, no_speech = h.no_speech, confidence = h.confidence, why, "dropped a result that is not speech");
                         }
-                        (verdict.map_or(Ok(h.text), Err), h.confidence)
+                        (verdict.map_or_else(|| Ok(filter::collapse_repeats(&h.text)), Err), h.confidence)
                     }
                     None => (Err("decode_failed"), 0.0),
                 };
