@@ -209,18 +209,10 @@ fn run() -> Result<()> {
     }
     eprintln!();
     if up {
-        let overlays: Vec<String> = [
-            "omnibar",
-            "takeover",
-            "captions",
-            "ironmon",
-            "music",
-            "chat",
-            "emote-rain",
-        ]
-        .iter()
-        .map(|o| format!("    {base}/overlays/{o}"))
-        .collect();
+        let overlays: Vec<String> = landale_protocol::OVERLAYS
+            .iter()
+            .map(|o| format!("    {base}/overlays/{o}"))
+            .collect();
         eprintln!();
         eprintln!(
             "Landale is running (demo mode: no account, no microphone, no LLM server needed)"

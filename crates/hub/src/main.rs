@@ -139,9 +139,10 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let obs = running.hub.config.obs.url.clone();
     println!("Landale is running at {base}");
     println!("  Dashboard:  {base}/dashboard");
-    println!(
-        "  Overlays:   {base}/overlays/omnibar (and /takeover, /captions, /ironmon, /music, /chat, /emote-rain: OBS browser sources, 1920x1080)"
-    );
+    println!("  Overlays (OBS browser sources, 1920x1080):");
+    for o in landale_protocol::OVERLAYS {
+        println!("              {base}/overlays/{o}");
+    }
     println!("  WebSocket:  ws://{}/socket/websocket", running.addr);
     println!("  Health:     {base}/api/health");
     println!("  Metrics:    {base}/metrics");

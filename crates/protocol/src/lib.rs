@@ -18,3 +18,15 @@ pub mod topic;
 pub use event::{Event, Source};
 pub use frame::{Frame, FrameError, Vsn};
 pub use topic::{ChannelTopic, EventFilter, TopicError};
+
+/// The overlay pages, `/overlays/<name>` (OBS browser sources, 1920×1080), in the
+/// order they stack in a scene. `web/vite.config.ts` builds the same list.
+pub const OVERLAYS: [&str; 7] = [
+    "takeover",
+    "omnibar",
+    "captions",
+    "ironmon",
+    "music",
+    "chat",
+    "emote-rain",
+];

@@ -105,7 +105,7 @@ test("dashboard panels and captions round-trip", { timeout: 120_000 }, async (t)
   await iron.waitForSelector('[data-testid=ironmon-empty] >> text=/No run yet/');
   const missingPage = await fetch(`${hub.base}/overlays/nope`);
   assert.equal(missingPage.status, 404);
-  assert.match(await missingPage.text(), /omnibar, takeover, captions, ironmon/);
+  assert.match(await missingPage.text(), /takeover, omnibar, captions, ironmon, music, chat, emote-rain/);
 
   // On a phone: the dashboard fits the width (no sideways scrolling).
   const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });

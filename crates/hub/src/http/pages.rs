@@ -79,15 +79,7 @@ pub(crate) async fn overlay(Path(name): Path<String>) -> Response {
 }
 
 /// The overlays `web/vite.config.ts` builds (listed in the 404 for a wrong name).
-pub(crate) const OVERLAYS: [&str; 7] = [
-    "omnibar",
-    "takeover",
-    "captions",
-    "ironmon",
-    "music",
-    "chat",
-    "emote-rain",
-];
+pub(crate) use landale_protocol::OVERLAYS;
 
 /// Hashed file names: cache for a year.
 pub(crate) async fn asset(Path(path): Path<String>) -> Response {
