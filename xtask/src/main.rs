@@ -189,9 +189,12 @@ fn run() -> Result<()> {
             eprintln!("xtask: stopping: nurvus stops every program it started");
         }
     });
-    let mut child = nurvus
+    let child = nurvus
         .spawn()
         .with_context(|| format!("could not start nurvus with {}", config.display()))?;
+    // However xtask ends, nurvus is told to stop (and stops what it runs).
+    let mut child = StopOnDrop(child);
+    let child = &mut child.0;
     let base = "http://127.0.0.1:7175";
     eprint!("xtask: waiting for the hub");
     let mut up = false;
@@ -205,7 +208,7 @@ fn run() -> Result<()> {
             break;
         }
         eprint!(".");
-        rt.block_on(tokio::time::sleep(Duration::from_millis(500)));
+        std::thread::sleep(Duration::from_millis(500));
     }
     eprintln!();
     if up {
@@ -237,6 +240,20 @@ fn run() -> Result<()> {
         bail!("nurvus exited with {s}");
     }
     Ok(())
+}
+
+/// A child told to stop (SIGINT, then waited for) when dropped.
+struct StopOnDrop(Child);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        if matches!(self.0.try_wait(), Ok(None)) {
+            let _ = Command::new("kill")
+                .args(["-INT", &self.0.id().to_string()])
+                .status();
+            let _ = self.0.wait();
+        }
+    }
 }
 
 /// Every part built for release into `dist/`: the binaries (the pages embedded in

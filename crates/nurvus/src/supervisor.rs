@@ -627,7 +627,15 @@ async fn run(p: Arc<Proc>, mut rx: mpsc::Receiver<(Cmd, Reply)>) {
                             r.set(|s| s.state = State::Starting);
                             r.spawn().map(|_| "started").inspect_err(|e| {
                                 let msg = e.to_string();
-                                r.set(|s| { s.state = State::Failed; s.error = Some(msg); });
+                                r.note(msg.clone());
+                                if p.entry.auto_restart {
+                                    // A port still held at boot, say: tried again with
+                                    // backoff, under the same limit as a crash.
+                                    r.restart_later(&msg);
+                                    r.set(|s| s.error = Some(msg));
+                                } else {
+                                    r.set(|s| { s.state = State::Failed; s.error = Some(msg); });
+                                }
                             })
                         }
                     },

@@ -260,6 +260,28 @@ async fn a_port_in_use_is_refused_naming_its_holder() {
 }
 
 #[tokio::test]
+async fn with_auto_restart_a_busy_port_is_tried_again_until_it_is_free() {
+    let holder = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = holder.local_addr().unwrap().port();
+    let sup = Supervisor::default();
+    sup.add(entry(&format!(
+        r#"{{"id":"web","name":"web","command":"sleep","args":["100"],"port":{port},"auto_restart":true}}"#
+    )));
+    let p = sup.get("web").unwrap();
+    assert!(
+        p.start().await.is_err(),
+        "not started while the port is held"
+    );
+    assert_eq!(p.snapshot().state, State::Backoff, "and tried again later");
+    drop(holder);
+    until(&p, "started once the port is free", 20, |s| {
+        s.state == State::Running && s.pid.is_some()
+    })
+    .await;
+    sup.shutdown().await;
+}
+
+#[tokio::test]
 async fn a_child_never_ready_is_restarted_after_its_startup_checks() {
     let nothing = landale_port();
     let sup = Arc::new(Supervisor::default());
