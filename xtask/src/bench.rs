@@ -27,6 +27,14 @@ pub fn producer(args: &[String]) -> Result<()> {
     crate::status(bench, "cargo bench -p landale --bench producer")
 }
 
+/// IronMON: a tracker message to an overlay, and a recorded run's throughput.
+pub fn ironmon(args: &[String]) -> Result<()> {
+    let mut bench = crate::cargo();
+    bench.args(["bench", "-p", "landale", "--bench", "ironmon", "--"]);
+    bench.args(args);
+    crate::status(bench, "cargo bench -p landale --bench ironmon")
+}
+
 /// Scene switch in real OBS → overlay channel push, against a bare obs-websocket
 /// client (needs obs-studio and xvfb; skipped with a reason without them).
 pub fn obs(args: &[String]) -> Result<()> {

@@ -42,6 +42,7 @@ const USAGE: &str = "usage: cargo xtask <command>
   bench stt    live captions: speech → partial and final on the hub, WER, RTF, RSS, against 1.5 s windows (bench-results/stt.json)
   bench seed   seed: correlator cost at a chat flood, prompt builds, a context end to end with the fake LLM and the embedded model (bench-results/seed.json)
   bench nurvus nurvus: idle CPU and RSS with 20 processes, crash → running again, log lines captured per second (bench-results/nurvus.json)
+  bench ironmon IronMON tracker message → overlay push against a TCP echo, and a recorded run's throughput against decoding alone (bench-results/ironmon.json)
   bench twitch EventSub notification → overlay push through Landale, against a bare EventSub client (bench-results/twitch.json)
 ";
 
@@ -72,9 +73,10 @@ fn main() {
             Some("stt") => bench::stt(&args[2..]),
             Some("seed") => bench::seed(&args[2..]),
             Some("nurvus") => bench::nurvus(&args[2..]),
+            Some("ironmon") => bench::ironmon(&args[2..]),
             Some("floor-server") => bench::floor_server(&args[2..]),
             _ => Err(anyhow::anyhow!(
-                "unknown benchmark; available: hub, producer, obs, frames, twitch, stt, seed, nurvus\n\n{USAGE}"
+                "unknown benchmark; available: hub, producer, obs, frames, twitch, stt, seed, nurvus, ironmon\n\n{USAGE}"
             )),
         },
         _ => {
