@@ -295,18 +295,29 @@ pub async fn send(ws: &mut Ws, frame: Value) {
 
 /// The next text frame as JSON, or `None` when the socket closed.
 pub async fn next(ws: &mut Ws) -> Option<Value> {
-    loop {
-        match tokio::time::timeout(DEADLINE, ws.next())
-            .await
-            .expect("frame within deadline")
-        {
-            Some(Ok(Message::Text(t))) => {
-                return Some(serde_json::from_str(t.as_str()).expect("json frame"))
+    next_within(ws, DEADLINE)
+        .await
+        .expect("frame within deadline")
+}
+
+/// The next text frame as JSON within `within` (`Err` when none came), or `None`
+/// when the socket closed.
+pub async fn next_within(
+    ws: &mut Ws,
+    within: Duration,
+) -> Result<Option<Value>, tokio::time::error::Elapsed> {
+    tokio::time::timeout(within, async {
+        loop {
+            match ws.next().await {
+                Some(Ok(Message::Text(t))) => {
+                    return Some(serde_json::from_str(t.as_str()).expect("json frame"))
+                }
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return None,
+                Some(Ok(_)) => continue,
             }
-            Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return None,
-            Some(Ok(_)) => continue,
         }
-    }
+    })
+    .await
 }
 
 /// Next frame whose event (index 3) is `event`.

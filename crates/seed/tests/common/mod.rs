@@ -142,12 +142,28 @@ impl Rig {
         self.clock.advance(self.seed.settings.context_window);
     }
 
-    /// The next stored context's announcement.
+    /// The next stored context's announcement, within `patience` (a real model may
+    /// think for a while: the socket's heartbeat keeps it open meanwhile).
     pub async fn next_context(&mut self) -> Value {
+        let end = tokio::time::Instant::now() + self.patience;
         loop {
-            let e = next_event(&mut self.watch, "seed_event").await;
-            if e[4]["type"] == "seed.context" {
-                return e[4].clone();
+            let left = end.saturating_duration_since(tokio::time::Instant::now());
+            assert!(
+                !left.is_zero(),
+                "no context announced within {:?}",
+                self.patience
+            );
+            send(
+                &mut self.watch,
+                json!([null, "hb", "phoenix", "heartbeat", {}]),
+            )
+            .await;
+            match next_within(&mut self.watch, left.min(Duration::from_secs(20))).await {
+                Ok(Some(f)) if f[3] == "seed_event" && f[4]["type"] == "seed.context" => {
+                    return f[4].clone()
+                }
+                Ok(Some(_)) | Err(_) => continue,
+                Ok(None) => panic!("the socket closed while waiting for a context"),
             }
         }
     }
