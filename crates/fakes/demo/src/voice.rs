@@ -59,7 +59,28 @@ pub fn speak(text: &str) -> Option<Clip> {
     if !out.status.success() {
         return None;
     }
-    read_wav(&out.stdout, text).ok()
+    read_wav(&sized(out.stdout), text).ok()
+}
+
+/// A WAV written to a pipe has no sizes in its header (espeak-ng writes 0x7fffffff,
+/// as a stream does): put in the real ones, which the bytes now tell.
+fn sized(mut wav: Vec<u8>) -> Vec<u8> {
+    if wav.len() < 12 || &wav[0..4] != b"RIFF" || &wav[8..12] != b"WAVE" {
+        return wav;
+    }
+    let riff = (wav.len() - 8) as u32;
+    wav[4..8].copy_from_slice(&riff.to_le_bytes());
+    let mut at = 12;
+    while at + 8 <= wav.len() {
+        let len = u32::from_le_bytes([wav[at + 4], wav[at + 5], wav[at + 6], wav[at + 7]]) as usize;
+        if &wav[at..at + 4] == b"data" {
+            let data = (wav.len() - at - 8) as u32;
+            wav[at + 4..at + 8].copy_from_slice(&data.to_le_bytes());
+            break;
+        }
+        at += 8 + len + (len & 1);
+    }
+    wav
 }
 
 /// The clips in `dir` (`*.wav`, in name order).
@@ -135,4 +156,56 @@ where
         *ts += 21_333_333;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A mono 16-bit WAV of `samples` with a stream's header (sizes 0x7fffffff).
+    fn streamed(samples: &[i16]) -> Vec<u8> {
+        let mut w = b"RIFF\xff\xff\xff\x7fWAVEfmt ".to_vec();
+        w.extend(16u32.to_le_bytes());
+        w.extend(1u16.to_le_bytes());
+        w.extend(1u16.to_le_bytes());
+        w.extend(22_050u32.to_le_bytes());
+        w.extend(44_100u32.to_le_bytes());
+        w.extend(2u16.to_le_bytes());
+        w.extend(16u16.to_le_bytes());
+        w.extend(b"data\xff\xff\xff\x7f");
+        for s in samples {
+            w.extend(s.to_le_bytes());
+        }
+        w
+    }
+
+    #[test]
+    fn a_piped_wav_is_read_whole() {
+        let samples: Vec<i16> = (0..1000).map(|i| (i * 7 % 300) as i16).collect();
+        assert!(
+            read_wav(&streamed(&samples), "x").is_err(),
+            "hound refuses the stream's sizes"
+        );
+        let clip = read_wav(&sized(streamed(&samples)), "x").expect("read");
+        assert_eq!(clip.rate, 22_050);
+        assert_eq!(clip.samples, samples);
+    }
+
+    #[test]
+    fn espeak_speech_is_read_when_espeak_is_installed() {
+        if Command::new("espeak-ng").arg("--version").output().is_err() {
+            eprintln!(
+                "skipped: espeak-ng is not installed (apt-get install espeak-ng; .ci/run does)"
+            );
+            return;
+        }
+        let clip = speak("Hydrate check, everyone.").expect("espeak-ng's speech is read");
+        // About a second and a half of speech at espeak-ng's 22,050 Hz.
+        assert!(
+            clip.samples.len() > 22_050,
+            "{} samples",
+            clip.samples.len()
+        );
+        assert_eq!(clip.text, "Hydrate check, everyone.");
+    }
 }
