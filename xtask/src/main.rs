@@ -6,6 +6,7 @@ mod bench;
 mod demo;
 mod machines;
 mod model;
+mod rehearsal;
 
 use anyhow::{bail, Context, Result};
 use std::net::{TcpListener, TcpStream};
@@ -24,6 +25,13 @@ const USAGE: &str = "usage: cargo xtask <command>
   dist         release binaries of every part (landale with the pages embedded, phononmaser,
                seed, nurvus, the fakes) and the deploy/ files in dist/, ready to copy to
                another machine, with SHA-256 sums
+  rehearsal [--minutes N] [--llm default|smoke|none] [--out DIR]
+               a compressed streaming evening (default 4 min) against the real parts: OBS
+               streaming, the fake Twitch's evening, the voice captioned, seed, IronMON,
+               Rainwave, three overlays in Chromium; faults (kill -9 of phononmaser and
+               seed, a hub restart, OBS restarted, EventSub dropped and handed over, the
+               link cut); checks and a report (Markdown and HTML with plots) in
+               target/rehearsal; exits non-zero when a check fails
   rehearsal --machines 2
                two machines as network namespaces joined by a veth pair (root; else loopback):
                the fleet view, captions across, the link cut and restored with nothing lost
@@ -59,7 +67,8 @@ fn main() {
         Some("dist") => dist(),
         Some("rehearsal") => match (args.get(1).map(String::as_str), args.get(2).map(String::as_str)) {
             (Some("--machines"), Some("2")) => machines::run(),
-            _ => Err(anyhow::anyhow!("cargo xtask rehearsal --machines 2 (the two-machine test); the full rehearsal is not built yet")),
+            (Some("--machines"), _) => Err(anyhow::anyhow!("--machines takes 2 (the two-machine test)")),
+            _ => rehearsal::parse(&args[1..]).and_then(|o| rehearsal::run(&o)),
         },
         Some("probe") => machines::probe(args.get(1).map(String::as_str).unwrap_or_default()),
         Some("model") => model::run(args.get(1).map(String::as_str)),
@@ -419,7 +428,15 @@ fn test() -> Result<()> {
     web_unit()?;
     e2e()?;
     pages_check()?;
-    machines::run()
+    machines::run()?;
+    // A short evening (3 min: long enough for a restarted program to settle before
+    // its memory is judged): every check of the rehearsal, with seed on the small model.
+    rehearsal::run(&rehearsal::Options {
+        minutes: std::env::var("REHEARSAL_MINUTES").unwrap_or_else(|_| "3".into()),
+        llm: "smoke".into(),
+        out: target_dir().join("rehearsal"),
+        skip_ok: true,
+    })
 }
 
 /// The stamp `landale pages` reports: the files the build saw in `web/dist`.

@@ -107,6 +107,36 @@ async fn events_to_overlay_sequence() {
     clock.advance(Duration::from_secs(10));
     states_until(&mut overlay, &mut seen, |s| s["alerts"] == json!([])).await;
 
+    // `GET /api/queue` (no token): the queue, empty now, and the alerts that were on
+    // air, in order, each once, with when it was first shown.
+    let q = hub.get_json("/api/queue").await;
+    assert_eq!(q["success"], true, "{q}");
+    assert_eq!(q["data"]["queue"], json!([]));
+    let history = q["data"]["history"].as_array().expect("history");
+    let aired: Vec<(&str, &str)> = history
+        .iter()
+        .map(|h| {
+            (
+                h["content_type"].as_str().unwrap(),
+                h["data"]["user_name"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        aired,
+        [
+            ("channel.follow", "Ann"),
+            ("channel.cheer", "Cat"),
+            ("channel.subscription.gift", "Gia")
+        ]
+    );
+    let first = history[0]["started_at"].as_str().unwrap();
+    assert_eq!(
+        chrono::DateTime::parse_from_rfc3339(first).unwrap().timestamp(),
+        1_795_000_000,
+        "Ann went on air at once"
+    );
+
     // The category decides the show.
     eventsub(&hub, "channel.update", json!({"broadcaster_user_id": "12826", "broadcaster_user_login": "avalonstar", "title": "Kaizo IronMON",
         "language": "en", "category_id": "13332", "category_name": "Pokémon FireRed/LeafGreen"})).await;

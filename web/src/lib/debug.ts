@@ -9,7 +9,7 @@ import { debugMode } from "./Pill";
 export interface PageDebug {
   orchestrator?: Orchestrator;
   state?: () => unknown;
-  counters?: () => Record<string, number>;
+  counters?: () => Record<string, number | string[]>;
 }
 
 /** At most 10 minutes of frames at 60 fps: a forgotten start() cannot grow forever. */

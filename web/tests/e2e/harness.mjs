@@ -82,10 +82,10 @@ export const FAKE_RAINWAVE_BIN = process.env.FAKE_RAINWAVE_BIN || "";
 
 /** The fake Rainwave binary on a free port: landale's settings for it, `control(path,
  * body)` for `/fake/*`, and `stop()`. */
-export async function startFakeRainwave() {
+export async function startFakeRainwave(args = []) {
   if (!FAKE_RAINWAVE_BIN) throw new Error("FAKE_RAINWAVE_BIN is not set: run through cargo xtask test");
   const port = await freePort();
-  const child = spawn(FAKE_RAINWAVE_BIN, ["--port", String(port), "--user-id", "4242", "--key", "e2e-key"], { stdio: ["ignore", "inherit", "inherit"] });
+  const child = spawn(FAKE_RAINWAVE_BIN, ["--port", String(port), "--user-id", "4242", "--key", "e2e-key", ...args], { stdio: ["ignore", "inherit", "inherit"] });
   await waitPort(port, 20_000, "fake-rainwave");
   const base = `http://127.0.0.1:${port}`;
   return {
@@ -230,27 +230,42 @@ export async function startObs(password) {
     `[General]\nName=Landale\n\n[Video]\nBaseCX=320\nBaseCY=180\nOutputCX=320\nOutputCY=180\nFPSType=1\nFPSInt=30\n\n` +
       `[Output]\nMode=Simple\n\n[SimpleOutput]\nFilePath=${join(home, "recordings")}\nRecFormat=mkv\nRecFormat2=mkv\nRecQuality=Stream\nVBitrate=300\nStreamEncoder=x264\nRecEncoder=x264\nPreset=ultrafast\n`,
   );
-  const child = spawn(
-    "xvfb-run",
-    ["-a", "-s", "-screen 0 1280x720x24", "obs", "--disable-shutdown-check", "--minimize-to-tray", "--multi"],
-    {
-      cwd: home,
-      env: { ...process.env, HOME: home, LIBGL_ALWAYS_SOFTWARE: "1" },
-      stdio: "ignore",
-      detached: true,
-    },
-  );
-  await waitPort(port, 60_000, "OBS");
+  let child;
+  const launch = async () => {
+    child = spawn(
+      "xvfb-run",
+      ["-a", "-s", "-screen 0 1280x720x24", "obs", "--disable-shutdown-check", "--minimize-to-tray", "--multi"],
+      {
+        cwd: home,
+        env: { ...process.env, HOME: home, LIBGL_ALWAYS_SOFTWARE: "1" },
+        stdio: "ignore",
+        detached: true,
+      },
+    );
+    await waitPort(port, 60_000, "OBS");
+  };
+  await launch();
   return {
     home,
     port,
     url: `ws://127.0.0.1:${port}`,
+    /** The process group's leader (xvfb-run), for finding OBS among its children. */
+    get pid() {
+      return child.pid;
+    },
     kill() {
       try {
         process.kill(-child.pid, "SIGKILL");
       } catch {
         /* already gone */
       }
+    },
+    /** A crash and a start again with the same HOME and port. */
+    async restart() {
+      const gone = new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once("exit", r)));
+      this.kill();
+      await gone;
+      await launch();
     },
     cleanup() {
       this.kill();

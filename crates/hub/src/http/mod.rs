@@ -14,6 +14,7 @@ pub(crate) mod health;
 pub(crate) mod ironmon;
 pub(crate) mod media;
 pub(crate) mod pages;
+pub(crate) mod queue;
 pub(crate) mod seed;
 pub(crate) mod transcriptions;
 
@@ -140,6 +141,7 @@ pub(crate) fn router(hub: Arc<Hub>) -> Router {
             get(transcriptions::session),
         )
         .route("/api/transcriptions/stats", get(transcriptions::stats))
+        .route("/api/queue", get(queue::queue))
         .route("/api/contexts", get(contexts::list).post(contexts::create))
         .route("/api/contexts/search", get(contexts::search))
         .route("/api/contexts/stats", get(contexts::stats))

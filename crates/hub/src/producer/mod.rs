@@ -176,6 +176,11 @@ impl Producer {
         self.read(|m, now| m.queue_state(now))
     }
 
+    /// The alerts that were on screen, oldest first: id, content type, first shown.
+    pub fn queue_history(&self) -> Value {
+        self.read(|m, _| m.queue_history())
+    }
+
     /// The `takeover` push owed to a client joining while a takeover is up.
     pub fn takeover_push(&self) -> Option<Value> {
         self.read(|m, now| m.takeover_push(now))

@@ -23,8 +23,9 @@ pub const MAX_DURATION_MS: u64 = 24 * 3600 * 1000;
 pub const MAX_ITEMS: usize = 50;
 /// A wake-up later than this after an item's end is a clock jump (or a suspend).
 const LATE_WAKE_MS: i64 = 1_000;
-/// Alerts kept for `replay_alerts`.
-pub const HISTORY: usize = 50;
+/// Alerts kept for `replay_alerts` and `GET /api/queue` (an evening's alerts; oldest
+/// dropped first).
+pub const HISTORY: usize = 200;
 
 fn ms(d: u64) -> chrono::Duration {
     chrono::Duration::milliseconds(d.min(MAX_DURATION_MS) as i64)

@@ -31,6 +31,9 @@ function Page() {
   // Counters for the soak test and for people debugging in OBS.
   let states = 0;
   let alertsShown = 0;
+  // The ids of the alerts shown, oldest first (the last 2,000): the rehearsal checks
+  // that each was shown once.
+  const shownIds: string[] = [];
 
   link.join(
     "stream:overlays",
@@ -59,7 +62,7 @@ function Page() {
   installDebug("omnibar", link, {
     orchestrator,
     state,
-    counters: () => ({ states, alertsShown, soundsPlayed: sound?.played ?? 0 }),
+    counters: () => ({ states, alertsShown, shownIds: [...shownIds], soundsPlayed: sound?.played ?? 0 }),
   });
   onCleanup(() => {
     orchestrator.dispose();
@@ -83,6 +86,7 @@ function Page() {
 
   const onAlertShown = (a: Item) => {
     alertsShown++;
+    if (shownIds.push(a.id) > 2000) shownIds.shift();
     shown = { id: a.id, at: performance.now() };
     const style = styleOf(settings(), a);
     if (style?.sound) sound?.play(style.sound, style.volume);

@@ -1,6 +1,9 @@
-//! `demo-voice [--to ws://127.0.0.1:8889/] [--clips deploy/voice] [--pause-secs 6]`:
-//! a streamer's voice for the demo, spoken into phononmaser as OBS's audio plugin
-//! would send it, forever; it reconnects (with backoff) when phononmaser restarts.
+//! `demo-voice [--to ws://127.0.0.1:8889/] [--clips deploy/voice] [--pause-secs 6]
+//! [--journal FILE]`: a streamer's voice for the demo, spoken into phononmaser as OBS's
+//! audio plugin would send it, forever; it reconnects (with backoff) when phononmaser
+//! restarts. With `--journal`, each sentence sent whole is appended to FILE as a JSON
+//! line (`text`, `started_ms`, `ended_ms`: wall-clock milliseconds of its first and
+//! last frame of speech), which the rehearsal scores the captions against.
 
 use futures_util::SinkExt;
 use landale_demo::voice;
@@ -12,15 +15,17 @@ async fn main() {
     let mut to = "ws://127.0.0.1:8889/".to_string();
     let mut clips_dir = std::path::PathBuf::from("deploy/voice");
     let mut pause = 6u64;
+    let mut journal: Option<std::path::PathBuf> = None;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match (a.as_str(), args.next()) {
             ("--to", Some(v)) => to = v,
             ("--clips", Some(v)) => clips_dir = v.into(),
             ("--pause-secs", Some(v)) if v.parse::<u64>().is_ok() => pause = v.parse().unwrap_or(6),
+            ("--journal", Some(v)) => journal = Some(v.into()),
             _ => {
                 eprintln!(
-                    "usage: demo-voice [--to ws://127.0.0.1:8889/] [--clips DIR] [--pause-secs N]"
+                    "usage: demo-voice [--to ws://127.0.0.1:8889/] [--clips DIR] [--pause-secs N] [--journal FILE]"
                 );
                 std::process::exit(2);
             }
@@ -65,17 +70,33 @@ async fn main() {
                 let mut ts = 0u64;
                 loop {
                     let i = n % pcm.len();
-                    if let Err(e) = voice::say(
-                        &mut ws,
-                        "Demo voice",
-                        &pcm[i],
-                        Duration::from_millis(2500),
-                        &mut ts,
-                    )
-                    .await
-                    {
-                        eprintln!("demo-voice: {e}; reconnecting");
-                        break;
+                    let started_ms = now_ms();
+                    // The speech, then the pause that ends it: sent apart so the
+                    // journal knows when the speech ended.
+                    let sent = async {
+                        voice::say(&mut ws, "Demo voice", &pcm[i], Duration::ZERO, &mut ts).await?;
+                        let ended_ms = now_ms();
+                        voice::say(
+                            &mut ws,
+                            "Demo voice",
+                            &[],
+                            Duration::from_millis(2500),
+                            &mut ts,
+                        )
+                        .await?;
+                        anyhow::Ok(ended_ms)
+                    }
+                    .await;
+                    match sent {
+                        Ok(ended_ms) => {
+                            if let Some(j) = &journal {
+                                record(j, &lines[i].text, started_ms, ended_ms);
+                            }
+                        }
+                        Err(e) => {
+                            eprintln!("demo-voice: {e}; reconnecting");
+                            break;
+                        }
                     }
                     n += 1;
                     tokio::time::sleep(Duration::from_secs(pause)).await;
@@ -88,5 +109,30 @@ async fn main() {
         }
         tokio::time::sleep(wait).await;
         wait = (wait * 2).min(Duration::from_secs(30));
+    }
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+/// One sentence sent whole, appended to the journal (a failure to write is said, once
+/// per sentence, and the voice goes on).
+fn record(path: &std::path::Path, text: &str, started_ms: u64, ended_ms: u64) {
+    use std::io::Write;
+    let line = serde_json::json!({"text": text, "started_ms": started_ms, "ended_ms": ended_ms});
+    let written = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .and_then(|mut f| writeln!(f, "{line}"));
+    if let Err(e) = written {
+        eprintln!(
+            "demo-voice: cannot write the journal {}: {e}",
+            path.display()
+        );
     }
 }

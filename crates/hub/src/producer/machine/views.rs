@@ -129,6 +129,22 @@ impl Machine {
         })
     }
 
+    /// The alerts that were on screen, oldest first (`GET /api/queue`'s `history`).
+    pub fn queue_history(&self) -> Value {
+        self.queue
+            .history
+            .iter()
+            .map(|i| {
+                json!({
+                    "id": i.id,
+                    "content_type": i.data.get("type").and_then(Value::as_str).unwrap_or(&i.kind),
+                    "started_at": i.started_at.map(iso),
+                    "data": i.data,
+                })
+            })
+            .collect()
+    }
+
     /// The `takeover` push for a client joining while one is up (remaining duration).
     pub fn takeover_push(&self, now: DateTime<Utc>) -> Option<Value> {
         let t = self.takeover.as_ref()?;
