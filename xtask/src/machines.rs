@@ -13,7 +13,7 @@
 //! Without `ip netns` (not root, no iproute2) it says so and runs the same parts on
 //! loopback with distinct ports, without the cut.
 
-use crate::{root, status, target_dir};
+use crate::{root, target_dir};
 use anyhow::{bail, Context, Result};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
@@ -215,23 +215,10 @@ fn running(m: &Value, id: &str) -> bool {
 }
 
 pub fn run() -> Result<()> {
-    let mut build = crate::cargo();
-    build.args([
-        "build",
-        "-p",
-        "landale",
-        "-p",
-        "nurvus",
-        "-p",
-        "seed",
-        "-p",
-        "phononmaser",
-        "-p",
-        "landale-demo",
-    ]);
-    status(
-        build,
-        "cargo build -p landale -p nurvus -p seed -p phononmaser -p landale-demo (two machines)",
+    crate::build(
+        false,
+        &["landale", "nurvus", "seed", "phononmaser", "landale-demo"],
+        " (two machines)",
     )?;
     let model = std::env::var_os("LANDALE_MODELS")
         .map(PathBuf::from)

@@ -129,6 +129,24 @@ pub fn status(mut c: Command, what: &str) -> Result<()> {
     Ok(())
 }
 
+/// `cargo build [--release] -p …` of `parts` in one cargo run (so its progress shows),
+/// said with `why`.
+pub fn build(release: bool, parts: &[&str], why: &str) -> Result<()> {
+    let mut b = cargo();
+    b.arg("build");
+    if release {
+        b.arg("--release");
+    }
+    for p in parts {
+        b.args(["-p", p]);
+    }
+    let profile = if release { " --release" } else { "" };
+    status(
+        b,
+        &format!("cargo build{profile} -p {}{why}", parts.join(" -p ")),
+    )
+}
+
 /// Every program of the demo, built for release in one cargo run (so its progress shows).
 const DEMO_PARTS: [&str; 7] = [
     "landale",
@@ -152,15 +170,7 @@ fn run() -> Result<()> {
         "xtask: the first build compiles whisper.cpp and llama.cpp and takes 10 to 20 minutes on a small machine; later runs take seconds."
     );
     web_build()?;
-    let mut build = cargo();
-    build.args(["build", "--release"]);
-    for p in DEMO_PARTS {
-        build.args(["-p", p]);
-    }
-    status(
-        build,
-        &format!("cargo build --release -p {}", DEMO_PARTS.join(" -p ")),
-    )?;
+    build(true, &DEMO_PARTS, "")?;
     let whisper = match model::ensure() {
         Ok(p) => p.display().to_string(),
         Err(e) => {
@@ -280,15 +290,7 @@ fn dist() -> Result<()> {
         "fake-rainwave",
         "fake-llm",
     ];
-    let mut build = cargo();
-    build.args(["build", "--release"]);
-    for p in parts {
-        build.args(["-p", p]);
-    }
-    status(
-        build,
-        &format!("cargo build --release -p {}", parts.join(" -p ")),
-    )?;
+    build(true, &parts, "")?;
     let out = root().join("dist");
     std::fs::create_dir_all(&out)?;
     let mut sums = String::new();
@@ -595,23 +597,10 @@ pub fn web_build() -> Result<()> {
 /// Browser end-to-end tests (playwright-core + Debian's Chromium, real OBS).
 fn e2e() -> Result<()> {
     web_build()?;
-    let mut build = cargo();
-    build.args([
-        "build",
-        "-p",
-        "landale",
-        "-p",
-        "fake-twitch",
-        "-p",
-        "fake-rainwave",
-        "-p",
-        "seed",
-        "-p",
-        "nurvus",
-    ]);
-    status(
-        build,
-        "cargo build -p landale -p fake-twitch -p fake-rainwave -p seed -p nurvus",
+    build(
+        false,
+        &["landale", "fake-twitch", "fake-rainwave", "seed", "nurvus"],
+        "",
     )?;
     let web = root().join("web");
     let mut node = Command::new("node");

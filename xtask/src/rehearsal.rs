@@ -4,7 +4,7 @@
 //! programs, fetches the models and passes their paths). `--machines 2` is the
 //! two-machine test (machines.rs).
 
-use crate::{cargo, model, root, status, target_dir, web_build};
+use crate::{build, model, root, status, target_dir, web_build};
 use anyhow::{bail, Context, Result};
 use std::path::PathBuf;
 use std::process::Command;
@@ -67,15 +67,7 @@ pub fn parse(args: &[String]) -> Result<Options> {
 
 pub fn run(o: &Options) -> Result<()> {
     web_build()?;
-    let mut build = cargo();
-    build.arg("build");
-    for p in PARTS {
-        build.args(["-p", p]);
-    }
-    status(
-        build,
-        &format!("cargo build -p {} (rehearsal)", PARTS.join(" -p ")),
-    )?;
+    build(false, &PARTS, " (rehearsal)")?;
     let whisper = model::ensure().context("phononmaser's Whisper model")?;
     let llm = match o.llm.as_str() {
         "default" => model::ensure_llm()?.display().to_string(),

@@ -132,7 +132,9 @@ async fn events_to_overlay_sequence() {
     );
     let first = history[0]["started_at"].as_str().unwrap();
     assert_eq!(
-        chrono::DateTime::parse_from_rfc3339(first).unwrap().timestamp(),
+        chrono::DateTime::parse_from_rfc3339(first)
+            .unwrap()
+            .timestamp(),
         1_795_000_000,
         "Ann went on air at once"
     );

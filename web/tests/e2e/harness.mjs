@@ -15,7 +15,8 @@ import WebSocket from "ws";
 export const LANDALE_BIN = process.env.LANDALE_BIN || "";
 export const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
 
-function onPath(program) {
+/** Is `program` on the PATH? */
+export function onPath(program) {
   try {
     execFileSync("sh", ["-c", `command -v ${program}`], { stdio: "ignore" });
     return true;

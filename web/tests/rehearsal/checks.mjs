@@ -40,8 +40,10 @@ export const inSpans = (t, spans) => spans.some(([a, b]) => t >= a && t <= b);
 
 /**
  * Pair each spoken sentence with the finals recognised from it. A final belongs to
- * the last sentence that started before its own start (`ts`, ms) plus `slackMs`; two
- * finals on one sentence are joined. `sentences`: [{text, started_ms, ended_ms}];
+ * the last sentence that started before its own start (`ts`, ms) plus `slackMs`, if
+ * it started before that sentence ended (plus `slackMs`); two finals on one sentence
+ * are joined. Others are stray (speech the journal does not have, such as a sentence
+ * cut off when the voice stopped). `sentences`: [{text, started_ms, ended_ms}];
  * `finals`: [{text, ts, at?}] (`at`: when it reached the hub's socket, ms).
  */
 export function pairCaptions(sentences, finals, slackMs = 1500) {
@@ -51,7 +53,7 @@ export function pairCaptions(sentences, finals, slackMs = 1500) {
   for (const f of [...finals].sort((a, b) => a.ts - b.ts)) {
     let k = -1;
     for (let i = 0; i < spoken.length; i++) if (spoken[i].started_ms <= f.ts + slackMs) k = i;
-    if (k < 0) stray.push(f);
+    if (k < 0 || f.ts > spoken[k].ended_ms + slackMs) stray.push(f);
     else heard[k].push(f);
   }
   return {
@@ -76,16 +78,18 @@ export function pairCaptions(sentences, finals, slackMs = 1500) {
 
 /**
  * Every spoken sentence captioned, the mean WER under `maxWer`, latency p50/p95 of
- * the sentences spoken outside a fault (`faultSpans`) under `maxP95Ms`. A sentence
+ * the sentences spoken outside a fault (`faultSpans`; a sentence whose caption was due
+ * within `dueMs` of its end during a fault counts as inside) under `maxP95Ms`. A sentence
  * spoken just before phononmaser was killed (`inFlight`) may be lost with it: it is
  * counted apart, not failed.
  */
-export function captionCheck(pairs, { faultSpans = [], inFlight = [], maxWer = 0.35, maxP95Ms = 10_000 } = {}) {
+export function captionCheck(pairs, { faultSpans = [], inFlight = [], maxWer = 0.35, maxP95Ms = 10_000, dueMs = 5000 } = {}) {
   const lostInKill = pairs.filter((p) => p.finals === 0 && inSpans(p.ended_ms, inFlight));
   const missing = pairs.filter((p) => p.finals === 0 && !inSpans(p.ended_ms, inFlight));
   const heard = pairs.filter((p) => p.finals > 0);
   const meanWer = heard.length ? heard.reduce((a, p) => a + p.wer, 0) / heard.length : 1;
-  const clean = heard.filter((p) => p.latency_ms !== null && !inSpans(p.ended_ms, faultSpans));
+  const hit = (p) => faultSpans.some(([a, b]) => p.ended_ms <= b && p.ended_ms + dueMs >= a);
+  const clean = heard.filter((p) => p.latency_ms !== null && !hit(p));
   const lat = clean.map((p) => p.latency_ms);
   const p50 = percentile(lat, 50);
   const p95 = percentile(lat, 95);

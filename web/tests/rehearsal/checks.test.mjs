@@ -62,6 +62,30 @@ describe("captions", () => {
     expect(killed.figures.lostInKill).toBe(1);
   });
 
+  it("leaves a final that started after its sentence ended stray", () => {
+    const finals = [
+      { text: "Welcome in everybody.", ts: 10_100, at: 13_000 },
+      { text: "Hydrate check, everyone.", ts: 20_100, at: 23_000 },
+      { text: "We are live.", ts: 30_100, at: 32_000 },
+      { text: "The music on", ts: 40_000, at: 42_000 },
+    ];
+    const { pairs, stray } = pairCaptions(spoken, finals);
+    expect(stray.map((f) => f.text)).toEqual(["The music on"]);
+    expect(pairs[2].heard).toBe("We are live.");
+  });
+
+  it("counts a sentence whose caption was due in a fault as inside it", () => {
+    const finals = [
+      { text: "Welcome in everybody.", ts: 10_100, at: 13_000 },
+      { text: "Hydrate check, everyone.", ts: 20_100, at: 40_000 },
+      { text: "We are live.", ts: 30_100, at: 32_000 },
+    ];
+    const { pairs } = pairCaptions(spoken, finals);
+    // The link was cut a second after the sentence ended, before its caption came.
+    expect(captionCheck(pairs, { faultSpans: [[23_000, 39_000]] }).ok).toBe(true);
+    expect(captionCheck(pairs, { faultSpans: [[28_000, 39_000]] }).ok).toBe(false);
+  });
+
   it("keeps sentences spoken during a fault out of the latency figures", () => {
     const finals = [
       { text: "Welcome in everybody.", ts: 10_100, at: 13_000 },

@@ -12,7 +12,7 @@
 //
 // Output: <out>/report.md, <out>/report.html, <out>/run.json; exit 1 when a check fails.
 
-import { spawn, execFileSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join, resolve } from "node:path";
@@ -28,6 +28,7 @@ import {
   launchChromium,
   missing,
   obsRequest,
+  onPath,
   replayIronmon,
   startFakeRainwave,
   startFakeTwitch,
@@ -67,15 +68,6 @@ const log = (...a) => console.error(`rehearsal [${((Date.now() - T0) / 1000).toF
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 let T0 = Date.now();
 const rel = (ms) => (ms - T0) / 1000;
-
-function onPath(p) {
-  try {
-    execFileSync("sh", ["-c", `command -v ${p}`], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Why the rehearsal cannot run here, or null. */
 function cannotRun() {
@@ -529,6 +521,17 @@ async function main() {
       faultSpans.push([t, back ?? t + bound]);
     };
 
+    /** A fault of Twitch's, and how long until the hub's session is back (`backWhen`
+     * reads the state before the fault and returns the test for after it). */
+    const twitchFault = async (label, note, body, backWhen) => {
+      const back_ = await backWhen();
+      const t = Date.now();
+      fault(label, note);
+      await tw.control("fault", body);
+      const back = await until(back_, BOUND.eventsub * 2);
+      recoveries.push({ fault: label, service: "EventSub session", t: rel(t), back_ms: back ? back - t : null, bound_ms: BOUND.eventsub });
+    };
+
     await at(0.05);
     await follows(2);
     {
@@ -545,14 +548,7 @@ async function main() {
     await follows(1);
 
     await at(0.22);
-    {
-      const t = Date.now();
-      const before = (await eventsub())?.session_id;
-      fault("EventSub drop", "the socket ends without a close frame, as when the network goes away");
-      await tw.control("fault", { fault: "drop_connection" });
-      const back = await until(newSession(before), BOUND.eventsub * 2);
-      recoveries.push({ fault: "EventSub dropped", service: "EventSub session", t: rel(t), back_ms: back ? back - t : null, bound_ms: BOUND.eventsub });
-    }
+    await twitchFault("EventSub drop", "the socket ends without a close frame, as when the network goes away", { fault: "drop_connection" }, async () => newSession((await eventsub())?.session_id));
     await follows(1);
 
     await at(0.3);
@@ -569,15 +565,8 @@ async function main() {
     }
 
     await at(0.34);
-    {
-      const t = Date.now();
-      const before = (await eventsub())?.handovers ?? 0;
-      fault("session_reconnect", "Twitch hands the session over to a new connection");
-      await tw.control("fault", { fault: "reconnect" });
-      const back = await until(handedOver(before), BOUND.eventsub * 2);
-      recoveries.push({ fault: "session_reconnect", service: "EventSub session", t: rel(t), back_ms: back ? back - t : null, bound_ms: BOUND.eventsub });
-      await follows(1);
-    }
+    await twitchFault("session_reconnect", "Twitch hands the session over to a new connection", { fault: "reconnect" }, async () => handedOver((await eventsub())?.handovers ?? 0));
+    await follows(1);
 
     await at(0.4);
     await killService(services, "seed", `http://127.0.0.1:${seedPort}/health`, BOUND.seed);
