@@ -287,3 +287,165 @@ async fn rainwave_routes_with_the_fake() {
     );
     hub.stop().await;
 }
+
+/// A raw body (not JSON) with the token.
+async fn post_raw(hub: &TestHub, path: &str, body: &'static str) -> (u16, Value) {
+    let r = reqwest::Client::new()
+        .post(hub.http(path))
+        .bearer_auth(TOKEN)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn stream_controls_over_rest_are_the_socket_commands() {
+    let hub = TestHub::start(Opts::default()).await;
+    // An overlay sees what the REST calls do.
+    let mut overlay = landale_testkit::ws_anon(&hub.ws_url(), "").await;
+    landale_testkit::join(
+        &mut overlay,
+        "stream:overlays",
+        json!({"overlay_type": "takeover"}),
+    )
+    .await;
+
+    // A control: no token, no action.
+    let (st, body) = post(&hub, "/api/stream/pause_queue", json!({}), false).await;
+    assert_eq!(st, 401, "{body}");
+    assert_eq!(get(&hub, "/api/queue").await.1["data"]["is_paused"], false);
+
+    // With the token: the socket's reply envelope, and the queue really paused.
+    let (st, body) = post_raw(&hub, "/api/stream/pause_queue", "").await;
+    assert_eq!(st, 200, "{body}");
+    assert_eq!(body["success"], true);
+    assert_eq!(body["data"]["operation"], "queue_paused");
+    assert_eq!(get(&hub, "/api/queue").await.1["data"]["is_paused"], true);
+    let (st, body) = post(&hub, "/api/stream/resume_queue", json!({}), true).await;
+    assert_eq!((st, body["data"]["changed"].clone()), (200, json!(true)));
+
+    // Nothing to skip: the socket's not_found, as 404.
+    let (st, body) = post(&hub, "/api/stream/skip_current", json!({}), true).await;
+    assert_eq!(st, 404, "{body}");
+    assert_eq!(body["error"]["code"], "not_found");
+    // A follow on air, then skipped.
+    hub.follow("ann");
+    loop {
+        let s = landale_testkit::next_event(&mut overlay, "stream_state").await;
+        if s[4]["alerts"].as_array().is_some_and(|a| !a.is_empty()) {
+            break;
+        }
+    }
+    let on_air = get(&hub, "/api/queue").await.1["data"]["queue"][0]["id"].clone();
+    assert!(on_air.is_string(), "the follow is queued");
+    let (st, body) = post(&hub, "/api/stream/skip_current", json!({}), true).await;
+    assert_eq!(st, 200, "{body}");
+    assert_eq!(body["data"]["id"], on_air);
+
+    // A takeover with its payload as the body reaches the overlay; a bad one is 422.
+    let (st, body) = post(
+        &hub,
+        "/api/stream/takeover",
+        json!({"type": "technical-difficulties"}),
+        true,
+    )
+    .await;
+    assert_eq!(st, 200, "{body}");
+    let t = landale_testkit::next_event(&mut overlay, "takeover").await;
+    assert_eq!(t[4]["type"], "technical-difficulties");
+    assert_eq!(t[4]["message"], "Technical difficulties: back in a moment");
+    let (st, body) = post(&hub, "/api/stream/takeover", json!({"type": "nope"}), true).await;
+    assert_eq!(
+        (st, body["error"]["code"].clone()),
+        (422, json!("validation_failed"))
+    );
+    let (st, _) = post(&hub, "/api/stream/takeover_clear", json!({}), true).await;
+    assert_eq!(st, 200);
+    landale_testkit::next_event(&mut overlay, "takeover_clear").await;
+
+    // Not JSON, not an object, not a command (or a read, which has its own route).
+    let (st, body) = post_raw(&hub, "/api/stream/takeover", "technical").await;
+    assert_eq!(
+        (st, body["error"]["code"].clone()),
+        (400, json!("invalid_parameters"))
+    );
+    let (st, _) = post_raw(&hub, "/api/stream/takeover", "[1]").await;
+    assert_eq!(st, 400);
+    for name in ["nope", "get_branding", "request_state"] {
+        let (st, body) = post(&hub, &format!("/api/stream/{name}"), json!({}), true).await;
+        assert_eq!(st, 404, "{name}: {body}");
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("skip_current"),
+            "{body}"
+        );
+    }
+    hub.stop().await;
+}
+
+/// The README's "Stream Deck and hotkey tools" requests, as written, against a real
+/// hub: each `curl` to the hub answers as the README says (the OBS one reaches its
+/// route: 503 without OBS here, never 404), so the section cannot rot.
+#[tokio::test]
+async fn the_readmes_stream_deck_requests_work() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md"))
+        .expect("README.md");
+    let section = readme
+        .split("## Stream Deck and hotkey tools")
+        .nth(1)
+        .and_then(|s| s.split("```sh").nth(1))
+        .and_then(|s| s.split("```").next())
+        .expect("the README's Stream Deck section and its commands");
+    let requests: Vec<(String, Option<String>)> = section
+        .lines()
+        .filter(|l| l.starts_with("curl -X POST"))
+        .map(|l| {
+            let url = l.split_whitespace().last().unwrap().to_string();
+            let body = l
+                .split(" -d '")
+                .nth(1)
+                .map(|b| b.split('\'').next().unwrap().to_string());
+            (url, body)
+        })
+        .collect();
+    assert!(requests.len() >= 8, "{requests:?}");
+    let hub = TestHub::start(Opts::default()).await;
+    // Something on air to skip and to replay.
+    hub.follow("ann");
+    let mut watch = landale_testkit::ws_anon(&hub.ws_url(), "").await;
+    landale_testkit::join(&mut watch, "stream:queue", json!({})).await;
+    loop {
+        let q = landale_testkit::next_event(&mut watch, "queue_state").await;
+        if q[4]["queue"].as_array().is_some_and(|a| !a.is_empty()) {
+            break;
+        }
+    }
+    for (url, body) in requests {
+        let Some(path) = url.strip_prefix("http://127.0.0.1:7175") else {
+            assert!(
+                url.starts_with("http://127.0.0.1:4001/api/processes/"),
+                "{url}"
+            );
+            continue;
+        };
+        let mut r = reqwest::Client::new()
+            .post(hub.http(path))
+            .header("authorization", format!("Bearer {TOKEN}"));
+        if let Some(b) = body {
+            r = r.header("content-type", "application/json").body(b);
+        }
+        let r = r.send().await.unwrap();
+        let status = r.status().as_u16();
+        let text = r.text().await.unwrap();
+        if path.starts_with("/api/obs/") {
+            assert_eq!(status, 503, "{path}: {text}");
+        } else {
+            assert_eq!(status, 200, "{path}: {text}");
+        }
+    }
+    hub.stop().await;
+}

@@ -288,3 +288,41 @@ export function consoleCheck(entries, expectedSpans = []) {
     figures: { errors: bad.length, expected: expected.length },
   };
 }
+
+/**
+ * One alert followed through the hub's JSON log by its Twitch message id (`traceId`):
+ * the notification, the event published, the alert queued (its alert id), the alert on
+ * air, and the omnibar's own list showing that alert. `lines`: the log, one JSON object
+ * per line (anything before the first `{` is the log file's prefix).
+ */
+export function traceCheck(lines, traceId, shownIds) {
+  const records = lines
+    .map((l) => {
+      const i = l.indexOf("{");
+      try {
+        return i < 0 ? null : JSON.parse(l.slice(i));
+      } catch {
+        return null;
+      }
+    })
+    .filter(Boolean);
+  const mine = (r) => r.correlation_id === traceId || r.event_id === traceId;
+  const find = (message, also = () => true) => records.find((r) => r.message === message && also(r));
+  const hops = [
+    ["EventSub notification", find("EventSub notification", mine)],
+    ["event published", find("event published", mine)],
+    ["alert queued", find("alert queued", mine)],
+  ];
+  const alert = hops[2][1]?.alert;
+  hops.push(["alert on air", alert ? find("alert on air", (r) => r.alert === alert) : undefined]);
+  const shown = alert !== undefined && shownIds.includes(alert);
+  const problems = hops.filter(([, r]) => !r).map(([h]) => `no "${h}" line for ${traceId} in the hub's log`);
+  if (!shown) problems.push(`the omnibar's list does not have alert ${alert ?? "(none queued)"}`);
+  return {
+    name: "correlation",
+    ok: problems.length === 0,
+    summary: `Twitch message ${traceId}: ${hops.map(([h, r]) => `${h} ${r ? "✓" : "✗"}`).join(", ")}, shown by the omnibar ${shown ? "✓" : "✗"}${alert ? ` (alert ${alert})` : ""}`,
+    problems,
+    figures: { alert, hops: hops.map(([h, r]) => ({ hop: h, at: r?.timestamp ?? null })) },
+  };
+}

@@ -1,7 +1,7 @@
 // The rehearsal's judgements on hand-made records: each check passes what it should
 // and names what it should not.
 import { describe, expect, it } from "vitest";
-import { alertCheck, captionCheck, consoleCheck, contextCheck, deliveryCheck, pairCaptions, percentile, restartCheck, rssCheck, wer } from "./checks.mjs";
+import { alertCheck, captionCheck, consoleCheck, contextCheck, deliveryCheck, pairCaptions, percentile, restartCheck, rssCheck, traceCheck, wer } from "./checks.mjs";
 import { chart, html, markdown, recoveryBars, timeline } from "./report.mjs";
 
 describe("wer", () => {
@@ -190,6 +190,26 @@ describe("consoles", () => {
     expect(c.problems).toEqual(["chat: TypeError: x is undefined"]);
     expect(consoleCheck(entries.slice(0, 1), [[1000, 2000]]).ok).toBe(true);
     expect(consoleCheck(entries.slice(0, 1), []).ok).toBe(false);
+  });
+});
+
+describe("correlation", () => {
+  const log = [
+    '2026-12-05T21:00:00Z stderr {"timestamp":"t1","level":"DEBUG","message":"EventSub notification","correlation_id":"m-1","event_type":"channel.follow"}',
+    '2026-12-05T21:00:00Z stderr {"timestamp":"t2","level":"DEBUG","message":"event published","correlation_id":"m-1","seq":4}',
+    '2026-12-05T21:00:00Z stderr {"timestamp":"t3","level":"INFO","message":"alert queued","alert":"a9","event_id":"m-1","style":"follow"}',
+    "2026-12-05T21:00:00Z stderr not json at all",
+    '2026-12-05T21:00:00Z stderr {"timestamp":"t4","level":"INFO","message":"alert on air","alert":"a9","event_id":"m-1"}',
+  ];
+  it("follows one Twitch message to the overlay", () => {
+    const c = traceCheck(log, "m-1", ["a9"]);
+    expect(c.problems).toEqual([]);
+    expect(c.figures.alert).toBe("a9");
+  });
+  it("names the hop that is missing", () => {
+    const c = traceCheck([log[0], log[2], log[4]], "m-1", ["a9"]);
+    expect(c.problems).toEqual(['no "event published" line for m-1 in the hub\'s log']);
+    expect(traceCheck(log, "m-1", []).problems).toEqual(["the omnibar's list does not have alert a9"]);
   });
 });
 

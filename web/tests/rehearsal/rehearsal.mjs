@@ -37,7 +37,7 @@ import {
   waitPort,
 } from "../e2e/harness.mjs";
 import { startLink } from "./link.mjs";
-import { alertCheck, captionCheck, consoleCheck, contextCheck, deliveryCheck, pairCaptions, restartCheck, rssCheck } from "./checks.mjs";
+import { alertCheck, captionCheck, consoleCheck, contextCheck, deliveryCheck, pairCaptions, restartCheck, rssCheck, traceCheck } from "./checks.mjs";
 import { chart, html, markdown, recoveryBars, timeline } from "./report.mjs";
 
 const { values: opts } = parseArgs({
@@ -280,7 +280,10 @@ async function main() {
         command: LANDALE_BIN,
         auto_restart: true,
         port: hubPort,
+        // JSON lines, kept by nurvus: the correlation check reads one alert's path.
+        log_file: join(OUT, "hub.log"),
         env: {
+          LOG_FORMAT: "json",
           PORT: String(hubPort),
           BIND_IP: "127.0.0.1",
           LANDALE_DATA_DIR: join(OUT, "hub-data"),
@@ -292,7 +295,7 @@ async function main() {
           NURVUS_URLS: `services=http://127.0.0.1:${servicesPort},streaming=http://127.0.0.1:${nurvusOverLink}`,
           PHONONMASER_HEALTH_URL: `http://127.0.0.1:${phonoHealthOverLink}/health`,
           SEED_HEALTH_URL: `http://127.0.0.1:${seedPort}/health`,
-          RUST_LOG: "warn",
+          RUST_LOG: "warn,landale::producer=info,landale::pipeline=debug,landale_twitch::eventsub=debug",
           ...tw.env,
           ...rw.env,
           RAINWAVE_POLL_MS: "2000",
@@ -447,15 +450,15 @@ async function main() {
       log(`fault: ${label}${note ? ` (${note})` : ""}`);
     };
     let serial = 0;
-    const notify = async (type, event, marker) => {
-      const r = await tw.control("notify", { type, event }).catch(() => ({ sent: 0 }));
+    const notify = async (type, event, marker, message_id) => {
+      const r = await tw.control("notify", { type, event, ...(message_id ? { message_id } : {}) }).catch(() => ({ sent: 0 }));
       sentNotes.push({ type, marker, sent: r.sent, at: Date.now() });
       return r.sent;
     };
     /** An alert-worthy event, sent once the hub holds a session with its subscription. */
-    const alertEvent = async (type, event, user_name, marker = user_name) => {
+    const alertEvent = async (type, event, user_name, message_id) => {
       if (!(await until(() => subscribed(type), 60_000))) notes.push(`${type} for ${user_name}: no EventSub session with it within 60 s; sent anyway`);
-      const sent = await notify(type, event, marker);
+      const sent = await notify(type, event, user_name, message_id);
       if (sent > 0 && type !== "channel.subscribe") expectedAlerts.push({ type, user_name, at: Date.now() });
     };
     const stamp = Date.now().toString(36).slice(-4);
@@ -533,7 +536,13 @@ async function main() {
     };
 
     await at(0.05);
-    await follows(2);
+    // One follow with a message id of ours, followed through the hub's log.
+    const traceId = `rehearsal-trace-${stamp}`;
+    {
+      const u = name("Fol");
+      await alertEvent("channel.follow", follow(u), u, traceId);
+    }
+    await follows(1);
     {
       const u = name("Cheer");
       const ev = { ...follow(u), bits: 250, message: "Cheer250 for the run", is_anonymous: false };
@@ -731,6 +740,7 @@ async function main() {
       captionCheck(pairs, { faultSpans, inFlight }),
       contextCheck(contexts, { from: T0 + WINDOW_S * 1000, to: T0 + RUN_MS, windowMs: WINDOW_S * 1000 }),
       restartCheck(recoveries),
+      traceCheck(existsSync(join(OUT, "hub.log")) ? readFileSync(join(OUT, "hub.log"), "utf8").split("\n") : [], traceId, counters.shownIds ?? []),
       rssCheck(rss),
       consoleCheck(consoleEntries, hubDown),
     ];

@@ -7,11 +7,13 @@ use super::{
     env_error, env_invalid, env_ok, envelope_pong, enveloped, integration_command, Channel, Ctx,
     Joined, Reply, UNAUTHORIZED,
 };
+use crate::hub::Hub;
 use crate::producer::alert_settings::{sample_event, Update, MAX_TEST_AMOUNT};
 use crate::producer::machine::TAKEOVER_DEFAULT_MS;
 use crate::producer::{MAX_DURATION_MS, MAX_REPLAY};
 use landale_core::{Input, Surface};
 use serde_json::{json, Value};
+use std::sync::Arc;
 
 pub(crate) fn join_overlays(ctx: &Ctx<'_>, payload: &Value) -> Joined {
     let name = payload
@@ -76,12 +78,6 @@ pub(crate) async fn handle_in(ctx: &Ctx<'_>, event: &str, payload: Value) -> Rep
         return env_error("unauthorized", UNAUTHORIZED);
     }
     let producer = &ctx.hub.producer;
-    let str_field = |k: &str| {
-        payload
-            .get(k)
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
-    };
     match event {
         "ping" => envelope_pong(),
         "request_state" => {
@@ -92,6 +88,52 @@ pub(crate) async fn handle_in(ctx: &Ctx<'_>, event: &str, payload: Value) -> Rep
             ctx.push("queue_state", &producer.queue_state());
             Reply::None
         }
+        other => match command(ctx.hub, other, &payload).await {
+            Some(reply) => reply,
+            None => integration_command(ctx, Surface::Stream, other, &payload, enveloped)
+                .unwrap_or_else(|| {
+                    tracing::debug!(event = other, "stream channel ignores unknown command");
+                    Reply::None
+                }),
+        },
+    }
+}
+
+/// What [`command`] answers.
+pub(crate) const COMMANDS: &[&str] = &[
+    "remove_queue_item",
+    "force_content",
+    "takeover",
+    "takeover_clear",
+    "pause_queue",
+    "resume_queue",
+    "skip_current",
+    "clear_queue",
+    "replay_alerts",
+    "get_alert_settings",
+    "get_branding",
+    "update_branding",
+    "update_alert_settings",
+    "test_alert",
+];
+
+/// The queue, takeover and look commands, the same from the socket and from
+/// `POST /api/stream/{command}` (a Stream Deck, the desktop app); `None` for a command
+/// that is not one of them. The caller has checked the token for controls.
+pub(crate) async fn command(hub: &Arc<Hub>, event: &str, payload: &Value) -> Option<Reply> {
+    let producer = &hub.producer;
+    let str_field = |k: &str| {
+        payload
+            .get(k)
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+    };
+    if !COMMANDS.contains(&event) {
+        return None;
+    }
+    // A block of its own, so each arm's early `return` is the reply.
+    let reply = async {
+        match event {
         "remove_queue_item" => match str_field("id") {
             None => env_error("validation_failed", "Missing required field: id"),
             Some(id) if producer.remove(id) => {
@@ -174,8 +216,7 @@ pub(crate) async fn handle_in(ctx: &Ctx<'_>, event: &str, payload: Value) -> Rep
                 },
             };
             let data = json!({"takeover_type": kind, "message": message, "duration": duration});
-            match ctx
-                .hub
+            match hub
                 .pipeline
                 .ingest(Input::new("stream.takeover_started", data))
             {
@@ -188,9 +229,8 @@ pub(crate) async fn handle_in(ctx: &Ctx<'_>, event: &str, payload: Value) -> Rep
                 )),
             }
         }
-        "takeover_clear" => match ctx
-            .hub
-            .pipeline
+        "takeover_clear" => match hub
+                .pipeline
             .ingest(Input::new("stream.takeover_cleared", json!({})))
         {
             Ok(_) => env_ok(json!({"operation": "takeover_cleared"})),
@@ -232,10 +272,10 @@ pub(crate) async fn handle_in(ctx: &Ctx<'_>, event: &str, payload: Value) -> Rep
         "get_branding" => env_ok(producer.branding()),
         "update_branding" => {
             let changes = payload.get("changes").cloned().unwrap_or(Value::Null);
-            let media = &ctx.hub.media;
+            let media = &hub.media;
             let is_image = |n: &str| media.exists(n) && crate::store::media::is_image(n);
             match producer
-                .update_branding(&ctx.hub.store, &changes, is_image)
+                .update_branding(&hub.store, &changes, is_image)
                 .await
             {
                 Ok(b) => env_ok(json!({"operation": "branding_updated", "branding": b})),
@@ -255,9 +295,9 @@ pub(crate) async fn handle_in(ctx: &Ctx<'_>, event: &str, payload: Value) -> Rep
             };
             let reset = payload.get("reset") == Some(&Value::Bool(true));
             let changes = payload.get("changes").cloned().unwrap_or(Value::Null);
-            let media = &ctx.hub.media;
+            let media = &hub.media;
             match producer
-                .update_alert_settings(&ctx.hub.store, kind, &changes, reset, |n| media.exists(n))
+                .update_alert_settings(&hub.store, kind, &changes, reset, |n| media.exists(n))
                 .await
             {
                 Ok(all) => env_ok(
@@ -301,17 +341,16 @@ pub(crate) async fn handle_in(ctx: &Ctx<'_>, event: &str, payload: Value) -> Rep
                     ),
                 );
             };
-            match ctx.hub.pipeline.ingest(Input::new(event_type, data)) {
+            match hub.pipeline.ingest(Input::new(event_type, data)) {
                 Ok(_) => env_ok(
                     json!({"operation": "test_alert_sent", "type": kind, "event_type": event_type}),
                 ),
                 Err(e) => env_error("validation_failed", &e.to_string()),
             }
         }
-        other => integration_command(ctx, Surface::Stream, other, &payload, enveloped)
-            .unwrap_or_else(|| {
-                tracing::debug!(event = other, "stream channel ignores unknown command");
-                Reply::None
-            }),
+        _ => Reply::None,
     }
+    }
+    .await;
+    Some(reply)
 }

@@ -14,8 +14,8 @@ pub(crate) mod health;
 pub(crate) mod ironmon;
 pub(crate) mod media;
 pub(crate) mod pages;
-pub(crate) mod queue;
 pub(crate) mod seed;
+pub(crate) mod stream;
 pub(crate) mod transcriptions;
 
 use crate::hub::Hub;
@@ -141,7 +141,8 @@ pub(crate) fn router(hub: Arc<Hub>) -> Router {
             get(transcriptions::session),
         )
         .route("/api/transcriptions/stats", get(transcriptions::stats))
-        .route("/api/queue", get(queue::queue))
+        .route("/api/queue", get(stream::queue))
+        .route("/api/stream/{command}", post(stream::control))
         .route("/api/contexts", get(contexts::list).post(contexts::create))
         .route("/api/contexts/search", get(contexts::search))
         .route("/api/contexts/stats", get(contexts::stats))

@@ -111,7 +111,12 @@ impl Queue {
         if let Some(first) = self.items.first_mut() {
             if first.running_since.is_none() {
                 first.running_since = Some(at);
-                first.started_at.get_or_insert(at);
+                if first.started_at.is_none() {
+                    first.started_at = Some(at);
+                    if first.kind == "alert" {
+                        tracing::info!(alert = %first.id, event_id = %first.data["event_id"].as_str().unwrap_or(""), "alert on air");
+                    }
+                }
             }
         }
     }

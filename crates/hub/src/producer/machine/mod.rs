@@ -357,13 +357,17 @@ impl Machine {
                     merge(&mut existing.data, &data);
                     existing.touched_at = now;
                     let id = existing.id.clone();
+                    tracing::info!(alert = %id, event_id = %data["event_id"].as_str().unwrap_or(""), style, "alert merged into one queued");
                     self.queue.coalesced += 1;
                     self.touch();
                     return Some(id);
                 }
             }
         }
-        self.add(
+        // The event's id is its correlation id from Twitch (the message id): the log
+        // follows it from the notification to here, and the alert's id from here on air.
+        let event_id = data["event_id"].as_str().unwrap_or("").to_string();
+        let id = self.add(
             now,
             NewItem {
                 kind: "alert",
@@ -372,7 +376,11 @@ impl Machine {
                 data,
                 key,
             },
-        )
+        );
+        if let Some(id) = &id {
+            tracing::info!(alert = %id, event_id = %event_id, style, "alert queued");
+        }
+        id
     }
 
     /// `force_content`: a manual override of `content_type` with the client's data.

@@ -473,13 +473,16 @@ impl EventSub {
                     .or(meta["subscription_type"].as_str())
                     .unwrap_or_default()
                     .to_string();
+                // Twitch's message id is the event's id and its correlation id: one
+                // id in every log line from here to the overlay.
+                tracing::debug!(correlation_id = %id, event_type = %kind, "EventSub notification");
                 let input = Input {
                     event_type: kind.clone(),
                     data: m["payload"]["event"].clone(),
                     envelope: Envelope {
                         id: Some(id.clone()),
-                        source_id: Some(id),
-                        correlation_id: None,
+                        source_id: Some(id.clone()),
+                        correlation_id: Some(id),
                     },
                 };
                 if let Err(e) = self.pipeline.ingest_event(input) {
