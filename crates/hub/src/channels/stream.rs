@@ -99,23 +99,8 @@ pub(crate) async fn handle_in(ctx: &Ctx<'_>, event: &str, payload: Value) -> Rep
     }
 }
 
-/// What [`command`] answers.
-pub(crate) const COMMANDS: &[&str] = &[
-    "remove_queue_item",
-    "force_content",
-    "takeover",
-    "takeover_clear",
-    "pause_queue",
-    "resume_queue",
-    "skip_current",
-    "clear_queue",
-    "replay_alerts",
-    "get_alert_settings",
-    "get_branding",
-    "update_branding",
-    "update_alert_settings",
-    "test_alert",
-];
+/// The reads [`command`] answers besides the controls (`STREAM_CONTROLS`).
+const READS: &[&str] = &["get_alert_settings", "get_branding"];
 
 /// The queue, takeover and look commands, the same from the socket and from
 /// `POST /api/stream/{command}` (a Stream Deck, the desktop app); `None` for a command
@@ -128,7 +113,7 @@ pub(crate) async fn command(hub: &Arc<Hub>, event: &str, payload: &Value) -> Opt
             .and_then(Value::as_str)
             .filter(|s| !s.is_empty())
     };
-    if !COMMANDS.contains(&event) {
+    if !(CONTROL.contains(&event) || READS.contains(&event)) {
         return None;
     }
     // A block of its own, so each arm's early `return` is the reply.

@@ -11,7 +11,7 @@
 //!   needed when it takes none). The answer is the socket's reply envelope, with the
 //!   status its error code implies.
 
-use crate::channels::stream::{command, COMMANDS};
+use crate::channels::stream::command;
 use crate::channels::Reply;
 use crate::hub::Hub;
 use axum::body::Bytes;
@@ -36,17 +36,12 @@ pub(crate) async fn control(
     Path(name): Path<String>,
     body: Bytes,
 ) -> Response {
-    if !(COMMANDS.contains(&name.as_str()) && STREAM_CONTROLS.contains(&name.as_str())) {
-        let known: Vec<&str> = COMMANDS
-            .iter()
-            .copied()
-            .filter(|c| STREAM_CONTROLS.contains(c))
-            .collect();
+    if !STREAM_CONTROLS.contains(&name.as_str()) {
         return env_error(
             "not_found",
             &format!(
                 "No stream command {name:?}: use one of {}",
-                known.join(", ")
+                STREAM_CONTROLS.join(", ")
             ),
             None,
         )
