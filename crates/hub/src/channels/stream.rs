@@ -106,6 +106,14 @@ const READS: &[&str] = &["get_alert_settings", "get_branding"];
 /// `POST /api/stream/{command}` (a Stream Deck, the desktop app); `None` for a command
 /// that is not one of them. The caller has checked the token for controls.
 pub(crate) async fn command(hub: &Arc<Hub>, event: &str, payload: &Value) -> Option<Reply> {
+    if !(CONTROL.contains(&event) || READS.contains(&event)) {
+        return None;
+    }
+    Some(run(hub, event, payload).await)
+}
+
+/// One of [`command`]'s commands.
+async fn run(hub: &Arc<Hub>, event: &str, payload: &Value) -> Reply {
     let producer = &hub.producer;
     let str_field = |k: &str| {
         payload
@@ -113,12 +121,7 @@ pub(crate) async fn command(hub: &Arc<Hub>, event: &str, payload: &Value) -> Opt
             .and_then(Value::as_str)
             .filter(|s| !s.is_empty())
     };
-    if !(CONTROL.contains(&event) || READS.contains(&event)) {
-        return None;
-    }
-    // A block of its own, so each arm's early `return` is the reply.
-    let reply = async {
-        match event {
+    match event {
         "remove_queue_item" => match str_field("id") {
             None => env_error("validation_failed", "Missing required field: id"),
             Some(id) if producer.remove(id) => {
@@ -215,7 +218,7 @@ pub(crate) async fn command(hub: &Arc<Hub>, event: &str, payload: &Value) -> Opt
             }
         }
         "takeover_clear" => match hub
-                .pipeline
+            .pipeline
             .ingest(Input::new("stream.takeover_cleared", json!({})))
         {
             Ok(_) => env_ok(json!({"operation": "takeover_cleared"})),
@@ -335,7 +338,4 @@ pub(crate) async fn command(hub: &Arc<Hub>, event: &str, payload: &Value) -> Opt
         }
         _ => Reply::None,
     }
-    }
-    .await;
-    Some(reply)
 }

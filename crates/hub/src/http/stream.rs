@@ -62,11 +62,8 @@ pub(crate) async fn control(
             }
         }
     };
-    let mut reply = command(&hub, &name, &payload).await;
-    if let Some(Reply::Later(f)) = reply {
-        reply = Some(f.await);
-    }
-    match reply {
+    // The stream commands answer at once (none waits on another service).
+    match command(&hub, &name, &payload).await {
         Some(Reply::Ok(v)) => (StatusCode::OK, Json(v)).into_response(),
         Some(Reply::Error(v)) => {
             let code = v["error"]["code"].as_str().unwrap_or("internal_error");
