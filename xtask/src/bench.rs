@@ -110,6 +110,24 @@ pub fn frames() -> Result<()> {
     crate::status(node, "node web/bench/frames.mjs")
 }
 
+/// The desktop app at rest: CPU and memory with the dashboard open (web/bench/desktop.mjs),
+/// in a private X display and D-Bus session.
+pub fn desktop() -> Result<()> {
+    crate::desktop_buildable()?;
+    crate::web_build()?;
+    crate::build(true, &["landale", "landale-desktop"], "")?;
+    let release = crate::target_dir().join("release");
+    let mut node = crate::desktop_session("node");
+    node.arg("bench/desktop.mjs")
+        .current_dir(crate::root().join("web"))
+        .env("LANDALE_BIN", release.join("landale"))
+        .env("LANDALE_DESKTOP_BIN", release.join("landale-desktop"));
+    crate::status(
+        node,
+        "node web/bench/desktop.mjs (dbus-run-session, xvfb-run)",
+    )
+}
+
 pub fn hub(args: &[String]) -> Result<()> {
     if std::env::var_os("LANDALE_BENCH_INNER").is_none() {
         // Build the hub and re-run this command from a release xtask.

@@ -20,6 +20,9 @@ const USAGE: &str = "usage: cargo xtask <command>
                (deploy/demo.json): the hub on embedded SQLite in demo mode, phononmaser with a
                demo voice, seed with its embedded model, music, emotes and an IronMON run from
                local stand-ins; models are fetched into the model cache when missing
+  run --desktop  the same, and the desktop app (Tauri) opens against it: the dashboard
+               in a window, the fleet's health in the tray, the hotkeys (needs Debian's
+               libwebkit2gtk-4.1-dev and friends; see the README)
   run --fake-twitch  the same, but events come from a local fake Twitch over EventSub
                (signed in with `landale twitch login`; its own data dir, target/fake-twitch-demo)
   dist         release binaries of every part (landale with the pages embedded, phononmaser,
@@ -51,6 +54,7 @@ const USAGE: &str = "usage: cargo xtask <command>
   bench seed   seed: correlator cost at a chat flood, prompt builds, a context end to end with the fake LLM and the embedded model (bench-results/seed.json)
   bench nurvus nurvus: idle CPU and RSS with 20 processes, crash → running again, log lines captured per second (bench-results/nurvus.json)
   bench ironmon IronMON tracker message → overlay push against a TCP echo, and a recorded run's throughput against decoding alone (bench-results/ironmon.json)
+  bench desktop the desktop app at rest with the dashboard open: CPU and memory of the app and its WebKit processes, the hub beside it (bench-results/desktop.json)
   bench twitch EventSub notification → overlay push through Landale, against a bare EventSub client (bench-results/twitch.json)
 ";
 
@@ -58,7 +62,8 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("run") => match args.get(1).map(String::as_str) {
-            None => run(),
+            None => run(false),
+            Some("--desktop") => run(true),
             Some("--fake-twitch") => run_with_fake_twitch(),
             Some(other) => Err(anyhow::anyhow!("unknown option {other}\n\n{USAGE}")),
         },
@@ -78,6 +83,7 @@ fn main() {
             Some("producer") => bench::producer(&args[2..]),
             Some("obs") => bench::obs(&args[2..]),
             Some("frames") => bench::frames(),
+            Some("desktop") => bench::desktop(),
             Some("twitch") => bench::twitch(&args[2..]),
             Some("stt") => bench::stt(&args[2..]),
             Some("seed") => bench::seed(&args[2..]),
@@ -85,7 +91,7 @@ fn main() {
             Some("ironmon") => bench::ironmon(&args[2..]),
             Some("floor-server") => bench::floor_server(&args[2..]),
             _ => Err(anyhow::anyhow!(
-                "unknown benchmark; available: hub, producer, obs, frames, twitch, stt, seed, nurvus, ironmon\n\n{USAGE}"
+                "unknown benchmark; available: hub, producer, obs, frames, twitch, stt, seed, nurvus, ironmon, desktop\n\n{USAGE}"
             )),
         },
         _ => {
@@ -162,7 +168,42 @@ const DEMO_PARTS: [&str; 7] = [
 /// (the hub on SQLite in demo mode, phononmaser, seed, the demo voice, the fake
 /// Rainwave, the fake Twitch's emote images, an IronMON tracker replaying a run).
 /// Ctrl-C stops nurvus, which stops every program it runs (their process groups).
-fn run() -> Result<()> {
+/// `--workspace`, without the desktop app where it cannot build (its libraries are
+/// missing: said once, as a skip), so the rest is still linted and tested.
+fn workspace() -> Vec<&'static str> {
+    static SAID: std::sync::Once = std::sync::Once::new();
+    match desktop_buildable() {
+        Ok(()) => vec!["--workspace"],
+        Err(e) => {
+            SAID.call_once(|| eprintln!("skipped: landale-desktop (lint, tests): {e:#}"));
+            vec!["--workspace", "--exclude", "landale-desktop"]
+        }
+    }
+}
+
+/// What the desktop app needs to build on Linux, as Debian names it.
+pub const DESKTOP_PACKAGES: &str =
+    "libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev libdbus-1-dev";
+
+/// Whether the desktop app can build here (its GTK/WebKit libraries are installed).
+pub fn desktop_buildable() -> Result<()> {
+    if cfg!(target_os = "linux") {
+        let found = Command::new("pkg-config")
+            .args(["--exists", "webkit2gtk-4.1", "ayatana-appindicator3-0.1"])
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false);
+        if !found {
+            bail!("the desktop app needs WebKitGTK and the tray library to build: apt-get install {DESKTOP_PACKAGES}");
+        }
+    }
+    Ok(())
+}
+
+fn run(desktop: bool) -> Result<()> {
+    if desktop {
+        desktop_buildable()?;
+    }
     eprintln!(
         "xtask: building Landale for release: the pages, the hub, phononmaser (whisper.cpp), seed (llama.cpp), nurvus and the demo's stand-ins."
     );
@@ -170,7 +211,11 @@ fn run() -> Result<()> {
         "xtask: the first build compiles whisper.cpp and llama.cpp and takes 10 to 20 minutes on a small machine; later runs take seconds."
     );
     web_build()?;
-    build(true, &DEMO_PARTS, "")?;
+    let mut parts = DEMO_PARTS.to_vec();
+    if desktop {
+        parts.push("landale-desktop");
+    }
+    build(true, &parts, "")?;
     let whisper = match model::ensure() {
         Ok(p) => p.display().to_string(),
         Err(e) => {
@@ -255,6 +300,22 @@ fn run() -> Result<()> {
             release.join("nurvus").display()
         );
     }
+    // The app, against the running stack, with its own settings (a demo's address is
+    // not kept over the streamer's own).
+    let _app = if desktop && up {
+        let app = Command::new(release.join("landale-desktop"))
+            .env("LANDALE_URL", base)
+            .env(
+                "LANDALE_DESKTOP_CONFIG_DIR",
+                target_dir().join("desktop-demo"),
+            )
+            .spawn()
+            .context("could not start landale-desktop")?;
+        eprintln!("  Desktop app: the dashboard window and the tray icon (closing the window hides it; Quit in the tray's menu)");
+        Some(StopOnDrop(app))
+    } else {
+        None
+    };
     let s = child.wait()?;
     drop(rt);
     if !s.success() && up {
@@ -410,25 +471,22 @@ fn lint() -> Result<()> {
     status(fmt, "cargo fmt --check")?;
     architecture::check()?;
     let mut clippy = cargo();
-    clippy.args([
-        "clippy",
-        "--workspace",
-        "--all-targets",
-        "--",
-        "-D",
-        "warnings",
-    ]);
+    clippy
+        .arg("clippy")
+        .args(workspace())
+        .args(["--all-targets", "--", "-D", "warnings"]);
     status(clippy, "cargo clippy --all-targets -- -D warnings")
 }
 
 fn test() -> Result<()> {
     let mut t = cargo();
-    t.args(["test", "--workspace"]);
+    t.arg("test").args(workspace());
     status(t, "cargo test --workspace")?;
     shifted_clock()?;
     interop()?;
     web_unit()?;
     e2e()?;
+    desktop()?;
     pages_check()?;
     machines::run()?;
     // A short evening (3 min: long enough for a restarted program to settle before
@@ -509,7 +567,9 @@ fn shifted_clock() -> Result<()> {
         return Ok(());
     }
     let mut t = cargo();
-    t.args(["test", "--workspace", "--tests", "--config"])
+    t.arg("test")
+        .args(workspace())
+        .args(["--tests", "--config"])
         .arg(format!(
             "target.'cfg(all())'.runner = ['faketime', '-m', '--exclude-monotonic', '{SHIFTED_START}']"
         ))
@@ -621,6 +681,83 @@ fn e2e() -> Result<()> {
         node,
         "node --test web/tests/e2e (Chromium; real OBS for the OBS panel)",
     )
+}
+
+/// tauri-driver: `TAURI_DRIVER_BIN`, the copy `.ci/run` installs under
+/// `/var/tmp/landale-tools`, or one on PATH.
+fn tauri_driver() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("TAURI_DRIVER_BIN") {
+        return Some(p.into());
+    }
+    let tools = std::env::var_os("LANDALE_TOOLS")
+        .map_or_else(|| PathBuf::from("/var/tmp/landale-tools"), PathBuf::from);
+    let kept = tools.join("bin").join("tauri-driver");
+    if kept.exists() {
+        return Some(kept);
+    }
+    let on_path = Command::new("sh")
+        .args(["-c", "command -v tauri-driver"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())?;
+    Some(PathBuf::from(
+        String::from_utf8_lossy(&on_path.stdout).trim(),
+    ))
+}
+
+/// The desktop app under WebDriver (web/tests/desktop), in a private X display
+/// (xvfb-run, 1920×1080) and D-Bus session (dbus-run-session) so its tray, hotkeys and
+/// notifications are its own. Without those programs the test says it was skipped.
+fn desktop() -> Result<()> {
+    if let Err(e) = desktop_buildable() {
+        eprintln!("skipped: the desktop app's test: {e:#} (.ci/run installs them)");
+        return Ok(());
+    }
+    build(false, &["landale-desktop", "landale", "nurvus"], "")?;
+    let web = root().join("web");
+    let mut node = if onpath("xvfb-run") && onpath("dbus-run-session") {
+        desktop_session("node")
+    } else {
+        Command::new("node")
+    };
+    node.args(["--test", "--test-concurrency=1", "tests/desktop/"])
+        .current_dir(&web)
+        .env("LANDALE_BIN", target_dir().join("debug").join("landale"))
+        .env("NURVUS_BIN", target_dir().join("debug").join("nurvus"))
+        .env(
+            "LANDALE_DESKTOP_BIN",
+            target_dir().join("debug").join("landale-desktop"),
+        )
+        .env("DESKTOP_SHOTS", target_dir().join("desktop"));
+    if let Some(d) = tauri_driver() {
+        node.env("TAURI_DRIVER_BIN", d);
+    }
+    status(
+        node,
+        "node --test web/tests/desktop (the desktop app under WebDriver, xvfb-run, dbus-run-session)",
+    )
+}
+
+/// `program` in a private D-Bus session and X display (1920×1080): what the desktop
+/// app's test and benchmark run in.
+pub fn desktop_session(program: &str) -> Command {
+    let mut c = Command::new("dbus-run-session");
+    c.args([
+        "--",
+        "xvfb-run",
+        "-a",
+        "-s",
+        "-screen 0 1920x1080x24",
+        program,
+    ]);
+    c
+}
+
+fn onpath(program: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {program} >/dev/null")])
+        .status()
+        .is_ok_and(|s| s.success())
 }
 
 /// A free loopback port.

@@ -72,12 +72,18 @@ impl Auth {
     /// peer, a `Host` that names loopback (a DNS-rebinding page on a foreign name is
     /// not), and no `Origin` other than a loopback or allowed one (a page the streamer
     /// happens to have open elsewhere cannot post to the hub). The token always works.
+    /// Whether `presented` is the token itself (loopback trust aside): how a tool
+    /// learns that the token it keeps is right before it leaves the hub's machine.
+    pub fn is_token(&self, presented: &str) -> bool {
+        constant_time_eq(presented.as_bytes(), self.token.as_bytes())
+    }
+
     pub fn allows(&self, presented: Option<&str>, peer: IpAddr, headers: &HeaderMap) -> bool {
         if self.trust_loopback && is_loopback(peer) && local_request(headers, &self.allowed_origins)
         {
             return true;
         }
-        presented.is_some_and(|p| constant_time_eq(p.as_bytes(), self.token.as_bytes()))
+        presented.is_some_and(|p| self.is_token(p))
     }
 }
 

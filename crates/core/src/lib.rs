@@ -17,6 +17,7 @@ pub mod integration;
 pub mod logging;
 pub mod settings;
 pub mod status;
+pub mod vault;
 
 pub use auth::Auth;
 pub use backoff::Backoff;

@@ -443,9 +443,114 @@ async fn the_readmes_stream_deck_requests_work() {
         let text = r.text().await.unwrap();
         if path.starts_with("/api/obs/") {
             assert_eq!(status, 503, "{path}: {text}");
+        } else if path.starts_with("/api/fleet/") {
+            // This hub has no fleet: the route and the token work, the machine is unknown.
+            assert_eq!(status, 404, "{path}: {text}");
+            assert!(text.contains("Unknown machine"), "{text}");
         } else {
             assert_eq!(status, 200, "{path}: {text}");
         }
     }
     hub.stop().await;
+}
+
+/// What the desktop app reads and does: the token check on `ping`, the fleet's view,
+/// a restart through the fleet (refused without the token, with an unknown machine or
+/// action; the real round trip is the desktop test's, against a real nurvus), and the
+/// takeover on screen in `GET /api/queue`.
+#[tokio::test]
+async fn the_desktop_apps_routes() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let gone = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let hub = TestHub::start(Opts {
+        nurvus_urls: Some(format!("streaming={gone}")),
+        ..Opts::default()
+    })
+    .await;
+    let (code, pong) = post(&hub, "/api/control/ping", json!({}), true).await;
+    assert_eq!(
+        (code, pong["data"]["token_valid"].clone()),
+        (200, json!(true))
+    );
+    let wrong = reqwest::Client::new()
+        .post(hub.http("/api/control/ping"))
+        .bearer_auth("not-the-token-at-all")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status().as_u16(), 401);
+    // A hub that lets this machine in without a token still says a wrong one is wrong.
+    let trusting = TestHub::start(Opts {
+        trust_loopback: true,
+        ..Opts::default()
+    })
+    .await;
+    let r: Value = reqwest::Client::new()
+        .post(trusting.http("/api/control/ping"))
+        .bearer_auth("not-the-token-at-all")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(r["data"]["token_valid"], false, "{r}");
+
+    // The fleet's view: the one machine, out of reach, with why.
+    let view = tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            let (code, v) = get(&hub, "/api/fleet").await;
+            assert_eq!(code, 200);
+            if v["machines"][0]["error"] != "not read yet" {
+                break v;
+            }
+            // The fleet's first read (its poll) has not happened yet.
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await
+    .expect("the fleet read within 30 s");
+    assert_eq!(view["machines"][0]["name"], "streaming");
+    assert_eq!(view["machines"][0]["reachable"], false);
+    assert!(
+        view["machines"][0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("nurvus is not running"),
+        "{view}"
+    );
+
+    let (code, _) = post(&hub, "/api/fleet/streaming/seed/restart", json!({}), false).await;
+    assert_eq!(code, 401);
+    let (code, e) = post(&hub, "/api/fleet/elsewhere/seed/restart", json!({}), true).await;
+    assert_eq!(code, 404);
+    assert_eq!(
+        e["error"]["message"],
+        "Unknown machine \"elsewhere\": the fleet has streaming"
+    );
+    let (code, e) = post(&hub, "/api/fleet/streaming/seed/explode", json!({}), true).await;
+    assert_eq!(
+        (code, e["error"]["type"].clone()),
+        (404, json!("unknown_action"))
+    );
+    let (code, e) = post(&hub, "/api/fleet/streaming/seed/restart", json!({}), true).await;
+    assert_eq!(
+        (code, e["error"]["type"].clone()),
+        (502, json!("nurvus_error"))
+    );
+
+    // The takeover on screen, for a tool's on/off toggle.
+    let (_, q) = get(&hub, "/api/queue").await;
+    assert_eq!(q["data"]["takeover"], Value::Null);
+    let (code, _) = post(
+        &hub,
+        "/api/stream/takeover",
+        json!({"type": "technical-difficulties"}),
+        true,
+    )
+    .await;
+    assert_eq!(code, 200);
+    let (_, q) = get(&hub, "/api/queue").await;
+    assert_eq!(q["data"]["takeover"]["type"], "technical-difficulties");
 }

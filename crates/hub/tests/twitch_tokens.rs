@@ -4,11 +4,11 @@
 //! (device code, and the browser flow with its forged and denied callbacks).
 
 use fake_twitch::{FakeConfig, FakeTwitch, Fault};
+use landale_core::vault::Vault;
 use landale_testkit::twitch::{settings, KEY};
 use landale_testkit::{backends, twitch, Db, Opts, PgDb, TestHub, TOKEN};
 use landale_twitch::oauth::TokenSet;
 use landale_twitch::tokens::{TokenState, Tokens};
-use landale_twitch::vault::Vault;
 use serde_json::{json, Value};
 use std::time::Duration;
 

@@ -2,9 +2,9 @@
 
 use super::{Opts, TestHub};
 use fake_twitch::{FakeConfig, FakeTwitch};
+use landale_core::vault::Vault;
 use landale_twitch::eventsub::Status;
 use landale_twitch::oauth::TokenSet;
-use landale_twitch::vault::Vault;
 use landale_twitch::TwitchSettings;
 use std::time::Duration;
 

@@ -1,7 +1,7 @@
 // The alert queue (`stream:queue`): what is on screen and waiting, with pause,
 // skip, remove, clear and replay. Every button waits for the hub's answer. Offline,
 // the buttons say why they are off and no stale countdown is shown.
-import { createMemo, createSignal, For, onCleanup, Show } from "solid-js";
+import { createEffect, createMemo, createSignal, For, onCleanup, Show } from "solid-js";
 import type { Control } from "./control";
 import { words } from "../lib/words";
 
@@ -34,10 +34,16 @@ export function QueuePanel(props: { state: QueueState | null; control: Control; 
   };
   const s = () => (props.online ? props.state : null);
   const off = () => (props.online ? undefined : OFFLINE);
-  // The hub sends `remaining` when the queue changes; the item on screen counts down here.
+  // The hub sends `remaining` when the queue changes; the item on screen counts down
+  // here, ticking only while there is one (an idle dashboard wakes for nothing).
   const [now, setNow] = createSignal(Date.now());
-  const tick = setInterval(() => setNow(Date.now()), 1000);
-  onCleanup(() => clearInterval(tick));
+  const counting = createMemo(() => !!props.state?.queue.some((i) => i.status === "active"));
+  createEffect(() => {
+    if (!counting()) return;
+    setNow(Date.now());
+    const tick = setInterval(() => setNow(Date.now()), 1000);
+    onCleanup(() => clearInterval(tick));
+  });
   const receivedAt = createMemo(() => (props.state, Date.now()));
   const left = (i: QueueItem) =>
     i.status === "active" ? Math.max(0, i.remaining - (now() - receivedAt())) : i.remaining;

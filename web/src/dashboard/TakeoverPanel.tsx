@@ -1,6 +1,6 @@
 // Takeovers for /overlays/takeover: type, message, duration (0 = until cleared),
 // presets that fill the form, send and clear.
-import { createSignal, For, onCleanup, Show } from "solid-js";
+import { createEffect, createSignal, For, onCleanup, Show } from "solid-js";
 import { countdown, takeoverText } from "../overlays/takeover/model";
 import type { ActiveTakeover } from "./stores/stream";
 import type { Control } from "./control";
@@ -27,10 +27,16 @@ export function TakeoverPanel(props: { control: Control; active: ActiveTakeover 
   const [status, setStatus] = createSignal<{ ok: boolean; text: string } | null>(null);
 
   const needsText = () => type() === "custom" && !message().trim();
-  // The countdown of the takeover on screen (from the hub's duration).
+  // The countdown of the takeover on screen (from the hub's duration), ticking only
+  // while one counts down: an idle dashboard (a dock, the desktop app) wakes for nothing.
   const [now, setNow] = createSignal(performance.now());
-  const tick = setInterval(() => setNow(performance.now()), 500);
-  onCleanup(() => clearInterval(tick));
+  createEffect(() => {
+    const a = props.active;
+    if (!a || a.duration <= 0) return;
+    setNow(performance.now());
+    const tick = setInterval(() => setNow(performance.now()), 500);
+    onCleanup(() => clearInterval(tick));
+  });
   const left = () => {
     const a = props.active;
     return a && a.duration > 0 ? countdown(a.duration - (now() - a.at)) : null;

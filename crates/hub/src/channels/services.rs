@@ -30,17 +30,7 @@ pub(crate) async fn handle_in(
         .map(str::to_owned);
     if let Some(m) = &machine {
         if ctx.hub.fleet.url_of(m).is_none() {
-            let names: Vec<&str> = ctx
-                .hub
-                .fleet
-                .machines()
-                .iter()
-                .map(|m| m.name.as_str())
-                .collect();
-            return env_error(
-                "invalid_machine",
-                &format!("Unknown machine {m:?}: the fleet has {}", names.join(", ")),
-            );
+            return env_error("invalid_machine", &ctx.hub.fleet.unknown(m));
         }
     }
     if let (Some(s), None) = (&service, &machine) {

@@ -51,10 +51,63 @@ pub(crate) async fn tokens(State(hub): State<Arc<Hub>>) -> ApiResult {
     ))
 }
 
-pub(crate) async fn ping(_: Control) -> ApiResult {
+/// `token_valid`: whether the token sent is the hub's (null when none was sent); a
+/// wrong token from this machine still passes when the hub trusts loopback, and a tool
+/// setting itself up needs to know before it is used from another machine.
+pub(crate) async fn ping(
+    State(hub): State<Arc<Hub>>,
+    _: Control,
+    headers: axum::http::HeaderMap,
+) -> ApiResult {
     let now = chrono::Utc::now();
+    let sent = landale_core::auth::bearer(
+        headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|h| h.to_str().ok()),
+    );
     Ok(ok(json!({"pong": true, "timestamp": now.timestamp(),
-                 "server_time": landale_core::ids::iso(now)})))
+                 "server_time": landale_core::ids::iso(now),
+                 "token_valid": sent.map(|t| hub.auth.is_token(t))})))
+}
+
+/// `GET /api/fleet`: every machine's nurvus and its processes, as the dashboard's
+/// `fleet_update` shows them (no token: a read).
+pub(crate) async fn fleet(State(hub): State<Arc<Hub>>) -> Json<Value> {
+    Json(hub.fleet.view())
+}
+
+/// `POST /api/fleet/{machine}/{process}/{action}` (`start`, `stop`, `restart`): a
+/// process on one machine of the fleet, through that machine's nurvus.
+pub(crate) async fn fleet_action(
+    State(hub): State<Arc<Hub>>,
+    _: Control,
+    Path((machine, process, action)): Path<(String, String, String)>,
+) -> Response {
+    let fail = |code: StatusCode, kind: &str, msg: String| {
+        (
+            code,
+            Json(json!({"success": false, "error": {"type": kind, "message": msg}})),
+        )
+            .into_response()
+    };
+    if !matches!(action.as_str(), "start" | "stop" | "restart") {
+        return fail(
+            StatusCode::NOT_FOUND,
+            "unknown_action",
+            format!("Unknown action {action:?}: use start, stop or restart"),
+        );
+    }
+    let Some(url) = hub.fleet.url_of(&machine) else {
+        return fail(
+            StatusCode::NOT_FOUND,
+            "invalid_machine",
+            hub.fleet.unknown(&machine),
+        );
+    };
+    match hub.nurvus.at(url).process(&action, &process).await {
+        Ok(data) => ok(data),
+        Err(msg) => fail(StatusCode::BAD_GATEWAY, "nurvus_error", msg),
+    }
 }
 
 /// What each service is, for `/api/services`.

@@ -150,6 +150,11 @@ pub(crate) fn router(hub: Arc<Hub>) -> Router {
         .route("/api/control/services", get(control::services))
         .route("/api/control/tokens", get(control::tokens))
         .route("/api/control/ping", post(control::ping))
+        .route("/api/fleet", get(control::fleet))
+        .route(
+            "/api/fleet/{machine}/{process}/{action}",
+            post(control::fleet_action),
+        )
         .route("/api/services", get(control::list))
         .route("/api/services/health", get(control::health_all))
         .route("/api/services/system-health", get(control::system_health))

@@ -4,7 +4,8 @@
 //!
 //! - `GET /api/queue` (a read, no token): the queue as the `queue_state` push has it,
 //!   plus `history`, the alerts that were on air (oldest first, the last
-//!   `queue::HISTORY`), each with when it was first shown.
+//!   `queue::HISTORY`), each with when it was first shown, and `takeover`, the
+//!   takeover on screen (null when none).
 //! - `POST /api/stream/{command}` (a control: the token): `skip_current`,
 //!   `pause_queue`, `resume_queue`, `clear_queue`, `replay_alerts`, `takeover`,
 //!   `takeover_clear`, … with the socket command's payload as the JSON body (none
@@ -27,6 +28,8 @@ use std::sync::Arc;
 pub(crate) async fn queue(State(hub): State<Arc<Hub>>) -> Response {
     let mut state = hub.producer.queue_state();
     state["history"] = hub.producer.queue_history();
+    // The takeover on screen (null when none), for a tool's on/off toggle.
+    state["takeover"] = hub.producer.takeover_push().unwrap_or(Value::Null);
     env_ok(state)
 }
 

@@ -60,6 +60,15 @@ impl Fleet {
         self.view.subscribe()
     }
 
+    /// What to say about a machine name the fleet does not have.
+    pub fn unknown(&self, machine: &str) -> String {
+        let names: Vec<&str> = self.machines.iter().map(|m| m.name.as_str()).collect();
+        format!(
+            "Unknown machine {machine:?}: the fleet has {}",
+            names.join(", ")
+        )
+    }
+
     pub fn url_of(&self, machine: &str) -> Option<&str> {
         self.machines
             .iter()

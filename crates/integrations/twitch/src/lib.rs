@@ -12,7 +12,6 @@ pub mod oauth;
 pub mod settings;
 pub mod subscriptions;
 pub mod tokens;
-pub mod vault;
 
 pub use integration::Twitch;
 pub use settings::{TwitchArgs, TwitchSettings};

@@ -2,9 +2,9 @@
 //! into the hub's), validated into [`TwitchSettings`]. Reading them touches no file:
 //! the generated vault key is made when the hub or the CLI starts ([`TwitchSettings::open_vault`]).
 
-use crate::vault::{self, Vault};
 use clap::Args;
 use landale_core::settings::{bad, nonempty, parse_http_url, parse_ws_url, SettingError};
+use landale_core::vault::{self, Vault};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 

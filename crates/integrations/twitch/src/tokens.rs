@@ -10,8 +10,8 @@
 //! - Validation at start and hourly ([`Tokens::run`]), as Twitch requires.
 
 use super::oauth::{OauthClient, OauthError, TokenSet, Validation};
-use super::vault::Vault;
 use chrono::{DateTime, Utc};
+use landale_core::vault::Vault;
 use landale_core::Backoff;
 use serde::Serialize;
 use std::future::Future;
