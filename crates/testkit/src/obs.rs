@@ -111,6 +111,13 @@ impl Obs {
             ])
             .env("HOME", self.home.path())
             .env("LIBGL_ALWAYS_SOFTWARE", "1")
+            // A session bus that is not there: without one set, OBS autolaunches one
+            // (dbus-launch, where dbus-x11 is installed) whose document portal mounts
+            // FUSE in this HOME and outlives OBS, with its daemons.
+            .env(
+                "DBUS_SESSION_BUS_ADDRESS",
+                format!("unix:path={}", self.home.path().join("no-bus").display()),
+            )
             .env_remove("XDG_CONFIG_HOME")
             .current_dir(self.home.path())
             .stdin(Stdio::null())

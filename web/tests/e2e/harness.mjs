@@ -238,7 +238,10 @@ export async function startObs(password) {
       ["-a", "-s", "-screen 0 1280x720x24", "obs", "--disable-shutdown-check", "--minimize-to-tray", "--multi"],
       {
         cwd: home,
-        env: { ...process.env, HOME: home, LIBGL_ALWAYS_SOFTWARE: "1" },
+        // A session bus that is not there: without one set, OBS autolaunches one
+        // (dbus-launch, where dbus-x11 is installed) whose document portal mounts FUSE
+        // in this HOME (EBUSY on cleanup) and outlives OBS, with its daemons.
+        env: { ...process.env, HOME: home, LIBGL_ALWAYS_SOFTWARE: "1", DBUS_SESSION_BUS_ADDRESS: `unix:path=${join(home, "no-bus")}` },
         stdio: "ignore",
         detached: true,
       },
