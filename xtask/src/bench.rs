@@ -113,11 +113,11 @@ pub fn frames() -> Result<()> {
 /// The desktop app at rest: CPU and memory with the dashboard open (web/bench/desktop.mjs),
 /// in a private X display and D-Bus session.
 pub fn desktop() -> Result<()> {
-    crate::desktop_buildable()?;
+    crate::desktop::buildable()?;
     crate::web_build()?;
     crate::build(true, &["landale", "landale-desktop"], "")?;
     let release = crate::target_dir().join("release");
-    let mut node = crate::desktop_session("node");
+    let mut node = crate::desktop::session("node");
     node.arg("bench/desktop.mjs")
         .current_dir(crate::root().join("web"))
         .env("LANDALE_BIN", release.join("landale"))

@@ -498,19 +498,17 @@ async fn the_desktop_apps_routes() {
     assert_eq!(r["data"]["token_valid"], false, "{r}");
 
     // The fleet's view: the one machine, out of reach, with why.
-    let view = tokio::time::timeout(Duration::from_secs(30), async {
-        loop {
-            let (code, v) = get(&hub, "/api/fleet").await;
-            assert_eq!(code, 200);
-            if v["machines"][0]["error"] != "not read yet" {
-                break v;
-            }
-            // The fleet's first read (its poll) has not happened yet.
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    })
+    // Once the fleet's first read is done (its watch says so), the view says why.
+    let mut fleet = hub.hub().fleet.subscribe();
+    tokio::time::timeout(
+        Duration::from_secs(30),
+        fleet.wait_for(|v| v["machines"][0]["error"] != "not read yet"),
+    )
     .await
-    .expect("the fleet read within 30 s");
+    .expect("the fleet read within 30 s")
+    .unwrap();
+    let (code, view) = get(&hub, "/api/fleet").await;
+    assert_eq!(code, 200);
     assert_eq!(view["machines"][0]["name"], "streaming");
     assert_eq!(view["machines"][0]["reachable"], false);
     assert!(
