@@ -8,7 +8,10 @@ import { freePort, waitPort } from "../e2e/harness.mjs";
 const ELEMENT = "element-6066-11e4-a52e-4f735a2d4f5d";
 
 /** Poll `check` (async, returns a truthy value when done) every 100 ms until it is, or
- * fail after `ms` saying `what` was awaited and what `check` last returned. */
+ * fail after `ms` saying `what` was awaited and what `check` last returned. What the
+ * test waits on lives in other processes that push nothing to it (the hub's REST
+ * state, a WebDriver element, the tray's D-Bus menu, nurvus's view), so the condition
+ * itself is read again; the deadline is the only time the test states. */
 export async function until(check, ms, what) {
   const end = Date.now() + ms;
   let last;
